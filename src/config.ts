@@ -1,0 +1,71 @@
+// Typed settings from the environment, validated once at start with messages that name the variable.
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  baseUrl: string;
+  /** Absent: the embedded FerretDB is built (once) and started. */
+  mongodbUri: string | undefined;
+  dbName: string;
+  dataDir: string;
+  embeddedDbPort: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  maxBodyBytes: number;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name}="${raw}" must be a whole number from ${min} to ${max}`);
+  }
+  return Number(raw);
+}
+
+/** Parses sizes such as `5mb`, `512kb` or a plain byte count. */
+export function parseSize(name: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(raw.trim());
+  if (!m) throw new ConfigError(`${name}="${raw}" must be a size such as 5mb, 512kb or 1048576`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit] ?? 1;
+  return Math.floor(Number(m[1]) * factor);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const baseUrl = (env.BASE_URL || `http://localhost:${port}/fhir`).replace(/\/+$/, '');
+  try {
+    const u = new URL(baseUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new ConfigError(
+      `BASE_URL="${env.BASE_URL}" must be an absolute http(s) URL such as https://fhir.example.org/fhir`,
+    );
+  }
+  const mongodbUri = env.MONGODB_URI || undefined;
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    throw new ConfigError('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+  const dbName = env.DB_NAME || 'ephr';
+  if (!/^[a-z0-9_]{1,38}$/.test(dbName)) {
+    throw new ConfigError(`DB_NAME="${dbName}" must match [a-z0-9_]{1,38}`);
+  }
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL="${env.LOG_LEVEL}" must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return {
+    port,
+    baseUrl,
+    mongodbUri,
+    dbName,
+    dataDir: path.resolve(env.DATA_DIR || 'data'),
+    embeddedDbPort: int(env, 'EMBEDDED_DB_PORT', 27018, 0, 65535),
+    logLevel,
+    maxBodyBytes: parseSize('MAX_BODY_SIZE', env.MAX_BODY_SIZE || '5mb'),
+  };
+}

@@ -1,0 +1,67 @@
+// OperationOutcome and the one error type of the server (http.html#ops, operationoutcome.html).
+import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
+
+export type IssueSeverity = OperationOutcomeIssue['severity'];
+export type IssueType = OperationOutcomeIssue['code'];
+
+export interface Issue {
+  severity: IssueSeverity;
+  code: IssueType;
+  diagnostics: string;
+  /** FHIRPath locations, such as `Patient.identifier[0].system`. */
+  expression?: string[];
+}
+
+/** A FHIR error: an HTTP status with the issues that explain it. Thrown anywhere, answered in one place. */
+export class OperationOutcomeError extends Error {
+  constructor(
+    readonly status: number,
+    readonly issues: Issue[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(issues.map((i) => i.diagnostics).join('; '));
+    this.name = 'OperationOutcomeError';
+  }
+}
+
+export function issue(
+  code: IssueType,
+  diagnostics: string,
+  expression?: string,
+  severity: IssueSeverity = 'error',
+): Issue {
+  return expression === undefined
+    ? { severity, code, diagnostics }
+    : { severity, code, diagnostics, expression: [expression] };
+}
+
+export function operationOutcome(issues: Issue[]): OperationOutcome {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: issues.map((i) => ({ ...i })),
+  };
+}
+
+export function fail(
+  status: number,
+  code: IssueType,
+  diagnostics: string,
+  expression?: string,
+): OperationOutcomeError {
+  return new OperationOutcomeError(status, [issue(code, diagnostics, expression)]);
+}
+
+export const badRequest = (diagnostics: string, expression?: string): OperationOutcomeError =>
+  fail(400, 'invalid', diagnostics, expression);
+export const notFound = (diagnostics: string): OperationOutcomeError => fail(404, 'not-found', diagnostics);
+export const gone = (diagnostics: string): OperationOutcomeError => fail(410, 'deleted', diagnostics);
+export const conflict = (diagnostics: string): OperationOutcomeError => fail(409, 'conflict', diagnostics);
+export const preconditionFailed = (diagnostics: string): OperationOutcomeError =>
+  fail(412, 'conflict', diagnostics);
+export const notSupported = (status: number, diagnostics: string): OperationOutcomeError =>
+  fail(status, 'not-supported', diagnostics);
+
+/** An outcome that says all went well: `informational` as the spec's "All OK" pattern. */
+export function allOk(diagnostics: string): OperationOutcome {
+  return operationOutcome([{ severity: 'information', code: 'informational', diagnostics }]);
+}

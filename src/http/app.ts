@@ -1,0 +1,103 @@
+// Express at the edge: security headers, logging, body limits, negotiation, then the route table.
+import crypto from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { notFound } from '../fhir/outcome';
+import type { FhirRequest, ServerContext } from '../interactions/types';
+import { errorHandler, sendFhir } from './errors';
+import { negotiateResponseFormat, requestBodyKind } from './negotiation';
+import { route } from './routes';
+import { OperationOutcomeError, issue } from '../fhir/outcome';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createApp(ctx: ServerContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false); // FHIR ETags are version ids, set by the interactions
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await ctx.ready();
+      res.json({ status: 'ok', database: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', database: 'not answering' });
+    }
+  });
+
+  app.use(
+    '/fhir',
+    express.text({ type: () => true, limit: ctx.config.maxBodyBytes, defaultCharset: 'utf-8' }),
+  );
+  app.use('/fhir', (req, res, next) => {
+    handleFhir(ctx, req, res).catch(next);
+  });
+  app.use((req: Request) => {
+    throw notFound(`No route ${req.method} ${req.path}: the FHIR base is /fhir`);
+  });
+  app.use(errorHandler(ctx));
+  return app;
+}
+
+async function handleFhir(ctx: ServerContext, req: Request, res: Response): Promise<void> {
+  const query = new URL(req.originalUrl, 'http://x').searchParams;
+  negotiateResponseFormat(query.get('_format') ?? undefined, req.headers.accept);
+  const segments = req.path
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
+  const match = route(req.method, segments);
+  const text = typeof req.body === 'string' && req.body.length > 0 ? req.body : undefined;
+  const kind = text === undefined ? undefined : requestBodyKind(req.headers['content-type']);
+  const handler = ctx.handlers[match.interaction];
+  if (!handler) {
+    throw new OperationOutcomeError(405, [
+      issue('not-supported', `The ${match.interaction} interaction is not supported by this server`),
+    ]);
+  }
+  const fhirReq: FhirRequest = {
+    method: req.method,
+    route: match,
+    query: [...query.entries()],
+    headers: lowerHeaders(req),
+    baseUrl: ctx.config.baseUrl,
+    ...(text !== undefined && kind !== undefined && { body: { kind, text } }),
+  };
+  const out = await handler(ctx, fhirReq);
+  sendFhir(res, out.status, out.body, out.headers);
+}
+
+function lowerHeaders(req: Request): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+export type { NextFunction };

@@ -1,0 +1,72 @@
+// GET [base]/metadata: the CapabilityStatement, built from what this server implements (http.html#capabilities).
+import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
+import { concreteResourceTypes, FHIR_VERSION } from '../fhir/definitions';
+import type { Handler, ServerContext } from './types';
+import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../version';
+
+type TypeInteraction = NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'];
+
+const TYPE_LEVEL: Array<[string, TypeInteraction]> = [
+  ['read', 'read'],
+  ['vread', 'vread'],
+  ['update', 'update'],
+  ['patch', 'patch'],
+  ['delete', 'delete'],
+  ['history-instance', 'history-instance'],
+  ['history-type', 'history-type'],
+  ['create', 'create'],
+  ['search-type', 'search-type'],
+];
+
+export function capabilityStatement(ctx: ServerContext): CapabilityStatement {
+  const has = (i: string): boolean => i in ctx.handlers;
+  const interactions = TYPE_LEVEL.filter(([h]) => has(h)).map(([, code]) => ({ code }));
+  const resource: CapabilityStatementRestResource[] =
+    interactions.length === 0
+      ? []
+      : [...concreteResourceTypes()].map((type) => ({
+          type: type as CapabilityStatementRestResource['type'],
+          interaction: interactions,
+          versioning: 'versioned',
+          readHistory: has('vread'),
+          updateCreate: has('update'),
+          conditionalCreate: false,
+          conditionalUpdate: has('conditional-update'),
+          conditionalDelete: has('conditional-delete') ? 'single' : 'not-supported',
+        }));
+  const system = (
+    [
+      ['batch', 'transaction'],
+      ['batch', 'batch'],
+      ['history-system', 'history-system'],
+      ['search-system', 'search-system'],
+    ] as const
+  )
+    .filter(([h]) => has(h))
+    .map(([, code]) => ({ code }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: BUILD_DATE,
+    publisher: 'ephr-fhir',
+    kind: 'instance',
+    software: { name: SOFTWARE_NAME, version: SOFTWARE_VERSION },
+    implementation: {
+      description: 'ephr-fhir: FHIR R4 server for migrants\u2019 e-PHR records',
+      url: ctx.config.baseUrl,
+    },
+    fhirVersion: FHIR_VERSION,
+    format: ['json'],
+    rest: [
+      {
+        mode: 'server',
+        resource,
+        ...(system.length > 0 && { interaction: system }),
+      },
+    ],
+  };
+}
+
+const BUILD_DATE = new Date().toISOString();
+
+export const capabilities: Handler = (ctx) => ({ status: 200, body: capabilityStatement(ctx) });

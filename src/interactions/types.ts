@@ -1,0 +1,34 @@
+// The transport-free shape of a FHIR interaction: a plain request in, a plain response out.
+import type { Config } from '../config';
+import type { BodyKind } from '../http/negotiation';
+import type { Interaction, RouteMatch } from '../http/routes';
+import type { Logger } from 'pino';
+
+export interface FhirRequest {
+  method: string;
+  route: RouteMatch;
+  /** Query parameters in their order; a repeated name appears more than once. */
+  query: Array<[string, string]>;
+  /** Lower-cased header names. */
+  headers: Record<string, string | undefined>;
+  body?: { kind: BodyKind; text: string };
+  baseUrl: string;
+}
+
+export interface FhirResponse {
+  status: number;
+  /** A resource object, or a resource already serialised as JSON text (kept exact, decimals included). */
+  body?: object | string;
+  headers?: Record<string, string>;
+}
+
+export interface ServerContext {
+  config: Config;
+  logger: Logger;
+  /** Resolves when the database answers; used by /readyz. */
+  ready(): Promise<void>;
+  /** The interactions this server implements; the CapabilityStatement is built from them. */
+  handlers: Partial<Record<Interaction, Handler>>;
+}
+
+export type Handler = (ctx: ServerContext, req: FhirRequest) => Promise<FhirResponse> | FhirResponse;

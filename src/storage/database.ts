@@ -1,0 +1,23 @@
+// The MongoDB connection (MongoDB in production, the embedded FerretDB by default): connect and wait for a ping.
+import mongoose from 'mongoose';
+
+export type Database = mongoose.Connection;
+
+/** Adds the database name to a connection string, keeping its options (`directConnection` for FerretDB). */
+export function withDbName(uri: string, dbName: string): string {
+  const u = new URL(uri);
+  u.pathname = '/' + dbName;
+  return u.toString();
+}
+
+export async function connectDatabase(uri: string, dbName: string): Promise<Database> {
+  const conn = mongoose.createConnection(uri, { dbName, serverSelectionTimeoutMS: 15_000, autoIndex: false });
+  await conn.asPromise();
+  await ping(conn);
+  return conn;
+}
+
+export async function ping(conn: Database): Promise<void> {
+  if (!conn.db) throw new Error('database connection is not open');
+  await conn.db.admin().command({ ping: 1 });
+}

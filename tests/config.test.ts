@@ -1,0 +1,25 @@
+// Configuration: defaults, and errors that name the bad variable.
+import { ConfigError, loadConfig } from '../src/config';
+
+it('has the documented defaults', () => {
+  const c = loadConfig({});
+  expect(c.port).toBe(8080);
+  expect(c.baseUrl).toBe('http://localhost:8080/fhir');
+  expect(c.mongodbUri).toBeUndefined();
+  expect(c.maxBodyBytes).toBe(5 * 1024 * 1024);
+  expect(loadConfig({ PORT: '9000' }).baseUrl).toBe('http://localhost:9000/fhir');
+  expect(loadConfig({ BASE_URL: 'https://x.org/fhir/' }).baseUrl).toBe('https://x.org/fhir');
+});
+
+it.each([
+  ['PORT', 'eighty'],
+  ['PORT', '70000'],
+  ['BASE_URL', 'not a url'],
+  ['MONGODB_URI', 'postgres://x'],
+  ['LOG_LEVEL', 'loud'],
+  ['MAX_BODY_SIZE', 'big'],
+  ['DB_NAME', 'Has-Dash'],
+])('rejects %s=%s naming the variable', (name, value) => {
+  expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+  expect(() => loadConfig({ [name]: value })).toThrow(name);
+});

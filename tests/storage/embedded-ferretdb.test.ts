@@ -1,0 +1,143 @@
+// The embedded database manager: cached build, free port fallback, no orphaned process, clear error without Go.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import {
+  EmbeddedDbError,
+  ensureFerretdbBuilt,
+  ferretdbBinaryPath,
+  startEmbeddedDb,
+} from '../../src/storage/embedded-ferretdb';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function waitDead(pid: number, ms = 10_000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    if (!alive(pid)) return true;
+  }
+  return false;
+}
+
+/** Our launcher processes in the process table (Linux /proc). */
+function launcherPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('ferretdb-embedded');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ephr-embedded-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+it('reuses the cached build without calling Go', () => {
+  const bin = ferretdbBinaryPath();
+  expect(fs.existsSync(bin)).toBe(true); // global setup built or found it
+  const before = fs.statSync(bin).mtimeMs;
+  const savedPath = process.env.PATH;
+  process.env.PATH = '/nonexistent'; // no go on PATH: a rebuild attempt would throw
+  try {
+    expect(ensureFerretdbBuilt(() => undefined)).toBe(bin);
+  } finally {
+    process.env.PATH = savedPath;
+  }
+  expect(fs.statSync(bin).mtimeMs).toBe(before);
+});
+
+it('fails at once with a clear message when it must build and Go is missing', () => {
+  const savedPath = process.env.PATH;
+  const savedCache = process.env.XDG_CACHE_HOME;
+  process.env.PATH = '/nonexistent';
+  process.env.XDG_CACHE_HOME = dir; // an empty cache: a build is needed
+  try {
+    expect(() => ensureFerretdbBuilt(() => undefined)).toThrow(EmbeddedDbError);
+    expect(() => ensureFerretdbBuilt(() => undefined)).toThrow(/install Go >= 1\.24.*MONGODB_URI/s);
+  } finally {
+    process.env.PATH = savedPath;
+    if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = savedCache;
+  }
+});
+
+it('starts on a free port when the requested one is taken, answers a ping, and leaves no process', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const taken = (blocker.address() as net.AddressInfo).port;
+  try {
+    const db = await startEmbeddedDb({ dataDir: dir, port: taken });
+    expect(new URL(db.uri).port).not.toBe(String(taken));
+    const conn = await mongoose.createConnection(db.uri + 'x?directConnection=true').asPromise();
+    await expect(conn.db!.admin().command({ ping: 1 })).resolves.toMatchObject({ ok: 1 });
+    await conn.close();
+    expect(alive(db.pid)).toBe(true);
+    await db.stop();
+    expect(await waitDead(db.pid)).toBe(true);
+    expect(launcherPids()).not.toContain(db.pid);
+  } finally {
+    blocker.close();
+  }
+});
+
+it('keeps data in its directory across restarts', async () => {
+  const first = await startEmbeddedDb({ dataDir: dir, port: 0 });
+  let conn = await mongoose.createConnection(first.uri + 'keep?directConnection=true').asPromise();
+  await conn.db!.collection('c').insertOne({ _id: 'a' as never, v: 1 });
+  await conn.close();
+  await first.stop();
+  const second = await startEmbeddedDb({ dataDir: dir, port: 0 });
+  conn = await mongoose.createConnection(second.uri + 'keep?directConnection=true').asPromise();
+  expect(await conn.db!.collection('c').findOne({ _id: 'a' as never })).toMatchObject({ v: 1 });
+  await conn.close();
+  await second.stop();
+});
+
+it.each(['SIGKILL', 'SIGTERM', 'exit'])(
+  'leaves no database process when its parent ends by %s',
+  async (how) => {
+    const script = `
+    const { startEmbeddedDb } = require(${JSON.stringify(path.resolve(__dirname, '../../src/storage/embedded-ferretdb'))});
+    startEmbeddedDb({ dataDir: ${JSON.stringify(dir)}, port: 0 }).then((db) => {
+      console.log(db.pid);
+      process.on('SIGTERM', () => db.stop().then(() => process.exit(0)));
+      if (${JSON.stringify(how)} === 'exit') setTimeout(() => process.exit(0), 200);
+      else setInterval(() => {}, 1000);
+    });`;
+    // A plain node parent that requires the TypeScript sources through a small transpiling hook.
+    const child = spawn(process.execPath, ['-r', require.resolve('./register-ts'), '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+      child.once('exit', (code) => reject(new Error(`parent exited early: ${code}`)));
+    });
+    expect(alive(pid)).toBe(true);
+    if (how !== 'exit') child.kill(how as NodeJS.Signals);
+    await new Promise((r) => child.once('exit', r));
+    expect(await waitDead(pid)).toBe(true);
+  },
+);
+
+it('the ps table shows no launcher of this test left running', () => {
+  const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  const ours = r.stdout.split('\n').filter((l) => l.includes('ferretdb-embedded') && l.includes(dir));
+  expect(ours).toEqual([]);
+});
