@@ -6,7 +6,9 @@ import type { Config } from './config';
 import { createApp } from './http/app';
 import { handlers } from './interactions';
 import type { ServerContext } from './interactions/types';
-import { connectDatabase, ping, withDbName, type Database } from './storage/database';
+import { connectDatabase, isFerretDb, ping, withDbName, type Database } from './storage/database';
+import { ensureIndexes } from './storage/collections';
+import { NO_PIPELINE, Repository, type Faults } from './storage/repository';
 import { startEmbeddedDb, type EmbeddedDb } from './storage/embedded-ferretdb';
 
 export interface RunningServer {
@@ -17,7 +19,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function openServer(config: Config, logger: Logger): Promise<RunningServer> {
+export interface ServerOptions {
+  /** Test-only fault injection into the write pipeline. */
+  faults?: Faults;
+}
+
+export async function openServer(
+  config: Config,
+  logger: Logger,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
   let embedded: EmbeddedDb | undefined;
   let uri = config.mongodbUri;
   if (uri === undefined) {
@@ -32,7 +43,10 @@ export async function openServer(config: Config, logger: Logger): Promise<Runnin
     await embedded?.stop();
     throw err;
   }
-  const ctx: ServerContext = { config, logger, ready: () => ping(db), handlers };
+  const atomic = !(await isFerretDb(db));
+  const repo = new Repository(db.db!, NO_PIPELINE, atomic, options.faults);
+  await ensureIndexes(repo.c);
+  const ctx: ServerContext = { config, logger, ready: () => ping(db), handlers, repo };
   const server = http.createServer(createApp(ctx));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

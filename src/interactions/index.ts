@@ -1,8 +1,24 @@
 // The interactions this server implements, by route name.
 import type { Interaction } from '../http/routes';
 import { capabilities } from './capabilities';
+import { create } from './create';
+import { del } from './delete';
+import { history } from './history';
+import { patch } from './patch';
+import { read } from './read';
 import type { Handler } from './types';
+import { update } from './update';
+import { vread } from './vread';
 
 export const handlers: Partial<Record<Interaction, Handler>> = {
   capabilities,
+  create,
+  read,
+  vread,
+  update,
+  patch,
+  delete: del,
+  'history-instance': history,
+  'history-type': history,
+  'history-system': history,
 };

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { BodyKind } from '../http/negotiation';
 import type { Interaction, RouteMatch } from '../http/routes';
 import type { Logger } from 'pino';
+import type { Repository } from '../storage/repository';
 
 export interface FhirRequest {
   method: string;
@@ -27,6 +28,7 @@ export interface ServerContext {
   logger: Logger;
   /** Resolves when the database answers; used by /readyz. */
   ready(): Promise<void>;
+  repo: Repository;
   /** The interactions this server implements; the CapabilityStatement is built from them. */
   handlers: Partial<Record<Interaction, Handler>>;
 }

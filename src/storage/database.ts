@@ -21,3 +21,9 @@ export async function ping(conn: Database): Promise<void> {
   if (!conn.db) throw new Error('database connection is not open');
   await conn.db.admin().command({ ping: 1 });
 }
+
+/** FerretDB answers buildInfo with a `ferretdbVersion` field; it lacks atomic conditional updates. */
+export async function isFerretDb(conn: Database): Promise<boolean> {
+  const info = await conn.db!.admin().command({ buildInfo: 1 });
+  return 'ferretdbVersion' in info;
+}

@@ -17,6 +17,7 @@ it('answers 500 with an OperationOutcome and logs the error with the request id'
     config: loadConfig({}),
     logger: pino({ level: 'info' }, sink),
     ready: () => Promise.resolve(),
+    repo: undefined as never,
     handlers: {
       capabilities: () => {
         throw new Error('secret internals at /srv/db:27017');

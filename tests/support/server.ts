@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
-import { openServer, type RunningServer } from '../../src/server';
+import { openServer, type RunningServer, type ServerOptions } from '../../src/server';
 
 export interface TestServer {
   /** http://127.0.0.1:PORT */
@@ -31,7 +31,10 @@ export function testDatabaseUri(): string {
   return uri;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: ServerOptions = {},
+): Promise<TestServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({
@@ -42,7 +45,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const running = await openServer(config, pino({ level: config.logLevel }));
+  const running = await openServer(config, pino({ level: config.logLevel }), options);
   return {
     url,
     base: `${url}/fhir`,

@@ -1,0 +1,40 @@
+// FHIR date/time search values as ranges (search.html#date): a value covers [start, end) by its precision.
+import { badRequest } from './outcome';
+
+const DATE_TIME =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+
+export interface DateRange {
+  start: Date;
+  /** Exclusive. */
+  end: Date;
+}
+
+/** Parses `2024`, `2024-05`, `2024-05-01`, `2024-05-01T10:00:00Z`...; a time without zone is taken as UTC. */
+export function parseDateRange(value: string, param: string): DateRange {
+  const m = DATE_TIME.exec(value);
+  if (!m) throw badRequest(`${param}: "${value}" is not a FHIR date or dateTime`, param);
+  const [, y, mo, d, h, mi, s, frac, tz] = m;
+  const year = Number(y);
+  if (mo === undefined) return utcRange([year], [year + 1]);
+  const month = Number(mo) - 1;
+  if (d === undefined) return utcRange([year, month], [year, month + 1]);
+  const day = Number(d);
+  if (h === undefined) return utcRange([year, month, day], [year, month, day + 1]);
+  const offset =
+    tz === undefined || tz === 'Z'
+      ? 0
+      : (tz.startsWith('-') ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6)));
+  const base = Date.UTC(year, month, day, Number(h), Number(mi)) - offset * 60_000;
+  if (s === undefined) return { start: new Date(base), end: new Date(base + 60_000) };
+  const ms = Number(s) * 1000 + (frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0')));
+  const step = frac === undefined ? 1000 : 1;
+  return { start: new Date(base + ms), end: new Date(base + ms + step) };
+}
+
+function utcRange(a: number[], b: number[]): DateRange {
+  return {
+    start: new Date(Date.UTC(a[0]!, a[1] ?? 0, a[2] ?? 1)),
+    end: new Date(Date.UTC(b[0]!, b[1] ?? 0, b[2] ?? 1)),
+  };
+}

@@ -1,0 +1,62 @@
+// PATCH [base]/[type]/[id] (http.html#patch) with JSON Patch or FHIRPath Patch; the result goes through the same
+// validation and versioning as an update, and a failing patch changes nothing.
+import jsonpatch, { type Operation } from 'fast-json-patch';
+import { applyFhirPathPatch, isFhirPathPatch } from '../fhir/fhirpath-patch';
+import { parseExact, type JsonObject } from '../fhir/json';
+import { badRequest, fail, gone, notFound } from '../fhir/outcome';
+import type { StoredResource } from '../storage/repository';
+import { parseIfMatch, writeResponse } from './common';
+import type { FhirRequest, Handler } from './types';
+
+type Patcher = (resource: JsonObject) => JsonObject;
+
+export const patch: Handler = async (ctx, req) => {
+  const { type, id } = req.route as { type: string; id: string };
+  const patcher = readPatch(req);
+  const ifMatch = parseIfMatch(req.headers['if-match']);
+  const out = await ctx.repo.write(
+    type,
+    id,
+    (cur) => ({ kind: 'put', tree: patcher(currentTree(type, id, cur)) }),
+    { method: 'PATCH', ifMatch, malformedStatus: 422 },
+  );
+  const stored = out!.stored;
+  return writeResponse(req, stored, 200, `Patched ${type}/${id} (version ${stored.versionId})`);
+};
+
+function currentTree(type: string, id: string, cur: StoredResource | undefined): JsonObject {
+  if (!cur) throw notFound(`${type}/${id} is not known`);
+  if (cur.deleted || cur.json === undefined) throw gone(`${type}/${id} was deleted`);
+  return parseExact(cur.json) as JsonObject;
+}
+
+function readPatch(req: FhirRequest): Patcher {
+  if (!req.body)
+    throw badRequest('PATCH needs a body: a JSON Patch document or a FHIRPath Patch Parameters resource');
+  const body = parseExact(req.body.text);
+  if (req.body.kind === 'json-patch') {
+    if (!Array.isArray(body)) throw badRequest('A JSON Patch document is a JSON array of operations');
+    const ops = body as Operation[];
+    const invalid = jsonpatch.validate(ops);
+    if (invalid) throw badRequest(`JSON Patch operation ${invalid.index} is invalid: ${invalid.message}`);
+    return (resource) => {
+      try {
+        return jsonpatch.applyPatch(resource, ops, true, false).newDocument;
+      } catch (err) {
+        throw fail(
+          422,
+          'processing',
+          `JSON Patch could not be applied: ${(err as Error).message.split('\n')[0]}`,
+        );
+      }
+    };
+  }
+  if (req.body.kind === 'resource' && isFhirPathPatch(body)) {
+    return (resource) => applyFhirPathPatch(resource, body as JsonObject);
+  }
+  throw fail(
+    415,
+    'not-supported',
+    'PATCH accepts application/json-patch+json, or a FHIRPath Patch Parameters resource as application/fhir+json',
+  );
+}

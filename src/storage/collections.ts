@@ -1,0 +1,87 @@
+// The collections and their documents (see the storage design in the README): versions is the append-only truth,
+// resources the materialised current view that reads and search use.
+import type { Collection, Db, IndexSpecification } from 'mongodb';
+
+/** One version of one resource; `_id` = "<type>/<id>/<versionId>" makes a second writer of the same version fail. */
+export interface VersionDoc {
+  _id: string;
+  type: string;
+  id: string;
+  versionId: number;
+  lastUpdated: Date;
+  deleted: boolean;
+  /** The exact resource text (absent for a delete). */
+  json?: string;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** History order key: lastUpdated ISO | type/id | zero-padded version (one sortable scalar, for keyset paging). */
+  hkey: string;
+  /** The transaction Bundle that wrote it, while that transaction is not known to be committed. */
+  txn?: string;
+}
+
+/** The current version of one resource, with its search index. `_id` = "<type>/<id>". */
+export interface ResourceDoc {
+  _id: string;
+  type: string;
+  id: string;
+  versionId: number;
+  lastUpdated: Date;
+  deleted: boolean;
+  json?: string;
+  idx: Record<string, unknown[]>;
+  sort: Record<string, unknown>;
+  /** Set before a version above `versionId` is written: a reader that sees it checks `versions` first. */
+  pending?: number;
+}
+
+export interface MetaDoc {
+  _id: string;
+  value: unknown;
+}
+
+export interface Collections {
+  versions: Collection<VersionDoc>;
+  resources: Collection<ResourceDoc>;
+  meta: Collection<MetaDoc>;
+}
+
+export function collections(db: Db): Collections {
+  return {
+    versions: db.collection<VersionDoc>('versions'),
+    resources: db.collection<ResourceDoc>('resources'),
+    meta: db.collection<MetaDoc>('meta'),
+  };
+}
+
+/** Indexes the storage's own query shapes need on MongoDB (FerretDB scans anyway). */
+export const STORAGE_INDEXES: Array<{
+  collection: keyof Collections;
+  key: IndexSpecification;
+  unique?: boolean;
+}> = [
+  { collection: 'versions', key: { type: 1, id: 1, versionId: -1 } },
+  { collection: 'versions', key: { type: 1, id: 1, hkey: -1 } },
+  { collection: 'versions', key: { type: 1, hkey: -1 } },
+  { collection: 'versions', key: { hkey: -1 } },
+  { collection: 'versions', key: { lastUpdated: 1 } },
+  { collection: 'resources', key: { type: 1, deleted: 1, _id: 1 } },
+  { collection: 'resources', key: { pending: 1 } },
+];
+
+export async function ensureIndexes(
+  c: Collections,
+  extra: Array<{ key: IndexSpecification }> = [],
+): Promise<void> {
+  for (const ix of STORAGE_INDEXES) {
+    await c[ix.collection].createIndex(ix.key, ix.unique ? { unique: true } : {});
+  }
+  for (const ix of extra) await c.resources.createIndex(ix.key);
+}
+
+export function versionKey(type: string, id: string, versionId: number): string {
+  return `${type}/${id}/${versionId}`;
+}
+
+export function historyKey(lastUpdated: Date, type: string, id: string, versionId: number): string {
+  return `${lastUpdated.toISOString()}|${type}/${id}|${String(versionId).padStart(10, '0')}`;
+}

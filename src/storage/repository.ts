@@ -1,0 +1,277 @@
+// The single write pipeline and the reads that repair what a crash left behind (http.html#versioning).
+// Ordering: a version is inserted into `versions` under a unique _id (the only serialisation point), then the
+// `resources` view is brought up to it. A reader that finds the view behind the versions rolls it forward.
+import crypto from 'node:crypto';
+import type { Db } from 'mongodb';
+import type { Resource } from 'fhir/r4';
+import { canonicalText, parseExact, type JsonObject } from '../fhir/json';
+import { OperationOutcomeError, preconditionFailed, type Issue } from '../fhir/outcome';
+import { shapeIssues } from '../fhir/shape';
+import {
+  collections,
+  historyKey,
+  versionKey,
+  type Collections,
+  type ResourceDoc,
+  type VersionDoc,
+} from './collections';
+import { isDuplicateKey } from './errors';
+import { contentOf, stampedText } from './stamp';
+
+export interface StoredResource {
+  type: string;
+  id: string;
+  versionId: number;
+  lastUpdated: Date;
+  deleted: boolean;
+  /** Exact resource text; absent for a deleted version. */
+  json?: string;
+}
+
+/** What the rest of the server plugs into every write: validation and search indexing. */
+export interface WritePipeline {
+  validate(resource: Resource): Issue[];
+  index(resource: Resource): { idx: Record<string, unknown[]>; sort: Record<string, unknown> };
+}
+
+export const NO_PIPELINE: WritePipeline = { validate: () => [], index: () => ({ idx: {}, sort: {} }) };
+
+export type Change = { kind: 'put'; tree: JsonObject } | { kind: 'delete' };
+
+export interface WriteOptions {
+  method: VersionDoc['method'];
+  /** `If-Match`: the version the client last saw; another current version answers 412. */
+  ifMatch?: number;
+  /** Status for malformed content: 400 for a request body, 422 for the result of a patch. */
+  malformedStatus?: 400 | 422;
+}
+
+export interface WriteOutcome {
+  stored: StoredResource;
+  /** True when no earlier live version existed (201). */
+  created: boolean;
+  /** False when the content equalled the current version, so no version was added. */
+  changed: boolean;
+}
+
+/** Test-only fault injection: runs after the version insert, before the current view is written. */
+export interface Faults {
+  afterVersionInsert?: (v: VersionDoc) => void | Promise<void>;
+}
+
+const MAX_ATTEMPTS = 50;
+
+export class Repository {
+  readonly c: Collections;
+
+  constructor(
+    db: Db,
+    private readonly pipeline: WritePipeline = NO_PIPELINE,
+    /** MongoDB applies a filtered replace atomically; FerretDB may not, so there we re-check after writing. */
+    private readonly atomicConditionalWrites = false,
+    private readonly faults: Faults = {},
+  ) {
+    this.c = collections(db);
+  }
+
+  static newId(): string {
+    return crypto.randomUUID();
+  }
+
+  /** The current version, rolling the view forward first when a writer died before updating it. */
+  async read(type: string, id: string): Promise<StoredResource | undefined> {
+    const cur = await this.c.resources.findOne({ _id: `${type}/${id}` }, { projection: { idx: 0, sort: 0 } });
+    if (cur && !(cur.pending !== undefined && cur.pending > cur.versionId)) return fromDoc(cur);
+    const latest = await this.latestVersion(type, id);
+    if (!latest) return cur ? fromDoc(cur) : undefined;
+    await this.converge(type, id); // rolls the view forward, or clears a hint left by a writer that never inserted
+    return fromDoc(latest);
+  }
+
+  async vread(type: string, id: string, versionId: number): Promise<StoredResource | undefined> {
+    const v = await this.c.versions.findOne({ _id: versionKey(type, id, versionId) });
+    return v ? fromDoc(v) : undefined;
+  }
+
+  async latestVersion(type: string, id: string): Promise<VersionDoc | null> {
+    return this.c.versions.findOne({ type, id }, { sort: { versionId: -1 } });
+  }
+
+  /**
+   * Writes one new version of `type/id` decided from the current one. `decide` returns undefined for "nothing to do"
+   * (a delete of something absent). Concurrent writers serialise on the unique version _id: the loser retries
+   * (or answers 412 when it had an If-Match).
+   */
+  async write(
+    type: string,
+    id: string,
+    decide: (current: StoredResource | undefined) => Change | undefined,
+    opts: WriteOptions,
+  ): Promise<WriteOutcome | undefined> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const latest = await this.latestVersion(type, id);
+      const current = latest ? fromDoc(latest) : undefined;
+      if (opts.ifMatch !== undefined && current?.versionId !== opts.ifMatch) {
+        throw preconditionFailed(
+          `If-Match version ${opts.ifMatch} is not the current version of ${type}/${id}` +
+            (current ? ` (that is ${current.versionId})` : ' (it does not exist)'),
+        );
+      }
+      const change = decide(current);
+      if (!change) return undefined;
+      const live = current && !current.deleted ? current : undefined;
+      if (change.kind === 'put' && live?.json !== undefined && sameContent(change.tree, live.json)) {
+        if ((await this.currentVersionId(type, id)) !== live.versionId) await this.converge(type, id);
+        return { stored: live, created: false, changed: false };
+      }
+      const versionId = (current?.versionId ?? 0) + 1;
+      const lastUpdated = nextTimestamp(current?.lastUpdated);
+      const doc = this.versionDoc(type, id, versionId, lastUpdated, change, opts);
+      if (current)
+        await this.c.resources.updateOne({ _id: `${type}/${id}` }, { $max: { pending: versionId } });
+      try {
+        await this.c.versions.insertOne(doc);
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        if (opts.ifMatch !== undefined) {
+          throw preconditionFailed(
+            `${type}/${id} was changed by another request (version ${versionId} exists)`,
+          );
+        }
+        continue; // another writer took this version number: decide again on top of theirs
+      }
+      await this.faults.afterVersionInsert?.(doc);
+      await this.materialise(doc);
+      return { stored: fromDoc(doc), created: !live, changed: true };
+    }
+    throw new OperationOutcomeError(409, [
+      {
+        severity: 'error',
+        code: 'conflict',
+        diagnostics: `Too many concurrent writes to ${type}/${id}; try again`,
+      },
+    ]);
+  }
+
+  /** Checks shape and validation, stamps the version and returns its document (nothing is written here). */
+  private versionDoc(
+    type: string,
+    id: string,
+    versionId: number,
+    lastUpdated: Date,
+    change: Change,
+    opts: WriteOptions,
+  ): VersionDoc {
+    const base = {
+      _id: versionKey(type, id, versionId),
+      type,
+      id,
+      versionId,
+      lastUpdated,
+      hkey: historyKey(lastUpdated, type, id, versionId),
+    };
+    if (change.kind === 'delete') return { ...base, deleted: true, method: 'DELETE' };
+    const json = stampedText(change.tree, id, versionId, lastUpdated);
+    this.check(type, change.tree, JSON.parse(json) as Resource, opts.malformedStatus ?? 400);
+    return { ...base, deleted: false, json, method: opts.method };
+  }
+
+  /** Shape problems are malformed FHIR (400); validation errors are well-formed but invalid content (422). */
+  private check(type: string, tree: JsonObject, plain: Resource, malformedStatus: number): void {
+    const shape = shapeIssues(tree, type);
+    if (shape.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
+      throw new OperationOutcomeError(malformedStatus, shape);
+    }
+    const issues = this.pipeline.validate(plain);
+    if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal'))
+      throw new OperationOutcomeError(422, issues);
+  }
+
+  private currentDoc(v: VersionDoc): ResourceDoc {
+    const index =
+      v.json === undefined ? { idx: {}, sort: {} } : this.pipeline.index(JSON.parse(v.json) as Resource);
+    const doc: ResourceDoc = {
+      _id: `${v.type}/${v.id}`,
+      type: v.type,
+      id: v.id,
+      versionId: v.versionId,
+      lastUpdated: v.lastUpdated,
+      deleted: v.deleted,
+      idx: index.idx,
+      sort: index.sort,
+    };
+    if (v.json !== undefined) doc.json = v.json;
+    return doc;
+  }
+
+  /** Brings the current view up to version `v` unless it already holds that or a newer one. */
+  async materialise(v: VersionDoc): Promise<void> {
+    const doc = this.currentDoc(v);
+    const replaced = await this.c.resources.replaceOne(
+      { _id: doc._id, versionId: { $lt: v.versionId } },
+      doc,
+    );
+    if (replaced.matchedCount === 0) {
+      try {
+        await this.c.resources.insertOne(doc);
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err; // present already, with this version or a newer one
+      }
+    }
+    if (!this.atomicConditionalWrites) await this.converge(v.type, v.id);
+  }
+
+  private async currentVersionId(type: string, id: string): Promise<number | undefined> {
+    const d = await this.c.resources.findOne({ _id: `${type}/${id}` }, { projection: { versionId: 1 } });
+    return d?.versionId;
+  }
+
+  /** Re-reads both sides and rewrites the view from the newest version until they agree (FerretDB interleavings). */
+  async converge(type: string, id: string): Promise<void> {
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      const latest = await this.latestVersion(type, id);
+      if (!latest) return;
+      const cur = await this.c.resources.findOne(
+        { _id: `${type}/${id}` },
+        { projection: { versionId: 1, pending: 1 } },
+      );
+      if (
+        cur &&
+        cur.versionId >= latest.versionId &&
+        !(cur.pending !== undefined && cur.pending > cur.versionId)
+      )
+        return;
+      const doc = this.currentDoc(latest);
+      if (cur) await this.c.resources.replaceOne({ _id: doc._id }, doc);
+      else {
+        try {
+          await this.c.resources.insertOne(doc);
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+    }
+  }
+}
+
+function sameContent(tree: JsonObject, storedJson: string): boolean {
+  return canonicalText(contentOf(tree)) === canonicalText(contentOf(parseExact(storedJson) as JsonObject));
+}
+
+/** Now, but always after the previous version, so history order and `_since` are strict per resource. */
+function nextTimestamp(previous: Date | undefined): Date {
+  const now = new Date();
+  return previous && now.getTime() <= previous.getTime() ? new Date(previous.getTime() + 1) : now;
+}
+
+export function fromDoc(d: ResourceDoc | VersionDoc): StoredResource {
+  const out: StoredResource = {
+    type: d.type,
+    id: d.id,
+    versionId: d.versionId,
+    lastUpdated: d.lastUpdated,
+    deleted: d.deleted,
+  };
+  if (d.json !== undefined) out.json = d.json;
+  return out;
+}
