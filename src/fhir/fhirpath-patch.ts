@@ -10,7 +10,7 @@ import { badRequest, fail } from './outcome';
 interface Node {
   parentResNode?: Node | null;
   propName?: string;
-  index?: number;
+  index?: number | null;
   path?: string;
   fhirNodeDataType?: string;
 }
@@ -93,7 +93,9 @@ function locate(tree: JsonObject, path: string, where: string): Array<{ steps: S
     for (let n: Node | null | undefined = node; n?.parentResNode; n = n.parentResNode) {
       if (n.propName === undefined)
         throw unprocessable(`FHIRPath Patch: "${path}" does not point into the resource`, where);
-      steps.unshift(n.index === undefined ? { prop: n.propName } : { prop: n.propName, index: n.index });
+      steps.unshift(
+        typeof n.index === 'number' ? { prop: n.propName, index: n.index } : { prop: n.propName },
+      );
     }
     return { steps, node };
   });

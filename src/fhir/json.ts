@@ -21,6 +21,10 @@ export function stringifyExact(value: ExactJson): string {
   return out;
 }
 
+export function cloneExact<T>(value: T): T {
+  return parse(stringifyExact(value)) as T;
+}
+
 /** The same value with plain JS numbers, for validation, FHIRPath and indexing. */
 export function toPlain<T = unknown>(value: ExactJson): T {
   return JSON.parse(stringifyExact(value)) as T;

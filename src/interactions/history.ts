@@ -17,6 +17,9 @@ export const history: Handler = async (ctx, req) => {
   if (type !== undefined) q.type = type;
   if (id !== undefined) q.id = id;
   const page = await readHistory(ctx.repo.c, q);
+  const texts = await Promise.all(
+    page.versions.map((v) => (v.blob === undefined ? Promise.resolve(undefined) : ctx.repo.blobText(v.blob))),
+  );
   const path = [type, id, '_history'].filter((s) => s !== undefined).join('/');
   const link = [{ relation: 'self', url: pageUrl(req.baseUrl, path, applied, {}) }];
   const last = page.versions[page.versions.length - 1];
@@ -35,12 +38,12 @@ export const history: Handler = async (ctx, req) => {
     status: 200,
     body: bundleText(
       head,
-      page.versions.map((v) => entry(req.baseUrl, v)),
+      page.versions.map((v, i) => entry(req.baseUrl, v, texts[i])),
     ),
   };
 };
 
-function entry(baseUrl: string, v: VersionDoc): TextEntry {
+function entry(baseUrl: string, v: VersionDoc, text: string | undefined): TextEntry {
   const e: TextEntry = {
     fullUrl: `${baseUrl}/${v.type}/${v.id}`,
     request: { method: v.method, url: v.method === 'POST' ? v.type : `${v.type}/${v.id}` },
@@ -50,7 +53,7 @@ function entry(baseUrl: string, v: VersionDoc): TextEntry {
       lastModified: v.lastUpdated.toISOString(),
     },
   };
-  if (v.json !== undefined) e.resourceText = v.json;
+  if (text !== undefined) e.resourceText = text;
   return e;
 }
 

@@ -2,8 +2,8 @@
 // validation and versioning as an update, and a failing patch changes nothing.
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { applyFhirPathPatch, isFhirPathPatch } from '../fhir/fhirpath-patch';
-import { parseExact, type JsonObject } from '../fhir/json';
-import { badRequest, fail, gone, notFound } from '../fhir/outcome';
+import { cloneExact, parseExact, type JsonObject } from '../fhir/json';
+import { badRequest, fail, gone, notFound, OperationOutcomeError } from '../fhir/outcome';
 import type { StoredResource } from '../storage/repository';
 import { parseIfMatch, writeResponse } from './common';
 import type { FhirRequest, Handler } from './types';
@@ -41,7 +41,8 @@ function readPatch(req: FhirRequest): Patcher {
     if (invalid) throw badRequest(`JSON Patch operation ${invalid.index} is invalid: ${invalid.message}`);
     return (resource) => {
       try {
-        return jsonpatch.applyPatch(resource, ops, true, false).newDocument;
+        // Patched in place on a copy: the library's own copy would turn exact decimals into plain objects.
+        return jsonpatch.applyPatch(cloneExact(resource), ops, true, true).newDocument;
       } catch (err) {
         throw fail(
           422,
@@ -52,7 +53,14 @@ function readPatch(req: FhirRequest): Patcher {
     };
   }
   if (req.body.kind === 'resource' && isFhirPathPatch(body)) {
-    return (resource) => applyFhirPathPatch(resource, body as JsonObject);
+    return (resource) => {
+      try {
+        return applyFhirPathPatch(resource, body as JsonObject);
+      } catch (err) {
+        if (err instanceof OperationOutcomeError) throw err;
+        throw fail(422, 'processing', `FHIRPath Patch could not be applied: ${(err as Error).message}`);
+      }
+    };
   }
   throw fail(
     415,

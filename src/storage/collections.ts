@@ -10,8 +10,8 @@ export interface VersionDoc {
   versionId: number;
   lastUpdated: Date;
   deleted: boolean;
-  /** The exact resource text (absent for a delete). */
-  json?: string;
+  /** The blob holding the exact resource text (absent for a delete). */
+  blob?: string;
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** History order key: lastUpdated ISO | type/id | zero-padded version (one sortable scalar, for keyset paging). */
   hkey: string;
@@ -27,11 +27,20 @@ export interface ResourceDoc {
   versionId: number;
   lastUpdated: Date;
   deleted: boolean;
-  json?: string;
+  blob?: string;
   idx: Record<string, unknown[]>;
   sort: Record<string, unknown>;
   /** Set before a version above `versionId` is written: a reader that sees it checks `versions` first. */
   pending?: number;
+}
+
+/**
+ * The exact text of one version, kept apart so that scans of `versions` and `resources` stay small: FerretDB
+ * decodes every document a query scans, and some resources are megabytes. Read only by `_id`.
+ */
+export interface BlobDoc {
+  _id: string;
+  json: string;
 }
 
 export interface MetaDoc {
@@ -42,6 +51,7 @@ export interface MetaDoc {
 export interface Collections {
   versions: Collection<VersionDoc>;
   resources: Collection<ResourceDoc>;
+  blobs: Collection<BlobDoc>;
   meta: Collection<MetaDoc>;
 }
 
@@ -49,6 +59,7 @@ export function collections(db: Db): Collections {
   return {
     versions: db.collection<VersionDoc>('versions'),
     resources: db.collection<ResourceDoc>('resources'),
+    blobs: db.collection<BlobDoc>('blobs'),
     meta: db.collection<MetaDoc>('meta'),
   };
 }

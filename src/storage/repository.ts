@@ -60,6 +60,8 @@ export interface Faults {
 }
 
 const MAX_ATTEMPTS = 50;
+/** Room below MongoDB's 16 MiB BSON limit for the blob document's own fields. */
+export const MAX_RESOURCE_BYTES = 16 * 1024 * 1024 - 64 * 1024;
 
 export class Repository {
   readonly c: Collections;
@@ -81,20 +83,48 @@ export class Repository {
   /** The current version, rolling the view forward first when a writer died before updating it. */
   async read(type: string, id: string): Promise<StoredResource | undefined> {
     const cur = await this.c.resources.findOne({ _id: `${type}/${id}` }, { projection: { idx: 0, sort: 0 } });
-    if (cur && !(cur.pending !== undefined && cur.pending > cur.versionId)) return fromDoc(cur);
-    const latest = await this.latestVersion(type, id);
-    if (!latest) return cur ? fromDoc(cur) : undefined;
+    if (cur && !(cur.pending !== undefined && cur.pending > cur.versionId)) return this.withText(cur);
+    const latest = await this.latestVersion(type, id, cur?.versionId ?? 0);
+    if (!latest) return cur ? this.withText(cur) : undefined;
     await this.converge(type, id); // rolls the view forward, or clears a hint left by a writer that never inserted
-    return fromDoc(latest);
+    return this.withText(latest);
   }
 
   async vread(type: string, id: string, versionId: number): Promise<StoredResource | undefined> {
     const v = await this.c.versions.findOne({ _id: versionKey(type, id, versionId) });
-    return v ? fromDoc(v) : undefined;
+    return v ? this.withText(v) : undefined;
   }
 
-  async latestVersion(type: string, id: string): Promise<VersionDoc | null> {
-    return this.c.versions.findOne({ type, id }, { sort: { versionId: -1 } });
+  /** The stored metadata with the resource text from its blob. */
+  async withText(d: ResourceDoc | VersionDoc): Promise<StoredResource> {
+    const out = fromDoc(d);
+    if (d.blob !== undefined) out.json = await this.blobText(d.blob);
+    return out;
+  }
+
+  async blobText(blob: string): Promise<string> {
+    const b = await this.c.blobs.findOne({ _id: blob });
+    if (!b) throw new Error(`blob ${blob} is missing`);
+    return b.json;
+  }
+
+  /**
+   * The newest version, found by probing version ids upward from `floor` (the view's version): lookups by `_id`
+   * only, which FerretDB answers without scanning the collection.
+   */
+  async latestVersion(type: string, id: string, floor?: number): Promise<VersionDoc | null> {
+    let from = floor;
+    if (from === undefined) {
+      const cur = await this.c.resources.findOne({ _id: `${type}/${id}` }, { projection: { versionId: 1 } });
+      from = cur?.versionId ?? 0;
+    }
+    let latest: VersionDoc | null =
+      from > 0 ? await this.c.versions.findOne({ _id: versionKey(type, id, from) }) : null;
+    for (let v = from + 1; ; v++) {
+      const next = await this.c.versions.findOne({ _id: versionKey(type, id, v) });
+      if (!next) return latest;
+      latest = next;
+    }
   }
 
   /**
@@ -110,7 +140,7 @@ export class Repository {
   ): Promise<WriteOutcome | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const latest = await this.latestVersion(type, id);
-      const current = latest ? fromDoc(latest) : undefined;
+      const current = latest ? await this.withText(latest) : undefined;
       if (opts.ifMatch !== undefined && current?.versionId !== opts.ifMatch) {
         throw preconditionFailed(
           `If-Match version ${opts.ifMatch} is not the current version of ${type}/${id}` +
@@ -126,7 +156,9 @@ export class Repository {
       }
       const versionId = (current?.versionId ?? 0) + 1;
       const lastUpdated = nextTimestamp(current?.lastUpdated);
-      const doc = this.versionDoc(type, id, versionId, lastUpdated, change, opts);
+      const { doc, json } = this.versionDoc(type, id, versionId, lastUpdated, change, opts);
+      // A blob of its own per write attempt: one left by a writer that lost or died is garbage, never a conflict.
+      if (json !== undefined) await this.c.blobs.insertOne({ _id: doc.blob!, json });
       if (current)
         await this.c.resources.updateOne({ _id: `${type}/${id}` }, { $max: { pending: versionId } });
       try {
@@ -141,8 +173,10 @@ export class Repository {
         continue; // another writer took this version number: decide again on top of theirs
       }
       await this.faults.afterVersionInsert?.(doc);
-      await this.materialise(doc);
-      return { stored: fromDoc(doc), created: !live, changed: true };
+      await this.materialise(doc, json);
+      const stored = fromDoc(doc);
+      if (json !== undefined) stored.json = json;
+      return { stored, created: !live, changed: true };
     }
     throw new OperationOutcomeError(409, [
       {
@@ -153,7 +187,7 @@ export class Repository {
     ]);
   }
 
-  /** Checks shape and validation, stamps the version and returns its document (nothing is written here). */
+  /** Checks shape and validation, stamps the version and returns its documents (nothing is written here). */
   private versionDoc(
     type: string,
     id: string,
@@ -161,7 +195,7 @@ export class Repository {
     lastUpdated: Date,
     change: Change,
     opts: WriteOptions,
-  ): VersionDoc {
+  ): { doc: VersionDoc; json?: string } {
     const base = {
       _id: versionKey(type, id, versionId),
       type,
@@ -170,10 +204,19 @@ export class Repository {
       lastUpdated,
       hkey: historyKey(lastUpdated, type, id, versionId),
     };
-    if (change.kind === 'delete') return { ...base, deleted: true, method: 'DELETE' };
+    if (change.kind === 'delete') return { doc: { ...base, deleted: true, method: 'DELETE' } };
     const json = stampedText(change.tree, id, versionId, lastUpdated);
+    if (Buffer.byteLength(json) > MAX_RESOURCE_BYTES) {
+      throw new OperationOutcomeError(413, [
+        {
+          severity: 'error',
+          code: 'too-costly',
+          diagnostics: `The resource is ${Buffer.byteLength(json)} bytes; a stored resource must stay below ${MAX_RESOURCE_BYTES} (MongoDB's 16 MB document limit)`,
+        },
+      ]);
+    }
     this.check(type, change.tree, JSON.parse(json) as Resource, opts.malformedStatus ?? 400);
-    return { ...base, deleted: false, json, method: opts.method };
+    return { doc: { ...base, deleted: false, blob: crypto.randomUUID(), method: opts.method }, json };
   }
 
   /** Shape problems are malformed FHIR (400); validation errors are well-formed but invalid content (422). */
@@ -187,9 +230,9 @@ export class Repository {
       throw new OperationOutcomeError(422, issues);
   }
 
-  private currentDoc(v: VersionDoc): ResourceDoc {
+  private currentDoc(v: VersionDoc, json: string | undefined): ResourceDoc {
     const index =
-      v.json === undefined ? { idx: {}, sort: {} } : this.pipeline.index(JSON.parse(v.json) as Resource);
+      json === undefined ? { idx: {}, sort: {} } : this.pipeline.index(JSON.parse(json) as Resource);
     const doc: ResourceDoc = {
       _id: `${v.type}/${v.id}`,
       type: v.type,
@@ -200,13 +243,13 @@ export class Repository {
       idx: index.idx,
       sort: index.sort,
     };
-    if (v.json !== undefined) doc.json = v.json;
+    if (v.blob !== undefined) doc.blob = v.blob;
     return doc;
   }
 
   /** Brings the current view up to version `v` unless it already holds that or a newer one. */
-  async materialise(v: VersionDoc): Promise<void> {
-    const doc = this.currentDoc(v);
+  async materialise(v: VersionDoc, json: string | undefined): Promise<void> {
+    const doc = this.currentDoc(v, json);
     const replaced = await this.c.resources.replaceOne(
       { _id: doc._id, versionId: { $lt: v.versionId } },
       doc,
@@ -229,19 +272,18 @@ export class Repository {
   /** Re-reads both sides and rewrites the view from the newest version until they agree (FerretDB interleavings). */
   async converge(type: string, id: string): Promise<void> {
     for (let i = 0; i < MAX_ATTEMPTS; i++) {
-      const latest = await this.latestVersion(type, id);
-      if (!latest) return;
       const cur = await this.c.resources.findOne(
         { _id: `${type}/${id}` },
         { projection: { versionId: 1, pending: 1 } },
       );
-      if (
-        cur &&
-        cur.versionId >= latest.versionId &&
-        !(cur.pending !== undefined && cur.pending > cur.versionId)
-      )
-        return;
-      const doc = this.currentDoc(latest);
+      const latest = await this.latestVersion(type, id, cur?.versionId ?? 0);
+      if (!latest) return;
+      const hinted = cur?.pending !== undefined && cur.pending > cur.versionId;
+      if (cur && cur.versionId >= latest.versionId && !hinted) return;
+      const doc = this.currentDoc(
+        latest,
+        latest.blob === undefined ? undefined : await this.blobText(latest.blob),
+      );
       if (cur) await this.c.resources.replaceOne({ _id: doc._id }, doc);
       else {
         try {
@@ -272,6 +314,5 @@ export function fromDoc(d: ResourceDoc | VersionDoc): StoredResource {
     lastUpdated: d.lastUpdated,
     deleted: d.deleted,
   };
-  if (d.json !== undefined) out.json = d.json;
   return out;
 }
