@@ -84,7 +84,10 @@ export function resolvePath(typeName: string, elementPath: string): ElementDefin
 
 /** Evaluates FHIRPath with the R4 model, %resource and %rootResource set to the resource. */
 export function evaluate(resource: Json, expression: string): unknown[] {
-  return fhirpath.evaluate(resource, expression, { resource, rootResource: resource }, r4 as fhirpath.Model) as unknown[];
+  // Some base constraints call trace(); its output is of no use here.
+  return fhirpath.evaluate(resource, expression, { resource, rootResource: resource }, r4 as fhirpath.Model, {
+    traceFn: () => undefined,
+  }) as unknown[];
 }
 
 /** A constraint holds when it is true (or empty: nothing to check) for every node at the path. */
