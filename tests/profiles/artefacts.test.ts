@@ -1,7 +1,7 @@
 // The profiles/ folder as a FHIR NPM package: every file parses, is named and identified by the naming contract.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CANONICAL, PROFILES_DIR, profileResources, readJson } from './support';
+import { CANONICAL, PROFILES_DIR, profileResources, readJson, type Json } from './support';
 
 const resources = profileResources();
 
@@ -71,7 +71,7 @@ describe.each(Object.entries(STRUCTURE_DEFINITIONS))('StructureDefinition %s', (
     expect(sd.differential.element.length).toBeGreaterThan(2);
     if (type === 'Extension') {
       expect(sd.context.length).toBeGreaterThan(0);
-      const url = sd.differential.element.find((e: { id: string }) => e.id === 'Extension.url');
+      const url = (sd.differential.element as Json[]).find((e) => e.id === 'Extension.url')!;
       expect(url.fixedUri).toBe(sd.url);
     }
   });

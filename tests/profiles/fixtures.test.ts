@@ -66,7 +66,7 @@ function extensionFailures(node: unknown, at: string, out: string[] = []): strin
 function baseFailures(resource: Json): string[] {
   const sd = baseDefinition(resource.resourceType as string)!;
   return [
-    ...failures(resource, sd as unknown as Json, sd.snapshot!.element),
+    ...failures(resource, sd, sd.snapshot!.element),
     ...extensionFailures(resource, resource.resourceType as string),
   ];
 }

@@ -11,6 +11,8 @@ export const CANONICAL = 'http://ephr-fhir.org/fhir';
 export const PROFILES_DIR = path.join(projectRoot, 'profiles');
 export const FIXTURES_DIR = path.join(projectRoot, 'fixtures', 'profiles');
 
+// FHIR JSON as read from disk; the tests assert on its shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>;
 
 export function readJson(file: string): Json {
@@ -85,7 +87,7 @@ export function resolvePath(typeName: string, elementPath: string): ElementDefin
 /** Evaluates FHIRPath with the R4 model, %resource and %rootResource set to the resource. */
 export function evaluate(resource: Json, expression: string): unknown[] {
   // Some base constraints call trace(); its output is of no use here.
-  return fhirpath.evaluate(resource, expression, { resource, rootResource: resource }, r4 as fhirpath.Model, {
+  return fhirpath.evaluate(resource, expression, { resource, rootResource: resource }, r4, {
     traceFn: () => undefined,
   }) as unknown[];
 }

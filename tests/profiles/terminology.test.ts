@@ -80,5 +80,5 @@ describe.each(ofType('CodeSystem').map((cs) => [cs.id as string, cs] as const))(
 it('draws migration status from the v3 citizen role types and local codes', () => {
   const vs = ofType('ValueSet').find((v) => v.id === 'migration-status')!;
   const v3 = (vs.compose.include as Json[]).find((i) => i.system === 'http://terminology.hl7.org/CodeSystem/v3-RoleCode')!;
-  expect((v3.concept as Json[]).map((c) => c.code)).toEqual(['CAS', 'CASM', 'CN', 'CNRP', 'CNRPM', 'CPCA', 'CRP', 'CRPM']);
+  expect((v3.concept as Json[]).map((c) => c.code as string)).toEqual(['CAS', 'CASM', 'CN', 'CNRP', 'CNRPM', 'CPCA', 'CRP', 'CRPM']);
 });
