@@ -3,7 +3,16 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: false }],
+    // fhir-kit-client 2 ships ES modules only; jest runs CommonJS, so its files are transpiled like ours.
+    '^.+/node_modules/fhir-kit-client/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: 'tsconfig.jest.json', diagnostics: false },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!fhir-kit-client/)'],
+  moduleNameMapper: { '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
   // One embedded FerretDB serves the whole run; each test file uses a database of its own.
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
