@@ -11,6 +11,7 @@ export interface Config {
   embeddedDbPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxBodyBytes: number;
+  maxBundleEntries: number;
 }
 
 export class ConfigError extends Error {}
@@ -67,5 +68,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedDbPort: int(env, 'EMBEDDED_DB_PORT', 27018, 0, 65535),
     logLevel,
     maxBodyBytes: parseSize('MAX_BODY_SIZE', env.MAX_BODY_SIZE || '5mb'),
+    maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 5000, 1, 100_000),
   };
 }

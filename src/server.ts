@@ -8,6 +8,7 @@ import { handlers } from './interactions';
 import type { ServerContext } from './interactions/types';
 import { connectDatabase, isFerretDb, ping, withDbName, type Database } from './storage/database';
 import { ensureIndexes } from './storage/collections';
+import { recover } from './storage/recovery';
 import { NO_PIPELINE, Repository, type Faults } from './storage/repository';
 import { startEmbeddedDb, type EmbeddedDb } from './storage/embedded-ferretdb';
 
@@ -18,6 +19,8 @@ export interface RunningServer {
   embedded: EmbeddedDb | undefined;
   close(): Promise<void>;
 }
+
+const RECOVERY_INTERVAL_MS = 15_000;
 
 export interface ServerOptions {
   /** Test-only fault injection into the write pipeline. */
@@ -46,6 +49,14 @@ export async function openServer(
   const atomic = !(await isFerretDb(db));
   const repo = new Repository(db.db!, NO_PIPELINE, atomic, options.faults);
   await ensureIndexes(repo.c);
+  const recovered = await recover(repo);
+  if (recovered.rolledBack + recovered.rolledForward + recovered.repairedViews > 0) {
+    logger.warn(recovered, 'recovered from an earlier crash');
+  }
+  const sweeper = setInterval(() => {
+    recover(repo).catch((err: unknown) => logger.error({ err }, 'recovery sweep failed'));
+  }, RECOVERY_INTERVAL_MS);
+  sweeper.unref();
   const ctx: ServerContext = { config, logger, ready: () => ping(db), handlers, repo };
   const server = http.createServer(createApp(ctx));
   await new Promise<void>((resolve, reject) => {
@@ -60,6 +71,7 @@ export async function openServer(
     embedded,
     close: () =>
       (closing ??= (async () => {
+        clearInterval(sweeper);
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();

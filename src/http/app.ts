@@ -7,7 +7,7 @@ import { notFound } from '../fhir/outcome';
 import type { FhirRequest, ServerContext } from '../interactions/types';
 import { errorHandler, sendFhir } from './errors';
 import { negotiateResponseFormat, requestBodyKind } from './negotiation';
-import { route } from './routes';
+import { route } from '../interactions/routes';
 import { OperationOutcomeError, issue } from '../fhir/outcome';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

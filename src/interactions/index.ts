@@ -1,5 +1,6 @@
 // The interactions this server implements, by route name.
-import type { Interaction } from '../http/routes';
+import type { Interaction } from './routes';
+import { batch } from './batch';
 import { capabilities } from './capabilities';
 import { create } from './create';
 import { del } from './delete';
@@ -12,6 +13,7 @@ import { vread } from './vread';
 
 export const handlers: Partial<Record<Interaction, Handler>> = {
   capabilities,
+  batch,
   create,
   read,
   vread,

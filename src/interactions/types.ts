@@ -1,7 +1,7 @@
 // The transport-free shape of a FHIR interaction: a plain request in, a plain response out.
 import type { Config } from '../config';
 import type { BodyKind } from '../http/negotiation';
-import type { Interaction, RouteMatch } from '../http/routes';
+import type { Interaction, RouteMatch } from './routes';
 import type { Logger } from 'pino';
 import type { Repository } from '../storage/repository';
 

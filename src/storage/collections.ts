@@ -43,6 +43,17 @@ export interface BlobDoc {
   json: string;
 }
 
+/** One transaction Bundle's commit record: `pending` until its commit point, then `committed`. */
+export interface TransactionDoc {
+  _id: string;
+  state: 'pending' | 'committed' | 'aborted';
+  /** The version keys it writes. */
+  versions: string[];
+  /** Until then the writer is alive; a pending record past it is rolled back by recovery. */
+  expiresAt: Date;
+  createdAt: Date;
+}
+
 export interface MetaDoc {
   _id: string;
   value: unknown;
@@ -52,6 +63,7 @@ export interface Collections {
   versions: Collection<VersionDoc>;
   resources: Collection<ResourceDoc>;
   blobs: Collection<BlobDoc>;
+  transactions: Collection<TransactionDoc>;
   meta: Collection<MetaDoc>;
 }
 
@@ -60,6 +72,7 @@ export function collections(db: Db): Collections {
     versions: db.collection<VersionDoc>('versions'),
     resources: db.collection<ResourceDoc>('resources'),
     blobs: db.collection<BlobDoc>('blobs'),
+    transactions: db.collection<TransactionDoc>('transactions'),
     meta: db.collection<MetaDoc>('meta'),
   };
 }
@@ -77,6 +90,8 @@ export const STORAGE_INDEXES: Array<{
   { collection: 'versions', key: { lastUpdated: 1 } },
   { collection: 'resources', key: { type: 1, deleted: 1, _id: 1 } },
   { collection: 'resources', key: { pending: 1 } },
+  { collection: 'versions', key: { txn: 1 } },
+  { collection: 'transactions', key: { state: 1, expiresAt: 1 } },
 ];
 
 export async function ensureIndexes(

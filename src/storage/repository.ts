@@ -34,6 +34,23 @@ export interface WritePipeline {
   index(resource: Resource): { idx: Record<string, unknown[]>; sort: Record<string, unknown> };
 }
 
+/** A write decided and checked but not yet stored (see {@link Repository.prepare}). */
+export interface Prepared {
+  doc?: VersionDoc;
+  json?: string;
+  outcome: WriteOutcome | undefined;
+}
+
+/** Thrown while probing when the newest version belongs to a transaction still in progress. */
+export class TransactionLock extends Error {
+  constructor(
+    readonly resource: string,
+    readonly txn: string,
+  ) {
+    super(`${resource} is locked by transaction ${txn}`);
+  }
+}
+
 export const NO_PIPELINE: WritePipeline = { validate: () => [], index: () => ({ idx: {}, sort: {} }) };
 
 export type Change = { kind: 'put'; tree: JsonObject } | { kind: 'delete' };
@@ -57,9 +74,15 @@ export interface WriteOutcome {
 /** Test-only fault injection: runs after the version insert, before the current view is written. */
 export interface Faults {
   afterVersionInsert?: (v: VersionDoc) => void | Promise<void>;
+  /** A transaction's versions are inserted; its commit point is next. */
+  beforeCommitPoint?: () => void | Promise<void>;
+  /** A transaction committed; its current view is next. */
+  afterCommitPoint?: () => void | Promise<void>;
 }
 
 const MAX_ATTEMPTS = 50;
+const TRANSACTION_WAIT_MS = 3000;
+const BULK_CHUNK = 50;
 /** Room below MongoDB's 16 MiB BSON limit for the blob document's own fields. */
 export const MAX_RESOURCE_BYTES = 16 * 1024 * 1024 - 64 * 1024;
 
@@ -71,7 +94,7 @@ export class Repository {
     private readonly pipeline: WritePipeline = NO_PIPELINE,
     /** MongoDB applies a filtered replace atomically; FerretDB may not, so there we re-check after writing. */
     private readonly atomicConditionalWrites = false,
-    private readonly faults: Faults = {},
+    readonly faults: Faults = {},
   ) {
     this.c = collections(db);
   }
@@ -109,10 +132,16 @@ export class Repository {
   }
 
   /**
-   * The newest version, found by probing version ids upward from `floor` (the view's version): lookups by `_id`
-   * only, which FerretDB answers without scanning the collection.
+   * The newest version visible to `reader`s or to `writer`s, found by probing version ids upward from `floor` (the
+   * view's version): lookups by `_id` only, which FerretDB answers without scanning. A version written by a
+   * transaction that has not committed is invisible to readers and a lock to writers ({@link TransactionLock}).
    */
-  async latestVersion(type: string, id: string, floor?: number): Promise<VersionDoc | null> {
+  async latestVersion(
+    type: string,
+    id: string,
+    floor?: number,
+    mode: 'reader' | 'writer' = 'reader',
+  ): Promise<VersionDoc | null> {
     let from = floor;
     if (from === undefined) {
       const cur = await this.c.resources.findOne({ _id: `${type}/${id}` }, { projection: { versionId: 1 } });
@@ -123,8 +152,20 @@ export class Repository {
     for (let v = from + 1; ; v++) {
       const next = await this.c.versions.findOne({ _id: versionKey(type, id, v) });
       if (!next) return latest;
+      if (next.txn !== undefined) {
+        const state = await this.transactionState(next.txn);
+        if (state === 'pending' && mode === 'writer') throw new TransactionLock(`${type}/${id}`, next.txn);
+        if (state !== 'committed') return latest;
+      }
       latest = next;
     }
+  }
+
+  /** The state of a transaction Bundle's commit; a missing record means it was rolled back and removed. */
+  async transactionState(txn: string): Promise<'pending' | 'committed' | 'aborted'> {
+    const t = await this.c.transactions.findOne({ _id: txn }, { projection: { state: 1 } });
+    if (!t) return 'aborted';
+    return t.state === 'pending' ? 'pending' : t.state === 'aborted' ? 'aborted' : 'committed';
   }
 
   /**
@@ -139,44 +180,26 @@ export class Repository {
     opts: WriteOptions,
   ): Promise<WriteOutcome | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const latest = await this.latestVersion(type, id);
-      const current = latest ? await this.withText(latest) : undefined;
-      if (opts.ifMatch !== undefined && current?.versionId !== opts.ifMatch) {
-        throw preconditionFailed(
-          `If-Match version ${opts.ifMatch} is not the current version of ${type}/${id}` +
-            (current ? ` (that is ${current.versionId})` : ' (it does not exist)'),
-        );
+      const p = await this.prepare(type, id, decide, opts);
+      if (!p.doc || !p.outcome) return p.outcome;
+      if (p.outcome.created === false) {
+        await this.c.resources.updateOne({ _id: `${type}/${id}` }, { $max: { pending: p.doc.versionId } });
       }
-      const change = decide(current);
-      if (!change) return undefined;
-      const live = current && !current.deleted ? current : undefined;
-      if (change.kind === 'put' && live?.json !== undefined && sameContent(change.tree, live.json)) {
-        if ((await this.currentVersionId(type, id)) !== live.versionId) await this.converge(type, id);
-        return { stored: live, created: false, changed: false };
-      }
-      const versionId = (current?.versionId ?? 0) + 1;
-      const lastUpdated = nextTimestamp(current?.lastUpdated);
-      const { doc, json } = this.versionDoc(type, id, versionId, lastUpdated, change, opts);
-      // A blob of its own per write attempt: one left by a writer that lost or died is garbage, never a conflict.
-      if (json !== undefined) await this.c.blobs.insertOne({ _id: doc.blob!, json });
-      if (current)
-        await this.c.resources.updateOne({ _id: `${type}/${id}` }, { $max: { pending: versionId } });
+      if (p.json !== undefined) await this.c.blobs.insertOne({ _id: p.doc.blob!, json: p.json });
       try {
-        await this.c.versions.insertOne(doc);
+        await this.c.versions.insertOne(p.doc);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         if (opts.ifMatch !== undefined) {
           throw preconditionFailed(
-            `${type}/${id} was changed by another request (version ${versionId} exists)`,
+            `${type}/${id} was changed by another request (version ${p.doc.versionId} exists)`,
           );
         }
         continue; // another writer took this version number: decide again on top of theirs
       }
-      await this.faults.afterVersionInsert?.(doc);
-      await this.materialise(doc, json);
-      const stored = fromDoc(doc);
-      if (json !== undefined) stored.json = json;
-      return { stored, created: !live, changed: true };
+      await this.faults.afterVersionInsert?.(p.doc);
+      await this.materialise(p.doc, p.json);
+      return p.outcome;
     }
     throw new OperationOutcomeError(409, [
       {
@@ -185,6 +208,65 @@ export class Repository {
         diagnostics: `Too many concurrent writes to ${type}/${id}; try again`,
       },
     ]);
+  }
+
+  /**
+   * Decides, checks and stamps the next version of `type/id` without writing anything: the version document and
+   * its text to insert, or no document when there is nothing to write (absent delete, unchanged content).
+   * Waits a little for a transaction that holds the resource, then answers 409.
+   */
+  async prepare(
+    type: string,
+    id: string,
+    decide: (current: StoredResource | undefined) => Change | undefined,
+    opts: WriteOptions,
+  ): Promise<Prepared> {
+    const latest = await this.waitForLatest(type, id);
+    const current = latest ? await this.withText(latest) : undefined;
+    if (opts.ifMatch !== undefined && current?.versionId !== opts.ifMatch) {
+      throw preconditionFailed(
+        `If-Match version ${opts.ifMatch} is not the current version of ${type}/${id}` +
+          (current ? ` (that is ${current.versionId})` : ' (it does not exist)'),
+      );
+    }
+    const change = decide(current);
+    if (!change) return { outcome: undefined };
+    const live = current && !current.deleted ? current : undefined;
+    if (change.kind === 'put' && live?.json !== undefined && sameContent(change.tree, live.json)) {
+      if ((await this.currentVersionId(type, id)) !== live.versionId) await this.converge(type, id);
+      return { outcome: { stored: live, created: false, changed: false } };
+    }
+    const versionId = (current?.versionId ?? 0) + 1;
+    const lastUpdated = nextTimestamp(current?.lastUpdated);
+    const { doc, json } = this.versionDoc(type, id, versionId, lastUpdated, change, opts);
+    const stored = fromDoc(doc);
+    if (json !== undefined) stored.json = json;
+    const p: Prepared = { doc, outcome: { stored, created: !live, changed: true } };
+    if (json !== undefined) p.json = json;
+    return p;
+  }
+
+  private async waitForLatest(type: string, id: string): Promise<VersionDoc | null> {
+    const deadline = Date.now() + TRANSACTION_WAIT_MS;
+    for (;;) {
+      try {
+        return await this.latestVersion(type, id, undefined, 'writer');
+      } catch (err) {
+        if (!(err instanceof TransactionLock) || Date.now() > deadline) {
+          if (err instanceof TransactionLock) {
+            throw new OperationOutcomeError(409, [
+              {
+                severity: 'error',
+                code: 'lock-error',
+                diagnostics: `${err.resource} is being written by a transaction; try again`,
+              },
+            ]);
+          }
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
   }
 
   /** Checks shape and validation, stamps the version and returns its documents (nothing is written here). */
@@ -262,6 +344,48 @@ export class Repository {
       }
     }
     if (!this.atomicConditionalWrites) await this.converge(v.type, v.id);
+  }
+
+  /** The current view for many versions at once (a committed transaction): inserts in bulk, replaces the rest. */
+  async materialiseMany(writes: Array<{ doc: VersionDoc; json?: string }>): Promise<void> {
+    const fresh = writes.filter((w) => w.doc.versionId === 1);
+    const rest = writes.filter((w) => w.doc.versionId !== 1);
+    const retry: Array<{ doc: VersionDoc; json?: string }> = [];
+    if (fresh.length > 0) {
+      try {
+        await this.c.resources.insertMany(
+          fresh.map((w) => this.currentDoc(w.doc, w.json)),
+          { ordered: false },
+        );
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        retry.push(...fresh); // some existed (a repaired or concurrent write): the careful path sorts it out
+      }
+    }
+    for (let i = 0; i < rest.length; i += BULK_CHUNK) {
+      await Promise.all(
+        rest.slice(i, i + BULK_CHUNK).map(async (w) => {
+          const doc = this.currentDoc(w.doc, w.json);
+          const r = await this.c.resources.replaceOne(
+            { _id: doc._id, versionId: { $lt: w.doc.versionId } },
+            doc,
+          );
+          if (r.matchedCount === 0) retry.push(w);
+        }),
+      );
+    }
+    for (const w of retry) await this.materialise(w.doc, w.json);
+    if (!this.atomicConditionalWrites) {
+      const ids = writes.map((w) => `${w.doc.type}/${w.doc.id}`);
+      const views = await this.c.resources
+        .find({ _id: { $in: ids } }, { projection: { versionId: 1 } })
+        .toArray();
+      const seen = new Map(views.map((v) => [v._id, v.versionId]));
+      for (const w of writes) {
+        const key = `${w.doc.type}/${w.doc.id}`;
+        if ((seen.get(key) ?? 0) < w.doc.versionId) await this.converge(w.doc.type, w.doc.id);
+      }
+    }
   }
 
   private async currentVersionId(type: string, id: string): Promise<number | undefined> {

@@ -1,4 +1,5 @@
 // The FHIR RESTful URL table (http.html#summary): a path below the base and a method name an interaction.
+// Transport-free: the HTTP edge and the batch/transaction entries both route through it.
 import { concreteResourceTypes } from '../fhir/definitions';
 import { fail, issue, notFound, OperationOutcomeError } from '../fhir/outcome';
 

@@ -1,0 +1,79 @@
+// POST [base] with a Bundle of type batch or transaction (http.html#transaction). A batch runs every entry on its
+// own through the same handlers as the HTTP edge; a transaction is all or nothing (./transaction.ts).
+import { bundleText, parseExact, type JsonObject } from '../fhir/json';
+import { badRequest, fail, OperationOutcomeError } from '../fhir/outcome';
+import { errorEntry, parseEntry, responseEntry, toFhirRequest, type ResponseEntry } from './bundle-entry';
+import { returnPreference } from './common';
+import { transaction } from './transaction';
+import type { FhirRequest, FhirResponse, Handler, ServerContext } from './types';
+
+export const batch: Handler = async (ctx, req) => {
+  if (!req.body || req.body.kind !== 'resource')
+    throw badRequest('POST to the base needs a Bundle of type batch or transaction');
+  const bundle = parseExact(req.body.text) as JsonObject;
+  if (bundle?.resourceType !== 'Bundle')
+    throw badRequest('POST to the base needs a Bundle resource', 'resourceType');
+  const entries = bundle.entry === undefined ? [] : bundle.entry;
+  if (!Array.isArray(entries)) throw badRequest('Bundle.entry must be an array', 'Bundle.entry');
+  if (entries.length > ctx.config.maxBundleEntries) {
+    throw fail(
+      413,
+      'too-costly',
+      `The Bundle has ${entries.length} entries; this server accepts at most ${ctx.config.maxBundleEntries} (MAX_BUNDLE_ENTRIES)`,
+      'Bundle.entry',
+    );
+  }
+  if (bundle.type === 'transaction') return transaction(ctx, req, entries);
+  if (bundle.type !== 'batch') {
+    throw badRequest(
+      `Bundle.type "${String(bundle.type)}" cannot be processed: send batch or transaction`,
+      'Bundle.type',
+    );
+  }
+  const withResource =
+    returnPreference(req) === 'representation' && /return\s*=/.test(req.headers.prefer ?? '');
+  const out: ResponseEntry[] = [];
+  for (const [i, entry] of entries.entries()) out.push(await runBatchEntry(ctx, req, entry, i, withResource));
+  return { status: 200, body: responseBundle('batch-response', out) };
+};
+
+async function runBatchEntry(
+  ctx: ServerContext,
+  req: FhirRequest,
+  entry: unknown,
+  index: number,
+  withResource: boolean,
+): Promise<ResponseEntry> {
+  try {
+    const e = parseEntry(entry, index, req.baseUrl);
+    if (e.route.interaction === 'batch')
+      throw badRequest('A batch entry cannot itself be a batch or transaction');
+    const res = await dispatch(ctx, toFhirRequest(e, req));
+    return responseEntry(res, withResource || e.method === 'GET' || e.method === 'HEAD');
+  } catch (err) {
+    if (err instanceof OperationOutcomeError) return errorEntry(err, index);
+    ctx.logger.error({ err, entry: index }, 'unexpected error in a batch entry');
+    return errorEntry(fail(500, 'exception', 'An unexpected error occurred in this entry'), index);
+  }
+}
+
+/** Runs a request through the handler its route names, as the HTTP edge would. */
+export async function dispatch(ctx: ServerContext, r: FhirRequest): Promise<FhirResponse> {
+  const handler = ctx.handlers[r.route.interaction];
+  if (!handler) throw fail(405, 'not-supported', `The ${r.route.interaction} interaction is not supported`);
+  return handler(ctx, r);
+}
+
+export function responseBundle(
+  type: 'batch-response' | 'transaction-response',
+  entries: ResponseEntry[],
+): string {
+  return bundleText(
+    { type },
+    entries.map((e) => ({
+      ...(e.fullUrl !== undefined && { fullUrl: e.fullUrl }),
+      ...(e.resourceText !== undefined && { resourceText: e.resourceText }),
+      response: e.response,
+    })),
+  );
+}

@@ -1,0 +1,212 @@
+// A transaction Bundle (http.html#transaction): resolve every entry and rewrite references to the ids the server
+// assigns, check every write without storing anything, then commit them all at once (storage/transaction.ts).
+// Processing order as the spec gives it: DELETE, POST, PUT/PATCH, then GET/HEAD after the commit.
+import { badRequest, fail, OperationOutcomeError } from '../fhir/outcome';
+import { rewriteReferences } from '../fhir/references';
+import { Repository, type Change, type Prepared, type WriteOptions } from '../storage/repository';
+import { CommitConflict, commitTransaction, type WritePrepared } from '../storage/transaction';
+import { dispatch, responseBundle } from './batch';
+import {
+  locate,
+  parseEntry,
+  responseEntry,
+  statusLine,
+  toFhirRequest,
+  type EntryRequest,
+  type ResponseEntry,
+} from './bundle-entry';
+import { etag, location, parseIfMatch, returnPreference } from './common';
+import type { FhirRequest, FhirResponse, ServerContext } from './types';
+
+const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+interface Planned {
+  entry: EntryRequest;
+  type: string;
+  id: string;
+  prepared?: Prepared;
+}
+
+export async function transaction(
+  ctx: ServerContext,
+  req: FhirRequest,
+  rawEntries: unknown[],
+): Promise<FhirResponse> {
+  const entries = rawEntries.map((e, i) => atEntry(i, undefined, () => parseEntry(e, i, req.baseUrl)));
+  const planned = assignTargets(entries);
+  rewriteAll(entries, planned, req.baseUrl);
+  const order = [...planned.values()].sort((a, b) => ORDER[a.entry.method]! - ORDER[b.entry.method]!);
+  for (const p of order) {
+    p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () => prepare(ctx.repo, p));
+  }
+  const writes = order.filter(
+    (p): p is Planned & { prepared: WritePrepared } => p.prepared?.doc !== undefined,
+  );
+  try {
+    await commitTransaction(
+      ctx.repo,
+      writes.map((p) => p.prepared),
+    );
+  } catch (err) {
+    if (!(err instanceof CommitConflict)) throw err;
+    const p = writes[err.index]!;
+    throw new OperationOutcomeError(
+      409,
+      locate(
+        [
+          {
+            severity: 'error',
+            code: 'conflict',
+            diagnostics: `${p.type}/${p.id} was changed by another request meanwhile`,
+          },
+        ],
+        p.entry.index,
+        p.entry.fullUrl,
+      ),
+    );
+  }
+  const withResource =
+    returnPreference(req) === 'representation' && /return\s*=/.test(req.headers.prefer ?? '');
+  const out: ResponseEntry[] = [];
+  for (const e of entries) {
+    const p = planned.get(e.index);
+    out.push(p ? writeEntry(req, p, withResource) : await readEntry(ctx, req, e));
+  }
+  return { status: 200, body: responseBundle('transaction-response', out) };
+}
+
+/** The resource each write entry touches: new ids for creates; two entries on one resource are an error. */
+function assignTargets(entries: EntryRequest[]): Map<number, Planned> {
+  const planned = new Map<number, Planned>();
+  const touched = new Map<string, number>();
+  for (const e of entries) {
+    if (e.method === 'GET' || e.method === 'HEAD') continue;
+    const { interaction, type, id } = e.route;
+    if (!['create', 'update', 'patch', 'delete'].includes(interaction) || !type) {
+      throw atIndex(
+        e,
+        fail(400, 'not-supported', `${e.method} ${e.url} is not supported inside a transaction yet`),
+      );
+    }
+    if (e.headers['if-none-exist'] !== undefined) {
+      throw atIndex(e, fail(400, 'not-supported', 'Conditional create (ifNoneExist) is not supported yet'));
+    }
+    const target = interaction === 'create' ? Repository.newId() : id!;
+    const key = `${type}/${target}`;
+    const earlier = touched.get(key);
+    if (earlier !== undefined) {
+      throw atIndex(
+        e,
+        badRequest(
+          `Entries ${earlier} and ${e.index} both change ${key}; a transaction may touch a resource once`,
+        ),
+      );
+    }
+    touched.set(key, e.index);
+    if ((interaction === 'create' || interaction === 'update') && e.resource === undefined) {
+      throw atIndex(e, badRequest(`${e.method} needs entry.resource`));
+    }
+    planned.set(e.index, { entry: e, type, id: target });
+  }
+  return planned;
+}
+
+/** Rewrites references to other entries' fullUrls (urn:uuid:, urn:oid:, absolute) into `Type/id`. */
+function rewriteAll(entries: EntryRequest[], planned: Map<number, Planned>, baseUrl: string): void {
+  const byFullUrl = new Map<string, string>();
+  for (const p of planned.values()) {
+    if (p.entry.fullUrl !== undefined && p.entry.method !== 'DELETE')
+      byFullUrl.set(p.entry.fullUrl, `${p.type}/${p.id}`);
+  }
+  for (const e of entries) {
+    if (e.resource === undefined || Array.isArray(e.resource)) continue;
+    rewriteReferences(e.resource, ({ value, path }) => {
+      const hit =
+        byFullUrl.get(value) ?? (value.startsWith(baseUrl + '/') ? byFullUrl.get(value) : undefined);
+      if (hit !== undefined) return hit;
+      if (value.startsWith('urn:uuid:') || value.startsWith('urn:oid:')) {
+        throw atIndex(e, badRequest(`${path} = "${value}" names no entry of this Bundle`, path));
+      }
+      return undefined;
+    });
+  }
+}
+
+async function prepare(repo: Repository, p: Planned): Promise<Prepared> {
+  const { entry: e, type, id } = p;
+  const opts: WriteOptions = { method: e.method as WriteOptions['method'] };
+  const ifMatch = parseIfMatch(e.headers['if-match']);
+  if (ifMatch !== undefined) opts.ifMatch = ifMatch;
+  let decide: (cur: Parameters<Parameters<Repository['prepare']>[2]>[0]) => Change | undefined;
+  switch (e.route.interaction) {
+    case 'create':
+      decide = () => ({ kind: 'put', tree: e.resource! });
+      break;
+    case 'update': {
+      const tree = e.resource!;
+      if (tree.id !== id)
+        throw badRequest(`entry.resource.id must be "${id}" as in request.url`, `${type}.id`);
+      decide = () => ({ kind: 'put', tree });
+      break;
+    }
+    case 'delete':
+      decide = (cur) => (cur && !cur.deleted ? { kind: 'delete' } : undefined);
+      break;
+    default:
+      throw fail(400, 'not-supported', 'PATCH inside a transaction is not supported yet');
+  }
+  return repo.prepare(type, id, decide, opts);
+}
+
+function writeEntry(req: FhirRequest, p: Planned, withResource: boolean): ResponseEntry {
+  const outcome = p.prepared?.outcome;
+  if (!outcome) return { response: { status: statusLine(200) } }; // a delete of something absent
+  const s = outcome.stored;
+  const status = p.entry.method === 'DELETE' ? 200 : outcome.created ? 201 : 200;
+  const response: ResponseEntry['response'] = {
+    status: statusLine(status),
+    etag: etag(s.versionId),
+    lastModified: s.lastUpdated.toISOString(),
+  };
+  if (p.entry.method !== 'DELETE') response.location = location(req.baseUrl, s);
+  const out: ResponseEntry = { response, fullUrl: `${req.baseUrl}/${s.type}/${s.id}` };
+  if (withResource && s.json !== undefined) out.resourceText = s.json;
+  return out;
+}
+
+async function readEntry(ctx: ServerContext, req: FhirRequest, e: EntryRequest): Promise<ResponseEntry> {
+  try {
+    return responseEntry(await dispatch(ctx, toFhirRequest(e, req)), true);
+  } catch (err) {
+    if (!(err instanceof OperationOutcomeError)) throw err;
+    return {
+      response: {
+        status: statusLine(err.status),
+        outcome: { resourceType: 'OperationOutcome', issue: err.issues },
+      },
+    };
+  }
+}
+
+function atIndex(e: EntryRequest, err: OperationOutcomeError): OperationOutcomeError {
+  return new OperationOutcomeError(err.status, locate(err.issues, e.index, e.fullUrl), err.headers);
+}
+
+/** Runs `f` and locates any FHIR error it throws at entry `index`. */
+function atEntry<T>(index: number, fullUrl: string | undefined, f: () => T): T {
+  try {
+    const r = f();
+    if (r instanceof Promise) {
+      return r.catch((err: unknown) => {
+        throw err instanceof OperationOutcomeError
+          ? new OperationOutcomeError(err.status, locate(err.issues, index, fullUrl))
+          : err;
+      }) as T;
+    }
+    return r;
+  } catch (err) {
+    if (err instanceof OperationOutcomeError)
+      throw new OperationOutcomeError(err.status, locate(err.issues, index, fullUrl));
+    throw err;
+  }
+}
