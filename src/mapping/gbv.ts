@@ -24,6 +24,7 @@ function answerOf(ctx: MappingContext, item: GbvItemRule, raw: unknown, path: st
   const out: Answer[] = [];
   for (const v of values) {
     if (item.type === 'boolean' && typeof v === 'boolean') out.push({ valueBoolean: v });
+    else if (item.type === 'string' && !set && typeof v === 'string') out.push({ valueString: v });
     else if (item.type === 'country' && typeof v === 'string') {
       const cc = concept(ctx.rules, 'country', v);
       out.push(cc.coding?.[0] ? { valueCoding: cc.coding[0] } : { valueString: v });

@@ -61,7 +61,6 @@ export function mapVitals(ctx: MappingContext, ep: EpisodeScope): void {
   const vs = ctx.rules.observations.vitalSigns;
   const measured = new Map<string, Measured>();
   for (const rule of vs.items) {
-    if (rule.item === vs.bmi.item) continue;
     const q = quantityIn(ctx, `${base}.${rule.from}`, rule);
     if (q) measured.set(rule.item, { ref: vital(ctx, ep, rule, q.quantity), value: q.value });
   }
