@@ -36,12 +36,7 @@ export function mapLabs(ctx: MappingContext, ep: EpisodeScope): void {
     const date = ctx.src.string(`${path}.date`);
     const note = ctx.src.string(`${path}.note`);
     ctx.addItem(ep, `${rule.item}/${itemKey(ctx.src, path)}`, (identifier) => {
-      const obs = observation(ctx, ep, identifier, {
-        profile: rule.profile,
-        category: [rule.category],
-        code,
-        effective: date,
-      });
+      const obs = observation(ctx, ep, identifier, { category: [rule.category], code, effective: date });
       const coded = result === undefined ? undefined : rule.results[result];
       if (value !== undefined) {
         const ucumCode = unit === undefined ? undefined : ucum(ctx.rules, unit);
@@ -55,7 +50,11 @@ export function mapLabs(ctx: MappingContext, ep: EpisodeScope): void {
       if (coded?.absent) obs.dataAbsentReason = dataAbsentReason(coded.absent);
       if (coded?.interpretation) obs.interpretation = [codeable(coded.interpretation)];
       if (note !== undefined) obs.note = [{ text: note }];
-      return obs;
+      // ephr-lab-result needs a LOINC code and UCUM quantities; a result without them stays a base Observation.
+      const loinc = code.coding?.some((c) => c.system === 'http://loinc.org') === true;
+      const ucumOk = obs.valueQuantity === undefined || obs.valueQuantity.system !== undefined;
+      if (loinc && ucumOk) obs.meta = ctx.meta(rule.profile);
+      return obs.meta ? { ...obs, meta: obs.meta } : obs;
     });
   }
 }

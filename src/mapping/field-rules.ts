@@ -50,7 +50,8 @@ function transform(ctx: MappingContext, rule: FieldRule, value: unknown, path: s
     }
     case 'codeableConcept': {
       const { text, ...coding } = mapped as Coding & { text?: string };
-      return { coding: [coding], text: text ?? label };
+      // An entry without a code (a status no code system has) keeps only the text.
+      return coding.code === undefined ? { text: text ?? label } : { coding: [coding], text: text ?? label };
     }
     default:
       throw new Error(`unknown transform '${as}'`);
@@ -73,7 +74,9 @@ export function applyRules(ctx: MappingContext, target: Obj, rules: FieldRule[],
     const path = joinPath(base, rule.from ?? '');
     const raw = ctx.src.get(path);
     if (raw === undefined) {
-      if (rule.absent) setPath(target, primitiveSibling(rule.to), ctx.dataAbsent(rule.absent));
+      if (rule.absentValue !== undefined) setPath(target, rule.to, rule.absentValue);
+      else if (rule.absent && rule.absentOn === 'element') setPath(target, rule.to, ctx.dataAbsent(rule.absent));
+      else if (rule.absent) setPath(target, primitiveSibling(rule.to), ctx.dataAbsent(rule.absent));
       continue;
     }
     const value = transform(ctx, rule, raw, path);

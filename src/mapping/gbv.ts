@@ -9,7 +9,10 @@ import type { GbvGroupRule, GbvItemRule } from './rules';
 import { concept } from './terminology';
 
 type Answer = NonNullable<QuestionnaireResponseItem['answer']>[number];
-const DAR = 'http://terminology.hl7.org/CodeSystem/data-absent-reason';
+
+function darExtension(ctx: MappingContext): { url: string; valueCode: string } {
+  return { url: ctx.rules.common.extensions.dataAbsentReason, valueCode: ctx.rules.gbv.absent.declined };
+}
 
 interface InstrumentAnswers {
   group: GbvGroupRule;
@@ -18,7 +21,6 @@ interface InstrumentAnswers {
 }
 
 function answerOf(ctx: MappingContext, item: GbvItemRule, raw: unknown, path: string): Answer[] {
-  if (raw === 'declined') return [{ valueCoding: { system: DAR, code: ctx.rules.gbv.absent.declined } }];
   const values = Array.isArray(raw) ? (raw as unknown[]) : [raw];
   const set = item.answers ? ctx.rules.gbv.answerSets[item.answers] : undefined;
   const out: Answer[] = [];
@@ -27,7 +29,8 @@ function answerOf(ctx: MappingContext, item: GbvItemRule, raw: unknown, path: st
     else if (item.type === 'string' && !set && typeof v === 'string') out.push({ valueString: v });
     else if (item.type === 'country' && typeof v === 'string') {
       const cc = concept(ctx.rules, 'country', v);
-      out.push(cc.coding?.[0] ? { valueCoding: cc.coding[0] } : { valueString: v });
+      if (!cc.coding) ctx.warn(`'${v}' is not in the country ConceptMap; answered with its display only`, path, 'code-invalid');
+      out.push({ valueCoding: cc.coding?.[0] ?? { display: v } });
     } else {
       const mapped = set?.[String(v as string | number)];
       if (typeof mapped === 'object') out.push({ valueCoding: { ...mapped } });
@@ -52,12 +55,16 @@ function buildItems(ctx: MappingContext, base: string, instruments: InstrumentAn
       const path = `${gpath}.${item.from}`;
       const raw = ctx.src.get(path);
       if (raw === undefined) continue;
+      if (raw === 'declined') {
+        // The answer options hold no "declined": the item carries a data-absent-reason and no answer.
+        items.push({ linkId: item.linkId, extension: [darExtension(ctx)] });
+        if (group.total) answered.answers.push({ item, value: 'declined', raw: 'declined' });
+        continue;
+      }
       const answer = answerOf(ctx, item, raw, path);
       if (answer.length > 0) items.push({ linkId: item.linkId, answer });
       const first = answer[0]?.valueCoding;
-      if (group.total && first) {
-        answered.answers.push({ item, value: raw === 'declined' ? 'declined' : first, raw: String(raw as string) });
-      }
+      if (group.total && first) answered.answers.push({ item, value: first, raw: String(raw as string) });
     }
     if (group.total) {
       const total = score(group, answered);
@@ -168,7 +175,8 @@ function deriveInstrument(
         const interp = ctx.rules.gbv.interpretation;
         obs.interpretation = [codeable(sum >= total.positiveAtLeast ? interp.positive : interp.negative)];
       }
-      obs.derivedFrom = [...(obs.derivedFrom ?? []), ...members];
+      // derivedFrom may only point to the QuestionnaireResponse (ephr-screening-observation); items are members.
+      obs.hasMember = members;
     },
     ipv,
     total.code,

@@ -11,7 +11,11 @@ export interface FieldRule {
   to: string;
   as?: string;
   value?: unknown;
+  /** data-absent-reason code written when the source is missing (on `_field`, or on the element itself). */
   absent?: string;
+  absentOn?: 'primitive' | 'element';
+  /** A value that says "unknown" in the target's own code system (e.g. gender `unknown`). */
+  absentValue?: unknown;
   each?: string;
   set?: Record<string, unknown>;
   skip?: unknown[];

@@ -71,11 +71,19 @@ function gbvConsistency(record: Record<string, unknown>): Issue[] {
     if (!gbv) return;
     if (gbv.enquiry === 'completed') {
       const pre = (gbv.preconditions ?? {}) as Record<string, unknown>;
-      if (pre.alone === false || pre.privateSpace === false || pre.agreesToBeAsked === false || pre.interpretation === 'family-member') {
+      const met =
+        pre.alone === true &&
+        pre.privateSpace === true &&
+        pre.agreesToBeAsked === true &&
+        typeof pre.interpretation === 'string' &&
+        pre.interpretation !== 'family-member';
+      if (!met) {
+        // The GBV Questionnaire (ephr-gbv-1) admits answers only behind met preconditions.
         issues.push({
-          severity: 'warning',
+          severity: 'error',
           code: 'business-rule',
-          diagnostics: 'GBV enquiry completed although a precondition (alone, private, consent, no family interpreter) was not met',
+          diagnostics:
+            'GBV enquiry completed, but the preconditions (alone, private space, non-family interpretation, consent to be asked) are not all recorded as met',
           expression: [`episodes[${i}].gbv.preconditions`],
         });
       }

@@ -37,7 +37,7 @@ export function expectGolden(file: string, actual: unknown): void {
 }
 
 export function resources(bundle: Bundle): FhirResource[] {
-  return (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+  return (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource as FhirResource] : []));
 }
 
 export function byType<T extends FhirResource['resourceType']>(
