@@ -7,7 +7,11 @@ import { concept } from './terminology';
 const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
 
 /** GBV-related diagnoses carry the SDV and R security labels: flagged by the clinician or by ICD-10 prefix. */
-export function isSensitiveDiagnosis(ctx: MappingContext, icd10: string, flagged: boolean | undefined): boolean {
+export function isSensitiveDiagnosis(
+  ctx: MappingContext,
+  icd10: string,
+  flagged: boolean | undefined,
+): boolean {
   return flagged === true || ctx.rules.gbv.sensitiveIcd10Prefixes.some((p) => icd10.startsWith(p));
 }
 
@@ -72,7 +76,11 @@ export function mapTreatments(ctx: MappingContext, ep: EpisodeScope): void {
   }
 }
 
-function serviceRequest(ctx: MappingContext, ep: EpisodeScope, identifier: ServiceRequest['identifier']): ServiceRequest {
+function serviceRequest(
+  ctx: MappingContext,
+  ep: EpisodeScope,
+  identifier: ServiceRequest['identifier'],
+): ServiceRequest {
   return {
     resourceType: 'ServiceRequest',
     identifier,

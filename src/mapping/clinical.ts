@@ -68,7 +68,11 @@ export function mapTbSymptomScreen(ctx: MappingContext, ep: EpisodeScope): void 
   const result = ctx.src.string(`${ep.path}.tbSymptomScreen`);
   if (result === undefined) return;
   ctx.addItem(ep, rule.item, (identifier) => {
-    const obs = observation(ctx, ep, identifier, { profile: rule.profile, category: rule.category, code: rule.code });
+    const obs = observation(ctx, ep, identifier, {
+      profile: rule.profile,
+      category: rule.category,
+      code: rule.code,
+    });
     const v = rule.values[result];
     if (v?.absent) obs.dataAbsentReason = dataAbsentReason(v.absent);
     else if (v) obs.valueCodeableConcept = { coding: [{ ...v }], text: result };
@@ -108,7 +112,10 @@ function mapInstrument(ctx: MappingContext, ep: EpisodeScope, path: string, rule
   const recorded = ctx.src.number(`${path}.total`);
   const complete = Array.isArray(answers) && items.length === rule.items.length;
   if (recorded !== undefined && complete && recorded !== sum) {
-    ctx.warn(`recorded total ${recorded} differs from the sum of the answers (${sum}); the recorded total is kept`, `${path}.total`);
+    ctx.warn(
+      `recorded total ${recorded} differs from the sum of the answers (${sum}); the recorded total is kept`,
+      `${path}.total`,
+    );
   }
   const total = recorded ?? (complete ? sum : undefined);
   if (total === undefined) return;

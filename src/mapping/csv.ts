@@ -50,7 +50,11 @@ function cellValue(raw: string, type: string | undefined): unknown {
       return Number.isFinite(n) ? n : raw;
     }
     case 'boolean':
-      return /^(true|yes|y|1|oui|نعم)$/i.test(raw) ? true : /^(false|no|n|0|non|لا)$/i.test(raw) ? false : raw;
+      return /^(true|yes|y|1|oui|نعم)$/i.test(raw)
+        ? true
+        : /^(false|no|n|0|non|لا)$/i.test(raw)
+          ? false
+          : raw;
     case 'list':
       return raw
         .split(';')
@@ -69,21 +73,15 @@ function cellValue(raw: string, type: string | undefined): unknown {
 
 function put(target: Obj, path: string, value: unknown): void {
   const keys = parseSourcePath(path);
-  let cur: Obj | unknown[] = target;
+  // Arrays are written by index like objects; JSON.stringify and the mapper see ordinary arrays.
+  let cur: Record<string | number, unknown> = target;
   keys.forEach((key, i) => {
-    const last = i === keys.length - 1;
-    const next = keys[i + 1];
-    const container = cur as Obj & unknown[];
-    if (last) {
-      container[key as never] = value as never;
+    if (i === keys.length - 1) {
+      cur[key] = value;
       return;
     }
-    let child = container[key as never] as unknown;
-    if (child === undefined) {
-      child = typeof next === 'number' ? [] : {};
-      container[key as never] = child as never;
-    }
-    cur = child as Obj;
+    cur[key] ??= typeof keys[i + 1] === 'number' ? [] : {};
+    cur = cur[key] as Record<string | number, unknown>;
   });
 }
 

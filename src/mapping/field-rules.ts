@@ -24,7 +24,8 @@ function transform(ctx: MappingContext, rule: FieldRule, value: unknown, path: s
   const label = String(value);
   if (as === 'country' || as === 'language') {
     const cc = concept(ctx.rules, as, label);
-    if (!cc.coding) ctx.warn(`'${label}' is not in the ${as} ConceptMap; kept as text only`, path, 'code-invalid');
+    if (!cc.coding)
+      ctx.warn(`'${label}' is not in the ${as} ConceptMap; kept as text only`, path, 'code-invalid');
     return cc;
   }
   if (as === 'countryCode') {
@@ -75,7 +76,8 @@ export function applyRules(ctx: MappingContext, target: Obj, rules: FieldRule[],
     const raw = ctx.src.get(path);
     if (raw === undefined) {
       if (rule.absentValue !== undefined) setPath(target, rule.to, rule.absentValue);
-      else if (rule.absent && rule.absentOn === 'element') setPath(target, rule.to, ctx.dataAbsent(rule.absent));
+      else if (rule.absent && rule.absentOn === 'element')
+        setPath(target, rule.to, ctx.dataAbsent(rule.absent));
       else if (rule.absent) setPath(target, primitiveSibling(rule.to), ctx.dataAbsent(rule.absent));
       continue;
     }

@@ -1,7 +1,13 @@
 // The GBV clinical enquiry (docs 5.2) as a QuestionnaireResponse (questionnaireresponse.html) with derived screening
 // Observations and ServiceRequests for accepted referrals, all labelled SDV + R. Declined and not-asked enquiries are
 // recorded with a data-absent-reason, never as "no violence"; no Condition is ever made from an answer.
-import type { Coding, Observation, QuestionnaireResponse, QuestionnaireResponseItem, Reference } from 'fhir/r4';
+import type {
+  Coding,
+  Observation,
+  QuestionnaireResponse,
+  QuestionnaireResponseItem,
+  Reference,
+} from 'fhir/r4';
 import type { EpisodeScope, MappingContext } from './context';
 import { dataAbsentReason } from './clinical';
 import { codeable, observation, ucumQuantity } from './observation-base';
@@ -29,10 +35,15 @@ function answerOf(ctx: MappingContext, item: GbvItemRule, raw: unknown, path: st
     else if (item.type === 'string' && !set && typeof v === 'string') out.push({ valueString: v });
     else if (item.type === 'country' && typeof v === 'string') {
       const cc = concept(ctx.rules, 'country', v);
-      if (!cc.coding) ctx.warn(`'${v}' is not in the country ConceptMap; answered with its display only`, path, 'code-invalid');
+      if (!cc.coding)
+        ctx.warn(
+          `'${v}' is not in the country ConceptMap; answered with its display only`,
+          path,
+          'code-invalid',
+        );
       out.push({ valueCoding: cc.coding?.[0] ?? { display: v } });
     } else {
-      const mapped = set?.[String(v as string | number)];
+      const mapped = set?.[String(v)];
       if (typeof mapped === 'object') out.push({ valueCoding: { ...mapped } });
       else if (typeof mapped === 'string') out.push({ valueString: mapped });
       else if (typeof v === 'string') {
@@ -44,7 +55,11 @@ function answerOf(ctx: MappingContext, item: GbvItemRule, raw: unknown, path: st
   return out;
 }
 
-function buildItems(ctx: MappingContext, base: string, instruments: InstrumentAnswers[]): QuestionnaireResponseItem[] {
+function buildItems(
+  ctx: MappingContext,
+  base: string,
+  instruments: InstrumentAnswers[],
+): QuestionnaireResponseItem[] {
   const groups: QuestionnaireResponseItem[] = [];
   for (const group of ctx.rules.gbv.groups) {
     const gpath = `${base}.${group.from}`;
@@ -64,7 +79,12 @@ function buildItems(ctx: MappingContext, base: string, instruments: InstrumentAn
       const answer = answerOf(ctx, item, raw, path);
       if (answer.length > 0) items.push({ linkId: item.linkId, answer });
       const first = answer[0]?.valueCoding;
-      if (group.total && first) answered.answers.push({ item, value: first, raw: String(raw as string) });
+      if (group.total && first)
+        answered.answers.push({
+          item,
+          value: first,
+          raw: typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : '',
+        });
     }
     if (group.total) {
       const total = score(group, answered);
@@ -134,7 +154,8 @@ export function mapGbv(ctx: MappingContext, ep: EpisodeScope): void {
     );
     return;
   }
-  if (notAskedReason !== undefined) ctx.warn('notAskedReason ignored: the enquiry was completed', `${base}.notAskedReason`);
+  if (notAskedReason !== undefined)
+    ctx.warn('notAskedReason ignored: the enquiry was completed', `${base}.notAskedReason`);
   for (const inst of instruments) deriveInstrument(ctx, inst, derive);
   mapGbvReferrals(ctx, ep, base, qr);
 }

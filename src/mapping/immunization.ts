@@ -13,7 +13,8 @@ export function mapImmunizations(ctx: MappingContext, ep: EpisodeScope): void {
     const dose = ctx.src.number(`${path}.doseNumber`);
     const lot = ctx.src.string(`${path}.lotNumber`);
     const vaccineCode = concept(ctx.rules, rule.conceptMap, vaccine);
-    if (!vaccineCode.coding) ctx.warn(`vaccine '${vaccine}' is not in the vaccine ConceptMap; text only`, `${path}.vaccine`);
+    if (!vaccineCode.coding)
+      ctx.warn(`vaccine '${vaccine}' is not in the vaccine ConceptMap; text only`, `${path}.vaccine`);
     const origin = rule.sources[source];
     ctx.addItem(ep, `${rule.item}/${itemKey(ctx.src, path)}`, (identifier) => {
       const imm: Immunization = {

@@ -81,9 +81,7 @@ function step(parent: Obj, seg: Segment): Obj {
   if (seg.mode === 'select') {
     const found = arr.find(
       (e) =>
-        typeof e === 'object' &&
-        e !== null &&
-        Object.entries(keys).every(([k, v]) => (e as Obj)[k] === v),
+        typeof e === 'object' && e !== null && Object.entries(keys).every(([k, v]) => (e as Obj)[k] === v),
     );
     if (found) return found as Obj;
   }

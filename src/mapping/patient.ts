@@ -11,7 +11,12 @@ export function mapPatient(ctx: MappingContext): void {
   ctx.add(patient as unknown as Patient, identifier, 'patient');
 }
 
-export function mapEncounter(ctx: MappingContext, path: string, episodeId: string, date: string): EpisodeScope {
+export function mapEncounter(
+  ctx: MappingContext,
+  path: string,
+  episodeId: string,
+  date: string,
+): EpisodeScope {
   const r = ctx.rules.encounter;
   const encounter: Record<string, unknown> = {
     resourceType: 'Encounter',

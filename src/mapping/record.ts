@@ -41,12 +41,23 @@ function mapConsent(ctx: MappingContext): void {
       identifier: [identifier],
       status: 'active',
       scope: {
-        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy', display: 'Privacy Consent' }],
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/consentscope',
+            code: 'patient-privacy',
+            display: 'Privacy Consent',
+          },
+        ],
       },
       category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
       patient: ctx.patient,
       policyRule: {
-        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: decision === 'permit' ? 'OPTIN' : 'OPTOUT' }],
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+            code: decision === 'permit' ? 'OPTIN' : 'OPTOUT',
+          },
+        ],
       },
       provision: { type: decision },
     };
@@ -59,7 +70,15 @@ function mapConsent(ctx: MappingContext): void {
         .map((c) => {
           const country = concept(ctx.rules, 'country', c);
           return {
-            role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] },
+            role: {
+              coding: [
+                {
+                  system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
+                  code: 'IRCP',
+                  display: 'information recipient',
+                },
+              ],
+            },
             reference: { display: `Health services of ${country.coding?.[0]?.code ?? c}` },
           };
         });
@@ -76,7 +95,11 @@ function mapProvenance(ctx: MappingContext): void {
   const exportedAt = ctx.src.string('exportedAt');
   const recorded = exportedAt ?? ctx.options.now ?? new Date().toISOString();
   if (exportedAt === undefined) {
-    ctx.warn('no exportedAt: Provenance.recorded is the import time, so a re-import changes the Provenance', 'exportedAt', 'incomplete');
+    ctx.warn(
+      'no exportedAt: Provenance.recorded is the import time, so a re-import changes the Provenance',
+      'exportedAt',
+      'incomplete',
+    );
   }
   const targets: Reference[] = ctx.entries.map((e) => ({ reference: e.fullUrl ?? '' }));
   const id = stableUuid(`${ctx.recordId}|provenance|${ctx.options.clinic.id ?? ctx.options.clinic.name}`);
@@ -100,7 +123,11 @@ function mapProvenance(ctx: MappingContext): void {
       },
     ],
   };
-  ctx.entries.push({ fullUrl: `urn:uuid:${id}`, resource: provenance, request: { method: 'PUT', url: `Provenance/${id}` } });
+  ctx.entries.push({
+    fullUrl: `urn:uuid:${id}`,
+    resource: provenance,
+    request: { method: 'PUT', url: `Provenance/${id}` },
+  });
 }
 
 function mapEpisodes(ctx: MappingContext): void {
@@ -125,12 +152,17 @@ function mapEpisodes(ctx: MappingContext): void {
 /** Maps one record; a record that fails validation gives an empty Bundle and its error issues. */
 export function mapRecord(record: unknown, opts: MapOptions): MapResult {
   const recordId =
-    typeof record === 'object' && record !== null && typeof (record as { ephrId?: unknown }).ephrId === 'string'
+    typeof record === 'object' &&
+    record !== null &&
+    typeof (record as { ephrId?: unknown }).ephrId === 'string'
       ? (record as { ephrId: string }).ephrId
       : '';
   const issues = validateRecord(record);
   if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
-    return { bundle: { resourceType: 'Bundle', type: 'transaction', entry: [] }, report: { recordId, unmapped: [], issues } };
+    return {
+      bundle: { resourceType: 'Bundle', type: 'transaction', entry: [] },
+      report: { recordId, unmapped: [], issues },
+    };
   }
   const ctx = new MappingContext(rules(), new Source(record), recordId, opts);
   ctx.issues.push(...issues);

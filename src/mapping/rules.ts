@@ -61,7 +61,13 @@ export interface ObservationRules {
     bloodPressure: Omit<QuantityRule, 'decimals'> & { systolic: Coding; diastolic: Coding };
   };
   examination: { item: string; category: Coding; abnormal: Coding; normal: Coding };
-  labs: { item: string; profile: string; conceptMap: string; category: Coding; results: Record<string, CodedResult> };
+  labs: {
+    item: string;
+    profile: string;
+    conceptMap: string;
+    category: Coding;
+    results: Record<string, CodedResult>;
+  };
   tbSymptomScreen: {
     item: string;
     profile: string;

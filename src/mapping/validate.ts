@@ -13,7 +13,9 @@ function compiled(): ValidateFunction {
   if (validator) return validator;
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats(ajv);
-  const schema = JSON.parse(fs.readFileSync(path.join(mappingsDir, 'ephr-record.schema.json'), 'utf8')) as object;
+  const schema = JSON.parse(
+    fs.readFileSync(path.join(mappingsDir, 'ephr-record.schema.json'), 'utf8'),
+  ) as object;
   validator = ajv.compile(schema);
   return validator;
 }
@@ -35,7 +37,12 @@ function schemaIssue(e: ErrorObject): Issue {
   }
   const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
   const detail = allowed ? `${e.message ?? ''}: ${allowed.join(', ')}` : (e.message ?? 'invalid');
-  return { severity: 'error', code: e.keyword === 'required' ? 'required' : 'structure', diagnostics: detail, expression: [where || '$'] };
+  return {
+    severity: 'error',
+    code: e.keyword === 'required' ? 'required' : 'structure',
+    diagnostics: detail,
+    expression: [where || '$'],
+  };
 }
 
 /** Item ids must be unique in their list, or two items would share one FHIR identifier. */
@@ -48,7 +55,12 @@ function duplicateIds(record: Record<string, unknown>): Issue[] {
       const id = (e as Record<string, unknown> | null)?.[key];
       if (typeof id !== 'string') return;
       if (seen.has(id)) {
-        issues.push({ severity: 'error', code: 'duplicate', diagnostics: `duplicate ${key} '${id}'`, expression: [`${where}[${i}].${key}`] });
+        issues.push({
+          severity: 'error',
+          code: 'duplicate',
+          diagnostics: `duplicate ${key} '${id}'`,
+          expression: [`${where}[${i}].${key}`],
+        });
       }
       seen.add(id);
     });

@@ -30,7 +30,9 @@ function quantityIn(
   const quantity = ucumQuantity(round(converted, rule.decimals), rule.unit);
   if (from !== rule.unit) {
     // Only Quantity's originalText extension can carry the value as recorded; valueQuantity holds the UCUM one.
-    quantity.extension = [{ url: ctx.rules.common.extensions.originalText, valueString: `${value} ${label}` }];
+    quantity.extension = [
+      { url: ctx.rules.common.extensions.originalText, valueString: `${value} ${label}` },
+    ];
   }
   return { quantity, value: quantity.value ?? converted };
 }

@@ -44,12 +44,16 @@ export function byType<T extends FhirResource['resourceType']>(
   bundle: Bundle,
   type: T,
 ): Extract<FhirResource, { resourceType: T }>[] {
-  return resources(bundle).filter((r) => r.resourceType === type) as Extract<FhirResource, { resourceType: T }>[];
+  return resources(bundle).filter((r) => r.resourceType === type) as Extract<
+    FhirResource,
+    { resourceType: T }
+  >[];
 }
 
 export function itemIdentifier(r: FhirResource): string | undefined {
-  const ids = (r as { identifier?: { system?: string; value?: string } | { system?: string; value?: string }[] })
-    .identifier;
+  const ids = (
+    r as { identifier?: { system?: string; value?: string } | { system?: string; value?: string }[] }
+  ).identifier;
   const list = Array.isArray(ids) ? ids : ids ? [ids] : [];
   return list.find((i) => i.system === 'http://ephr-fhir.org/fhir/sid/ephr-item')?.value;
 }

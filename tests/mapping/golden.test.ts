@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mapRecord, parseCsv } from '../../src/mapping';
 import { r4SchemaErrors } from '../support/r4-schema';
-import { clinic, expectGolden, fixtureNames, fixturesDir, mapFixture, now, resources, schemaDefines } from './fixtures';
+import {
+  clinic,
+  expectGolden,
+  fixtureNames,
+  fixturesDir,
+  mapFixture,
+  now,
+  resources,
+  schemaDefines,
+} from './fixtures';
 
 const names = fixtureNames();
 
