@@ -1,7 +1,7 @@
 // Applies declarative field rules (mappings/rules/patient.json, encounter.json) to build one resource.
 import type { Coding } from 'fhir/r4';
 import type { MappingContext } from './context';
-import { ensurePath, parseTargetPath, setPath } from './paths';
+import { ensurePath, setPath } from './paths';
 import type { FieldRule } from './rules';
 import { joinPath } from './source';
 import { concept, translate } from './terminology';
@@ -100,13 +100,5 @@ function applyEach(ctx: MappingContext, target: Obj, rule: FieldRule, path: stri
     const element = ensurePath(target, rule.to);
     if (rule.set) Object.assign(element, structuredClone(rule.set));
     applyRules(ctx, element, rule.rules ?? [], p);
-  }
-}
-
-/** Checks a rule file's target paths parse, so a broken rules file fails at load, not mid-import. */
-export function checkRules(rules: FieldRule[]): void {
-  for (const r of rules) {
-    parseTargetPath(r.to);
-    if (r.rules) checkRules(r.rules);
   }
 }

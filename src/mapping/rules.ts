@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ConceptMap, Coding, CodeableConcept } from 'fhir/r4';
 import { projectRoot } from '../project-root';
+import { parseTargetPath } from './paths';
 
 export const mappingsDir = path.join(projectRoot, 'mappings');
 
@@ -160,6 +161,14 @@ function readJson<T>(file: string): T {
   return JSON.parse(fs.readFileSync(path.join(mappingsDir, file), 'utf8')) as T;
 }
 
+/** Parses every target path once, so a broken rules file fails when loaded, not in the middle of an import. */
+function checkTargets(list: FieldRule[]): void {
+  for (const r of list) {
+    parseTargetPath(r.to);
+    if (r.rules) checkTargets(r.rules);
+  }
+}
+
 let loaded: Rules | undefined;
 
 /** All mapping data, read from mappings/ on first use. */
@@ -183,6 +192,8 @@ export function rules(): Rules {
     conceptMaps,
     csvColumns: readJson<{ columns: Record<string, string> }>('csv-columns.json').columns,
   };
+  checkTargets(loaded.patient.rules);
+  checkTargets(loaded.encounter.rules);
   return loaded;
 }
 
