@@ -196,8 +196,3 @@ export function rules(): Rules {
   checkTargets(loaded.encounter.rules);
   return loaded;
 }
-
-/** The canonical URL of one of our profiles by its short name in rules/common.json, or the URL itself. */
-export function profileUrl(r: Rules, name: string): string {
-  return r.common.profiles[name] ?? name;
-}
