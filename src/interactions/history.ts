@@ -16,6 +16,7 @@ export const history: Handler = async (ctx, req) => {
   const { q, applied } = parseHistoryParams(req);
   if (type !== undefined) q.type = type;
   if (id !== undefined) q.id = id;
+  q.visible = (v) => ctx.repo.visible(v);
   const page = await readHistory(ctx.repo.c, q);
   const texts = await Promise.all(
     page.versions.map((v) => (v.blob === undefined ? Promise.resolve(undefined) : ctx.repo.blobText(v.blob))),
@@ -59,7 +60,7 @@ function entry(baseUrl: string, v: VersionDoc, text: string | undefined): TextEn
 
 /** The typed query, and the parameters it applied (kept as sent, for the paging links). */
 function parseHistoryParams(req: FhirRequest): { q: HistoryQuery; applied: URLSearchParams } {
-  const q: HistoryQuery = { count: DEFAULT_COUNT };
+  const q: HistoryQuery = { count: DEFAULT_COUNT, visible: () => Promise.resolve(true) };
   const applied = new URLSearchParams();
   for (const [name, value] of req.query) {
     switch (name) {

@@ -3,7 +3,14 @@
 // Processing order as the spec gives it: DELETE, POST, PUT/PATCH, then GET/HEAD after the commit.
 import { badRequest, fail, OperationOutcomeError } from '../fhir/outcome';
 import { rewriteReferences } from '../fhir/references';
-import { Repository, type Change, type Prepared, type WriteOptions } from '../storage/repository';
+import { currentMany } from '../storage/bulk-read';
+import {
+  Repository,
+  type Change,
+  type Prepared,
+  type StoredResource,
+  type WriteOptions,
+} from '../storage/repository';
 import { CommitConflict, commitTransaction, type WritePrepared } from '../storage/transaction';
 import { dispatch, responseBundle } from './batch';
 import {
@@ -36,8 +43,14 @@ export async function transaction(
   const planned = assignTargets(entries);
   rewriteAll(entries, planned, req.baseUrl);
   const order = [...planned.values()].sort((a, b) => ORDER[a.entry.method]! - ORDER[b.entry.method]!);
+  // Entries touch distinct resources: their current versions are read in bulk, then each is checked and stamped.
+  const existing = order
+    .filter((p) => p.entry.route.interaction !== 'create')
+    .map((p) => `${p.type}/${p.id}`);
+  const current = await currentMany(ctx.repo, existing);
   for (const p of order) {
-    p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () => prepare(ctx.repo, p));
+    const known = { current: current.get(`${p.type}/${p.id}`) };
+    p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () => prepare(ctx.repo, p, known));
   }
   const writes = order.filter(
     (p): p is Planned & { prepared: WritePrepared } => p.prepared?.doc !== undefined,
@@ -132,9 +145,16 @@ function rewriteAll(entries: EntryRequest[], planned: Map<number, Planned>, base
   }
 }
 
-async function prepare(repo: Repository, p: Planned): Promise<Prepared> {
+async function prepare(
+  repo: Repository,
+  p: Planned,
+  known: { current: StoredResource | undefined },
+): Promise<Prepared> {
   const { entry: e, type, id } = p;
-  const opts: WriteOptions = { method: e.method as WriteOptions['method'] };
+  const opts: WriteOptions & { fresh?: boolean } = {
+    method: e.method as WriteOptions['method'],
+    fresh: e.route.interaction === 'create',
+  };
   const ifMatch = parseIfMatch(e.headers['if-match']);
   if (ifMatch !== undefined) opts.ifMatch = ifMatch;
   let decide: (cur: Parameters<Parameters<Repository['prepare']>[2]>[0]) => Change | undefined;
@@ -155,7 +175,7 @@ async function prepare(repo: Repository, p: Planned): Promise<Prepared> {
     default:
       throw fail(400, 'not-supported', 'PATCH inside a transaction is not supported yet');
   }
-  return repo.prepare(type, id, decide, opts);
+  return repo.prepare(type, id, decide, opts, known);
 }
 
 function writeEntry(req: FhirRequest, p: Planned, withResource: boolean): ResponseEntry {

@@ -15,7 +15,7 @@ export interface VersionDoc {
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** History order key: lastUpdated ISO | type/id | zero-padded version (one sortable scalar, for keyset paging). */
   hkey: string;
-  /** The transaction Bundle that wrote it, while that transaction is not known to be committed. */
+  /** The transaction Bundle that wrote it: visible only once that transaction's record says committed or done. */
   txn?: string;
 }
 
@@ -43,10 +43,13 @@ export interface BlobDoc {
   json: string;
 }
 
-/** One transaction Bundle's commit record: `pending` until its commit point, then `committed`. */
+/**
+ * One transaction Bundle's commit record: `pending` until its commit point, then `committed`, then `done` once the
+ * current view is written. Kept for good: its versions point to it.
+ */
 export interface TransactionDoc {
   _id: string;
-  state: 'pending' | 'committed' | 'aborted';
+  state: 'pending' | 'committed' | 'done' | 'aborted';
   /** The version keys it writes. */
   versions: string[];
   /** Until then the writer is alive; a pending record past it is rolled back by recovery. */

@@ -12,6 +12,8 @@ export interface HistoryQuery {
   /** Keyset position: entries strictly after (older than) `after`, or strictly before (newer than) `before`. */
   after?: string;
   before?: string;
+  /** Versions of transactions that have not committed are left out (they may make a page shorter). */
+  visible: (v: VersionDoc) => Promise<boolean>;
 }
 
 export interface HistoryPage {
@@ -29,8 +31,6 @@ export async function readHistory(c: Collections, q: HistoryQuery): Promise<Hist
   const scope: Filter<VersionDoc> = {};
   if (q.type !== undefined) scope.type = q.type;
   if (q.id !== undefined) scope.id = q.id;
-  // Versions of transactions not yet committed are invisible (their txn mark is removed at commit).
-  scope.txn = { $exists: false };
   const filter: Filter<VersionDoc> = { ...scope };
   const range: { $gte?: Date; $lt?: Date } = {};
   if (q.since) range.$gte = q.since;
@@ -41,7 +41,13 @@ export async function readHistory(c: Collections, q: HistoryQuery): Promise<Hist
   if (q.at) candidates = await versionsCurrentAt(c, filter, scope, q.at);
 
   const page = await pageOf(c, filter, candidates, q);
-  if (q.id !== undefined) page.total = candidates?.length ?? (await c.versions.countDocuments(filter));
+  const shown = await Promise.all(page.versions.map((v) => q.visible(v)));
+  page.versions = page.versions.filter((_, i) => shown[i]);
+  if (q.id !== undefined) {
+    const all = candidates ?? (await c.versions.find(filter, { projection: { txn: 1 } }).toArray());
+    const shownAll = await Promise.all(all.map((v) => q.visible(v)));
+    page.total = shownAll.filter(Boolean).length;
+  }
   return page;
 }
 

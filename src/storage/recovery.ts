@@ -19,13 +19,11 @@ export async function recover(repo: Repository, now = new Date()): Promise<Recov
   const mark = await repo.c.meta.findOne({ _id: SWEEP_KEY });
   const since = mark ? new Date((mark.value as Date).getTime() - OVERLAP_MS) : new Date(0);
   const recent = await repo.c.versions
-    .find(
-      { lastUpdated: { $gte: since }, txn: { $exists: false } },
-      { projection: { type: 1, id: 1, versionId: 1 } },
-    )
+    .find({ lastUpdated: { $gte: since } }, { projection: { type: 1, id: 1, versionId: 1, txn: 1 } })
     .toArray();
   const newest = new Map<string, number>();
   for (const v of recent) {
+    if (!(await repo.visible(v))) continue; // an uncommitted transaction's version is not the view's business
     const key = `${v.type}/${v.id}`;
     newest.set(key, Math.max(newest.get(key) ?? 0, v.versionId));
   }

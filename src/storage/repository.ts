@@ -82,12 +82,13 @@ export interface Faults {
 
 const MAX_ATTEMPTS = 50;
 const TRANSACTION_WAIT_MS = 3000;
-const BULK_CHUNK = 50;
+const COMMITTED_CACHE = 100_000;
 /** Room below MongoDB's 16 MiB BSON limit for the blob document's own fields. */
 export const MAX_RESOURCE_BYTES = 16 * 1024 * 1024 - 64 * 1024;
 
 export class Repository {
   readonly c: Collections;
+  private readonly committed = new Set<string>();
 
   constructor(
     db: Db,
@@ -115,7 +116,7 @@ export class Repository {
 
   async vread(type: string, id: string, versionId: number): Promise<StoredResource | undefined> {
     const v = await this.c.versions.findOne({ _id: versionKey(type, id, versionId) });
-    return v ? this.withText(v) : undefined;
+    return v && (await this.visible(v)) ? this.withText(v) : undefined;
   }
 
   /** The stored metadata with the resource text from its blob. */
@@ -161,11 +162,23 @@ export class Repository {
     }
   }
 
-  /** The state of a transaction Bundle's commit; a missing record means it was rolled back and removed. */
+  /**
+   * The state of a transaction Bundle's commit; a missing record means it was rolled back. Committed is final,
+   * so it is remembered: versions keep their transaction mark for good and are checked here when read.
+   */
   async transactionState(txn: string): Promise<'pending' | 'committed' | 'aborted'> {
+    if (this.committed.has(txn)) return 'committed';
     const t = await this.c.transactions.findOne({ _id: txn }, { projection: { state: 1 } });
-    if (!t) return 'aborted';
-    return t.state === 'pending' ? 'pending' : t.state === 'aborted' ? 'aborted' : 'committed';
+    if (!t || t.state === 'aborted') return 'aborted';
+    if (t.state === 'pending') return 'pending';
+    if (this.committed.size >= COMMITTED_CACHE) this.committed.clear();
+    this.committed.add(txn);
+    return 'committed';
+  }
+
+  /** Whether a version may be shown: written outside a transaction, or by one that committed. */
+  async visible(v: VersionDoc): Promise<boolean> {
+    return v.txn === undefined || (await this.transactionState(v.txn)) === 'committed';
   }
 
   /**
@@ -219,10 +232,16 @@ export class Repository {
     type: string,
     id: string,
     decide: (current: StoredResource | undefined) => Change | undefined,
-    opts: WriteOptions,
+    opts: WriteOptions & { fresh?: boolean },
+    /** The current version when the caller looked it up already (in bulk, for a transaction). */
+    known?: { current: StoredResource | undefined },
   ): Promise<Prepared> {
-    const latest = await this.waitForLatest(type, id);
-    const current = latest ? await this.withText(latest) : undefined;
+    // A fresh server-assigned id has no earlier version: no need to ask the database.
+    let current = known?.current;
+    if (!known && !opts.fresh) {
+      const latest = await this.waitForLatest(type, id);
+      current = latest ? await this.withText(latest) : undefined;
+    }
     if (opts.ifMatch !== undefined && current?.versionId !== opts.ifMatch) {
       throw preconditionFailed(
         `If-Match version ${opts.ifMatch} is not the current version of ${type}/${id}` +
@@ -233,7 +252,7 @@ export class Repository {
     if (!change) return { outcome: undefined };
     const live = current && !current.deleted ? current : undefined;
     if (change.kind === 'put' && live?.json !== undefined && sameContent(change.tree, live.json)) {
-      if ((await this.currentVersionId(type, id)) !== live.versionId) await this.converge(type, id);
+      if (!known && (await this.currentVersionId(type, id)) !== live.versionId) await this.converge(type, id);
       return { outcome: { stored: live, created: false, changed: false } };
     }
     const versionId = (current?.versionId ?? 0) + 1;
@@ -362,17 +381,27 @@ export class Repository {
         retry.push(...fresh); // some existed (a repaired or concurrent write): the careful path sorts it out
       }
     }
-    for (let i = 0; i < rest.length; i += BULK_CHUNK) {
-      await Promise.all(
-        rest.slice(i, i + BULK_CHUNK).map(async (w) => {
-          const doc = this.currentDoc(w.doc, w.json);
-          const r = await this.c.resources.replaceOne(
-            { _id: doc._id, versionId: { $lt: w.doc.versionId } },
-            doc,
+    if (rest.length > 0) {
+      // One scan for the views, one delete, one insert: a reader in between finds no view and reads the versions.
+      const ids = rest.map((w) => `${w.doc.type}/${w.doc.id}`);
+      const views = await this.c.resources
+        .find({ _id: { $in: ids } }, { projection: { versionId: 1 } })
+        .toArray();
+      const have = new Map(views.map((v) => [v._id, v.versionId]));
+      const older = rest.filter((w) => (have.get(`${w.doc.type}/${w.doc.id}`) ?? 0) < w.doc.versionId);
+      retry.push(...rest.filter((w) => !older.includes(w)));
+      if (older.length > 0) {
+        await this.c.resources.deleteMany({ _id: { $in: older.map((w) => `${w.doc.type}/${w.doc.id}`) } });
+        try {
+          await this.c.resources.insertMany(
+            older.map((w) => this.currentDoc(w.doc, w.json)),
+            { ordered: false },
           );
-          if (r.matchedCount === 0) retry.push(w);
-        }),
-      );
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          retry.push(...older);
+        }
+      }
     }
     for (const w of retry) await this.materialise(w.doc, w.json);
     if (!this.atomicConditionalWrites) {

@@ -63,17 +63,17 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
   await finish(repo, txn, writes);
 }
 
-/** After the commit point: the current view, then the marks, then the record (in that order; see README). */
+/** After the commit point: the current view, then the record says it is done (recovery redoes what is not). */
 async function finish(
   repo: Repository,
   txn: string,
   writes: Array<{ doc: VersionDoc; json?: string }>,
 ): Promise<void> {
   await repo.materialiseMany(writes);
-  await repo.c.versions.updateMany({ txn }, { $unset: { txn: '' } });
-  await repo.c.transactions.deleteOne({ _id: txn });
+  await repo.c.transactions.updateOne({ _id: txn }, { $set: { state: 'done' } });
 }
 
+/** Aborted first, so readers and writers ignore the versions at once; a missing record also reads as aborted. */
 async function rollback(repo: Repository, txn: string): Promise<void> {
   await repo.c.transactions.updateOne({ _id: txn }, { $set: { state: 'aborted' } });
   await repo.c.versions.deleteMany({ txn });

@@ -28,7 +28,7 @@ function record(tag: string) {
         code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
         subject: { reference: pid },
         encounter: { reference: `urn:uuid:${tag}-enc` },
-        valueQuantity: { value: 61.50, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+        valueQuantity: { value: 61.5, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
       },
       request: { method: 'POST', url: 'Observation' },
     },
@@ -78,7 +78,9 @@ it('stores every entry and rewrites references to the assigned ids everywhere', 
   }
   const patientRef = pat.response.location.split('/').slice(-4, -2).join('/');
   const encRef = enc.response.location.split('/').slice(-4, -2).join('/');
-  const o = await request(s.url).get(`/fhir/${obs.response.location.split('/').slice(-4, -2).join('/')}`).expect(200);
+  const o = await request(s.url)
+    .get(`/fhir/${obs.response.location.split('/').slice(-4, -2).join('/')}`)
+    .expect(200);
   expect(o.body.subject.reference).toBe(patientRef);
   expect(o.body.encounter.reference).toBe(encRef);
   expect(o.text).toContain('"value":61.50');
@@ -130,13 +132,21 @@ describe('all or nothing', () => {
 
   it('two entries touching one resource, and an unresolvable urn:uuid, are errors', async () => {
     const twice = tx([
-      { resource: { resourceType: 'Basic', id: 'same', code: { text: 'a' } }, request: { method: 'PUT', url: 'Basic/same' } },
+      {
+        resource: { resourceType: 'Basic', id: 'same', code: { text: 'a' } },
+        request: { method: 'PUT', url: 'Basic/same' },
+      },
       { request: { method: 'DELETE', url: 'Basic/same' } },
     ]);
     expect((await postBundle(twice)).status).toBe(400);
     const dangling = tx([
       {
-        resource: { resourceType: 'Basic', id: 'dangle', code: { text: 'a' }, subject: { reference: 'urn:uuid:nowhere' } },
+        resource: {
+          resourceType: 'Basic',
+          id: 'dangle',
+          code: { text: 'a' },
+          subject: { reference: 'urn:uuid:nowhere' },
+        },
         request: { method: 'PUT', url: 'Basic/dangle' },
       },
     ]);
@@ -148,11 +158,17 @@ describe('all or nothing', () => {
 });
 
 it('processes DELETE before POST and PUT, and GET after the writes', async () => {
-  await request(s.url).put('/fhir/Basic/gone-soon').set('Content-Type', FHIR).send(JSON.stringify({ resourceType: 'Basic', id: 'gone-soon', code: { text: 'x' } }));
+  await request(s.url)
+    .put('/fhir/Basic/gone-soon')
+    .set('Content-Type', FHIR)
+    .send(JSON.stringify({ resourceType: 'Basic', id: 'gone-soon', code: { text: 'x' } }));
   const res = await postBundle(
     tx([
       { request: { method: 'GET', url: 'Basic/fresh' } },
-      { resource: { resourceType: 'Basic', id: 'fresh', code: { text: 'y' } }, request: { method: 'PUT', url: 'Basic/fresh' } },
+      {
+        resource: { resourceType: 'Basic', id: 'fresh', code: { text: 'y' } },
+        request: { method: 'PUT', url: 'Basic/fresh' },
+      },
       { request: { method: 'DELETE', url: 'Basic/gone-soon' } },
     ]),
   ).expect(200);
@@ -163,7 +179,12 @@ it('processes DELETE before POST and PUT, and GET after the writes', async () =>
 });
 
 it('refuses Bundles over MAX_BUNDLE_ENTRIES with 413 and other Bundle types with 400', async () => {
-  const many = tx(Array.from({ length: 51 }, () => ({ resource: { resourceType: 'Basic', code: { text: 'n' } }, request: { method: 'POST', url: 'Basic' } })));
+  const many = tx(
+    Array.from({ length: 51 }, () => ({
+      resource: { resourceType: 'Basic', code: { text: 'n' } },
+      request: { method: 'POST', url: 'Basic' },
+    })),
+  );
   const res = await postBundle(many);
   expect(res.status).toBe(413);
   expect(res.body.resourceType).toBe('OperationOutcome');
