@@ -16,6 +16,7 @@ export interface RunningServer {
   /** The port actually bound (PORT=0 picks a free one). */
   port: number;
   db: Database;
+  repo: Repository;
   embedded: EmbeddedDb | undefined;
   close(): Promise<void>;
 }
@@ -68,6 +69,7 @@ export async function openServer(
   return {
     port,
     db,
+    repo,
     embedded,
     close: () =>
       (closing ??= (async () => {
