@@ -1,0 +1,34 @@
+// The one normaliser of search strings (search.html#string): lower case, accents folded, spaces collapsed.
+
+const COMBINING = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
+// Letters that NFD does not decompose but that a reader treats as the base letter.
+const SPECIAL: Record<string, string> = {
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  ł: 'l',
+  ı: 'i',
+  ħ: 'h',
+  ŋ: 'n',
+};
+const SPECIAL_RE = /[ßæœøđðþłıħŋ]/g;
+
+/** Case- and accent-insensitive form used on both sides: index values and search values. */
+export function normaliseString(value: string): string {
+  return value
+    .normalize('NFD')
+    .replace(COMBINING, '')
+    .toLowerCase()
+    .replace(SPECIAL_RE, (c) => SPECIAL[c] ?? c)
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Escapes a string for use inside a regular expression (always anchored by the caller). */
+export function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
