@@ -7,15 +7,18 @@ export const SEP = '|';
  * A finite number as 16 hex digits whose string order is the numeric order (IEEE 754 with the sign bit
  * flipped for positives and every bit flipped for negatives), so a range on the number is a range on the string.
  */
+const scratch = new DataView(new ArrayBuffer(8));
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function encodeNumber(n: number): string {
-  const buf = Buffer.alloc(8);
-  buf.writeDoubleBE(n === 0 ? 0 : n); // -0 and 0 encode alike
-  if ((buf[0] ?? 0) & 0x80) {
-    for (let i = 0; i < 8; i++) buf[i] = ~(buf[i] ?? 0) & 0xff;
-  } else {
-    buf[0] = (buf[0] ?? 0) | 0x80;
+  scratch.setFloat64(0, n === 0 ? 0 : n); // -0 and 0 encode alike
+  const negative = (scratch.getUint8(0) & 0x80) !== 0;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    const b = scratch.getUint8(i);
+    out += HEX[negative ? ~b & 0xff : i === 0 ? b | 0x80 : b];
   }
-  return buf.toString('hex');
+  return out;
 }
 
 export function decodeNumber(hex: string): number {

@@ -2,9 +2,9 @@
 // type is evaluated once and turned into the stored `idx` entries and `sort` keys.
 import type { Resource } from 'fhir/r4';
 import { encodeCode } from './encode';
-import { compileExpression } from './paths';
-import { searchParameterRegistry, type SearchParameterRegistry } from './registry';
-import { type ExtractContext, IndexSink, type StoredIdx } from './types/common';
+import { compileExpression, type Evaluator } from './paths';
+import { searchParameterRegistry, type SearchParamDef, type SearchParameterRegistry } from './registry';
+import { type ExtractContext, type Extractor, IndexSink, type StoredIdx } from './types/common';
 import { extractors, SORTABLE } from './types/index';
 
 export interface SearchIndex {
@@ -20,19 +20,40 @@ export const SORT_MISSING_DESC = '';
 export const sortKey = (code: string, descending: boolean): string =>
   `sort.${descending ? '-' : ''}${encodeCode(code)}`;
 
+interface TypePlan {
+  params: Array<{ def: SearchParamDef; evaluate: Evaluator; extract: Extractor }>;
+  /** [code, ascending key, descending key] of every sortable parameter. */
+  sortable: Array<[string, string, string]>;
+}
+
+const plans = new WeakMap<SearchParameterRegistry, Map<string, TypePlan>>();
+
+/** The compiled parameters of one type, built once per registry. */
+function typePlan(registry: SearchParameterRegistry, type: string): TypePlan {
+  let perType = plans.get(registry);
+  if (!perType) plans.set(registry, (perType = new Map()));
+  let plan = perType.get(type);
+  if (plan) return plan;
+  plan = { params: [], sortable: [] };
+  for (const def of registry.byType(type)) {
+    if (SORTABLE.has(def.type)) plan.sortable.push([def.code, encodeCode(def.code), `-${encodeCode(def.code)}`]);
+    if (def.type === 'special') continue;
+    plan.params.push({ def, evaluate: compileExpression(def.expression, type).evaluate, extract: extractors[def.type] });
+  }
+  perType.set(type, plan);
+  return plan;
+}
+
 export function indexResource(
   resource: Resource,
   ctx: ExtractContext = {},
   registry: SearchParameterRegistry = searchParameterRegistry(),
 ): SearchIndex {
-  const type = resource.resourceType;
   const sink = new IndexSink();
-  const sortable: string[] = [];
-  for (const def of registry.byType(type)) {
-    if (SORTABLE.has(def.type)) sortable.push(def.code);
-    if (def.type === 'special') continue;
-    const values = compileExpression(def.expression, type).evaluate(resource);
-    if (values.length > 0) extractors[def.type](def, values, sink, ctx);
+  const plan = typePlan(registry, resource.resourceType);
+  for (const { def, evaluate, extract } of plan.params) {
+    const values = evaluate(resource);
+    if (values.length > 0) extract(def, values, sink, ctx);
   }
   const idx: SearchIndex['idx'] = {};
   if (sink.k.size) idx.k = [...sink.k];
@@ -40,10 +61,9 @@ export function indexResource(
   if (sink.rh.size) idx.rh = [...sink.rh];
   if (sink.p.size) idx.p = [...sink.p];
   const sort: Record<string, string> = {};
-  for (const code of sortable) {
-    const c = encodeCode(code);
-    sort[c] = sink.sortMin.get(code) ?? SORT_MISSING_ASC;
-    sort[`-${c}`] = sink.sortMax.get(code) ?? SORT_MISSING_DESC;
+  for (const [code, asc, desc] of plan.sortable) {
+    sort[asc] = sink.sortMin.get(code) ?? SORT_MISSING_ASC;
+    sort[desc] = sink.sortMax.get(code) ?? SORT_MISSING_DESC;
   }
   return { idx, sort };
 }

@@ -19,6 +19,11 @@ const SPECIAL_RE = /[ßæœøđðþłıħŋ]/g;
 
 /** Case- and accent-insensitive form used on both sides: index values and search values. */
 export function normaliseString(value: string): string {
+  // Plain ASCII (most values) needs no decomposition.
+  if (/^[\x20-\x7e]*$/.test(value)) {
+    const lower = value.toLowerCase();
+    return lower.includes('  ') || lower.startsWith(' ') || lower.endsWith(' ') ? lower.replace(/ +/g, ' ').trim() : lower;
+  }
   return value
     .normalize('NFD')
     .replace(COMBINING, '')

@@ -2,29 +2,27 @@
 // shapes become direct property walkers; anything else is compiled once by the fhirpath package.
 import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
-import { packageFiles, readPackageFile } from '../fhir/definitions';
-import type { StructureDefinition } from 'fhir/r4';
 import { splitUnion } from './registry';
 
 export type Evaluator = (resource: object) => unknown[];
 type Node = unknown;
 type Step = (nodes: Node[]) => Node[];
 
-let choiceNames: ReadonlySet<string> | undefined;
+// The R4 model of the fhirpath package: element types and choice elements by path.
+const choicePaths = require('fhirpath/fhir-context/r4/choiceTypePaths.json') as Record<string, string[]>;
+const pathTypes = require('fhirpath/fhir-context/r4/path2Type.json') as Record<string, string | { code: string }>;
+const elsewhere = require('fhirpath/fhir-context/r4/pathsDefinedElsewhere.json') as Record<string, string>;
 
-/** Names of choice elements (`value[x]`, `effective[x]`, ...) in every R4 type: their JSON key carries a type suffix. */
-function choices(): ReadonlySet<string> {
-  if (choiceNames) return choiceNames;
-  const names = new Set<string>();
-  for (const file of packageFiles('StructureDefinition')) {
-    const sd = readPackageFile<StructureDefinition>(file);
-    if (sd.derivation !== 'specialization') continue;
-    for (const el of sd.snapshot?.element ?? []) {
-      if (el.path.endsWith('[x]')) names.add(el.path.slice(el.path.lastIndexOf('.') + 1, -3));
-    }
-  }
-  choiceNames = names;
-  return names;
+/** Where a step leads: a choice element (its JSON keys carry a type suffix) or a plain one, with the next path. */
+function resolveStep(path: string | undefined, name: string): { choice: boolean; next: string | undefined } {
+  if (path === undefined) return { choice: false, next: undefined };
+  let full = `${path}.${name}`;
+  full = elsewhere[full] ?? full;
+  if (choicePaths[full]) return { choice: true, next: undefined };
+  const t = pathTypes[full];
+  if (t === undefined) return { choice: false, next: undefined };
+  const code = typeof t === 'string' ? t : t.code;
+  return { choice: false, next: code === 'BackboneElement' || code === 'Element' ? full : code };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -41,6 +39,16 @@ function field(name: string): Step {
     const out: Node[] = [];
     for (const n of nodes) if (isObject(n)) pushAll(out, n[name]);
     return out;
+  };
+}
+
+/** A step on an element of unknown type: the key itself, else a choice element's typed keys. */
+function dynamicField(name: string): Step {
+  const exact = field(name);
+  const choice = choiceField(name);
+  return (nodes) => {
+    const out = exact(nodes);
+    return out.length > 0 ? out : choice(nodes);
   };
 }
 
@@ -99,6 +107,14 @@ function splitDots(path: string): string[] {
   return out.map((s) => s.trim());
 }
 
+/** FHIR primitive and datatype specialisations that a cast to the base type includes. */
+const SUBTYPES: Record<string, string[]> = {
+  uri: ['canonical', 'url', 'oid', 'uuid'],
+  string: ['code', 'id', 'markdown'],
+  integer: ['positiveInt', 'unsignedInt'],
+  Quantity: ['Age', 'Duration', 'Distance', 'Count'],
+};
+
 const IDENT = /^[a-z][A-Za-z0-9]*$/;
 const TYPE = /^[A-Za-z][A-Za-z0-9]*$/;
 
@@ -106,6 +122,26 @@ const TYPE = /^[A-Za-z][A-Za-z0-9]*$/;
 function compilePart(part: string, resourceType: string): Step[] | undefined {
   let p = part.trim();
   while (p.startsWith('(') && p.endsWith(')') && splitUnion(p.slice(1, -1)).length === 1) p = p.slice(1, -1).trim();
+  // `(X.value as CodeableConcept).text`: the cast inside parentheses, then more steps.
+  const castThen = /^\(([^()]*\S)\s+as\s+([A-Za-z][A-Za-z0-9]*)\)\.(.+)$/.exec(p);
+  if (castThen) {
+    const inner = compilePart(`${castThen[1]} as ${castThen[2]}`, resourceType);
+    const rest = compilePart(`${resourceType}.${castThen[3]}`, resourceType);
+    return inner && rest ? [...inner, ...rest] : undefined;
+  }
+  // `X.deceased.exists() and X.deceased != false` (Patient-deceased): true when present and not false.
+  const deceased = /^(\S+)\.exists\(\) and (\S+) != false$/.exec(p);
+  if (deceased && deceased[1] === deceased[2]) {
+    const steps = compilePart(deceased[1] ?? '', resourceType);
+    if (!steps) return undefined;
+    return [
+      (nodes) => {
+        let cur = nodes;
+        for (const s of steps) cur = s(cur);
+        return [cur.length > 0 && !cur.every((v) => v === false)];
+      },
+    ];
+  }
   let asType: string | undefined;
   const asMatch = /^(.*\S)\s+as\s+([A-Za-z][A-Za-z0-9]*)$/.exec(p);
   if (asMatch) {
@@ -118,6 +154,8 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
   if (head !== resourceType && head !== 'Resource' && head !== 'DomainResource') return undefined;
   if (asType) tokens.push(`as(${asType})`);
   const steps: Step[] = [];
+  // The model path of the current nodes (undefined once unknown: then steps are resolved at run time).
+  let path: string | undefined = resourceType === 'Composite' ? undefined : resourceType;
   let pendingChoice: string | undefined;
   const flushChoice = (): void => {
     if (pendingChoice) steps.push(choiceField(pendingChoice));
@@ -126,13 +164,22 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
   for (const t of tokens) {
     let m: RegExpExecArray | null;
     if (IDENT.test(t)) {
-      flushChoice();
-      if (choices().has(t)) pendingChoice = t;
-      else steps.push(field(t));
+      if (pendingChoice) {
+        // A choice element followed by more steps without a cast: typed keys, path unknown from here.
+        flushChoice();
+        path = undefined;
+      }
+      const step = resolveStep(path, t);
+      if (step.choice) pendingChoice = t;
+      else steps.push(path === undefined ? dynamicField(t) : field(t));
+      path = step.next;
     } else if ((m = /^(?:as|ofType)\(([A-Za-z][A-Za-z0-9]*)\)$/.exec(t)) && m[1] && TYPE.test(m[1])) {
       // Only a type filter right after a choice element is a plain key (`value.as(Quantity)` is `valueQuantity`).
       if (!pendingChoice) return undefined;
-      steps.push(field(pendingChoice + capitalise(m[1])));
+      // A cast also admits the type's specialisations (`as uri` reads `sourceCanonical` too).
+      const keys = [m[1], ...(SUBTYPES[m[1]] ?? [])].map((t2) => field(pendingChoice + capitalise(t2)));
+      steps.push(keys.length === 1 && keys[0] ? keys[0] : (nodes) => keys.flatMap((k) => k(nodes)));
+      path = capitalise(m[1]);
       pendingChoice = undefined;
     } else if ((m = /^where\(resolve\(\)\s+is\s+([A-Z][A-Za-z]*)\)$/.exec(t))) {
       flushChoice();
@@ -142,6 +189,7 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
       flushChoice();
       const url = m[1];
       steps.push(field('extension'), filter((n) => isObject(n) && n.url === url));
+      path = 'Extension';
     } else if ((m = /^where\(([a-z][A-Za-z0-9]*)\s*=\s*'([^']*)'\)$/.exec(t))) {
       flushChoice();
       const [, key, value] = m;
@@ -153,11 +201,20 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
 }
 
 const fallbackCache = new Map<string, Evaluator>();
+/** Expressions that neither the walkers nor the fhirpath package can compile. */
+export const uncompilable = new Set<string>();
 
 function fallback(expression: string): Evaluator {
   const hit = fallbackCache.get(expression);
   if (hit) return hit;
-  const fn = fhirpath.compile(expression, r4model, { resolveInternalTypes: true });
+  let fn: (resource: object) => unknown;
+  try {
+    fn = fhirpath.compile(expression, r4model, { resolveInternalTypes: true }) as (resource: object) => unknown;
+  } catch {
+    // An expression the package cannot parse: recorded, and it indexes nothing.
+    uncompilable.add(expression);
+    fn = () => [];
+  }
   const ev: Evaluator = (resource) => {
     try {
       return (fn(resource) as unknown[]).filter((v) => v !== undefined && v !== null);

@@ -134,6 +134,7 @@ export function buildRegistry(options: RegistryOptions = {}): SearchParameterReg
     }
   }
   const cache = new Map<string, SearchParamDef[]>();
+  const codeCache = new Map<string, Map<string, SearchParamDef>>();
   const byType = (type: string): SearchParamDef[] => {
     const hit = cache.get(type);
     if (hit) return hit;
@@ -144,11 +145,15 @@ export function buildRegistry(options: RegistryOptions = {}): SearchParameterReg
     }
     const list = [...merged.values()].sort((a, b) => a.code.localeCompare(b.code));
     cache.set(type, list);
+    codeCache.set(type, new Map(list.map((d) => [d.code, d])));
     return list;
   };
   return {
     byType,
-    get: (type, code) => byType(type).find((d) => d.code === code),
+    get: (type, code) => {
+      if (!codeCache.has(type)) byType(type);
+      return codeCache.get(type)?.get(code);
+    },
     types: () => [...concreteResourceTypes()],
   };
 }

@@ -35,8 +35,13 @@ function forms(type: SearchParamType, values: unknown[]): string[] {
   return [...sink.k].filter((e) => e.startsWith('|')).map((e) => e.slice(1));
 }
 
-const relative = (expression: string): ReturnType<typeof compileExpression> =>
-  compileExpression(`Composite.${expression}`, 'Composite');
+const relativeCache = new Map<string, ReturnType<typeof compileExpression>>();
+/** A component expression is relative to the composite's element; it is compiled under a stand-in type. */
+function relative(expression: string): ReturnType<typeof compileExpression> {
+  let hit = relativeCache.get(expression);
+  if (!hit) relativeCache.set(expression, (hit = compileExpression(`Composite.${expression}`, 'Composite')));
+  return hit;
+}
 
 export const extractComposite: Extractor = (def, values, sink) => {
   const comps = def.components;
