@@ -36,11 +36,15 @@ export function searchParams(req: SearchRequest, cursor?: string): Array<[string
   return out;
 }
 
+/** Characters that are safe in a query string and that FHIR values use a lot stay as they are. */
+const readable = (s: string): string =>
+  s.replace(/%(3A|2C|7C|2F|24)/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+
 /** `[base]/[type]?...` (or `[base]?...` for a system search), parameters in a stable, normalised form. */
 export function formatSearchUrl(baseUrl: string, req: SearchRequest, cursor?: string): string {
   const path = req.system ? baseUrl.replace(/\/$/, '') : `${baseUrl.replace(/\/$/, '')}/${req.types[0] ?? ''}`;
   const query = searchParams(req, cursor)
-    .map(([k, v]) => `${encodeURIComponent(k).replace(/%3A/g, ':')}=${encodeURIComponent(v)}`)
+    .map(([k, v]) => `${readable(encodeURIComponent(k))}=${readable(encodeURIComponent(v))}`)
     .join('&');
   return query ? `${path}?${query}` : path;
 }

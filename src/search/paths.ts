@@ -34,12 +34,33 @@ function pushAll(out: Node[], v: unknown): void {
   } else out.push(v);
 }
 
-function field(name: string): Step {
-  return (nodes) => {
+/** A plain property step; it carries its name so that a path of plain steps becomes one walker. */
+function field(name: string): Step & { fieldName?: string } {
+  const step: Step & { fieldName?: string } = (nodes) => {
     const out: Node[] = [];
     for (const n of nodes) if (isObject(n)) pushAll(out, n[name]);
     return out;
   };
+  step.fieldName = name;
+  return step;
+}
+
+/** A path of plain properties, walked depth-first into one output array (no intermediate arrays). */
+function fieldWalker(names: string[]): (resource: object, out: Node[]) => void {
+  const n = names.length;
+  const visit = (node: unknown, i: number, out: Node[]): void => {
+    if (i === n) {
+      out.push(node);
+      return;
+    }
+    if (!isObject(node)) return;
+    const v = node[names[i] ?? ''];
+    if (v === undefined || v === null) return;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== undefined && x !== null) visit(x, i + 1, out);
+    } else visit(v, i + 1, out);
+  };
+  return (resource, out) => visit(resource, 0, out);
 }
 
 /** A step on an element of unknown type: the key itself, else a choice element's typed keys. */
@@ -157,6 +178,7 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
   // The model path of the current nodes (undefined once unknown: then steps are resolved at run time).
   let path: string | undefined = resourceType === 'Composite' ? undefined : resourceType;
   let pendingChoice: string | undefined;
+  let lastDynamic: string | undefined;
   const flushChoice = (): void => {
     if (pendingChoice) steps.push(choiceField(pendingChoice));
     pendingChoice = undefined;
@@ -172,9 +194,16 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
       const step = resolveStep(path, t);
       if (step.choice) pendingChoice = t;
       else steps.push(path === undefined ? dynamicField(t) : field(t));
+      lastDynamic = path === undefined && !step.choice ? t : undefined;
       path = step.next;
     } else if ((m = /^(?:as|ofType)\(([A-Za-z][A-Za-z0-9]*)\)$/.exec(t)) && m[1] && TYPE.test(m[1])) {
-      // Only a type filter right after a choice element is a plain key (`value.as(Quantity)` is `valueQuantity`).
+      // Only a type filter right after a choice element is a plain key (`value.as(Quantity)` is `valueQuantity`);
+      // on an element of unknown type, the element before the cast is taken as a choice.
+      if (!pendingChoice && lastDynamic) {
+        steps.pop();
+        pendingChoice = lastDynamic;
+      }
+      lastDynamic = undefined;
       if (!pendingChoice) return undefined;
       // A cast also admits the type's specialisations (`as uri` reads `sourceCanonical` too).
       const keys = [m[1], ...(SUBTYPES[m[1]] ?? [])].map((t2) => field(pendingChoice + capitalise(t2)));
@@ -243,18 +272,23 @@ export function compileExpression(expression: string, resourceType: string): Com
   const compiled = parts.map((p) => compilePart(p, resourceType));
   let result: CompiledExpression;
   if (compiled.every((c): c is Step[] => c !== undefined)) {
-    const run = (steps: Step[], resource: object): Node[] => {
-      let nodes: Node[] = [resource];
-      for (const s of steps) {
-        nodes = s(nodes);
-        if (nodes.length === 0) break;
-      }
-      return nodes;
+    const walkers = compiled.map((steps): ((resource: object, out: Node[]) => void) => {
+      const names = steps.map((st) => (st as { fieldName?: string }).fieldName);
+      if (names.every((nm): nm is string => nm !== undefined)) return fieldWalker(names);
+      return (resource, out) => {
+        let nodes: Node[] = [resource];
+        for (const st of steps) {
+          nodes = st(nodes);
+          if (nodes.length === 0) return;
+        }
+        for (const x of nodes) out.push(x);
+      };
+    });
+    const evaluate: Evaluator = (r) => {
+      const out: Node[] = [];
+      for (const w of walkers) w(r, out);
+      return out;
     };
-    const evaluate: Evaluator =
-      compiled.length === 1 && compiled[0]
-        ? (r) => run(compiled[0] ?? [], r)
-        : (r) => compiled.flatMap((steps) => run(steps, r));
     result = { evaluate, direct: true };
   } else {
     result = { evaluate: fallback(expression), direct: false };
