@@ -207,10 +207,10 @@ describe('system search, errors and the Bundle', () => {
       url: `${BASE}/Patient?family=munoz,hassan&_count=1&_total=accurate&_include=Patient:organization`,
     });
     expect(bundle.link?.[1]?.relation).toBe('next');
-    expect(bundle.entry?.[0]).toMatchObject({ fullUrl: `${BASE}/Patient/p3`, search: { mode: 'match' } });
+    expect(bundle.entry?.[0]).toMatchObject({ fullUrl: `${BASE}/Patient/p1`, search: { mode: 'match' } });
     const next = new URL(bundle.link?.[1]?.url ?? '');
     const r2 = await executeSearch(store, parse('Patient', next.search.slice(1)));
-    expect(r2.matches.map((m) => m.id)).toEqual(['p1']);
+    expect(r2.matches.map((m) => m.id)).toEqual(['p3']);
   });
   it('applies _summary and _elements', async () => {
     const req = parse('Patient', '_id=p1&_elements=birthDate');
