@@ -10,10 +10,15 @@ export function searchsetBundle(baseUrl: string, req: SearchRequest, result: Sea
   const base = baseUrl.replace(/\/$/, '');
   const link: BundleLink[] = [{ relation: 'self', url: formatSearchUrl(base, req) }];
   if (result.nextCursor) link.push({ relation: 'next', url: formatSearchUrl(base, req, result.nextCursor) });
-  if (result.prevCursor) link.push({ relation: 'previous', url: formatSearchUrl(base, req, result.prevCursor) });
+  if (result.prevCursor)
+    link.push({ relation: 'previous', url: formatSearchUrl(base, req, result.prevCursor) });
   const entry = (e: Entry, mode: 'match' | 'include'): BundleEntry => ({
     fullUrl: `${base}/${e.type}/${e.id}`,
-    resource: summarise(JSON.parse(e.json) as Resource, req.summary, mode === 'match' ? req.elements : undefined),
+    resource: summarise(
+      JSON.parse(e.json) as Resource,
+      req.summary,
+      mode === 'match' ? req.elements : undefined,
+    ),
     search: { mode },
   });
   return {
@@ -21,6 +26,9 @@ export function searchsetBundle(baseUrl: string, req: SearchRequest, result: Sea
     type: 'searchset',
     ...(result.total !== undefined ? { total: result.total } : {}),
     link,
-    entry: [...result.matches.map((e) => entry(e, 'match')), ...result.includes.map((e) => entry(e, 'include'))],
+    entry: [
+      ...result.matches.map((e) => entry(e, 'match')),
+      ...result.includes.map((e) => entry(e, 'include')),
+    ],
   };
 }

@@ -16,14 +16,19 @@ export function encodeCursor(c: Cursor): string {
 export function decodeCursor(text: string, fields: number): Cursor {
   try {
     const raw = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(raw) && (raw[0] === 'n' || raw[0] === 'p') && raw.length === fields + 1) {
-      const values = raw.slice(1);
-      if (values.every((v) => typeof v === 'string')) return { dir: raw[0], values: values as string[] };
+    const arr: unknown[] = Array.isArray(raw) ? raw : [];
+    const dir = arr[0];
+    if ((dir === 'n' || dir === 'p') && arr.length === fields + 1) {
+      const values = arr.slice(1);
+      if (values.every((v): v is string => typeof v === 'string')) return { dir, values };
     }
   } catch {
     // reported below
   }
-  throw badRequest('_cursor: not a cursor of this search (the search changed or the link was edited)', '_cursor');
+  throw badRequest(
+    '_cursor: not a cursor of this search (the search changed or the link was edited)',
+    '_cursor',
+  );
 }
 
 /**

@@ -12,7 +12,9 @@ type SortSpec = Array<[string, 1 | -1]>;
 
 export function sortSpec(req: SearchRequest): SortSpec {
   const spec: SortSpec = req.sort.map((s) =>
-    s.code === '_id' ? ['_id', s.descending ? -1 : 1] : [sortKey(s.code, s.descending), s.descending ? -1 : 1],
+    s.code === '_id'
+      ? ['_id', s.descending ? -1 : 1]
+      : [sortKey(s.code, s.descending), s.descending ? -1 : 1],
   );
   if (!spec.some(([f]) => f === '_id')) spec.push(['_id', 1]);
   return spec;
@@ -82,7 +84,11 @@ async function countAll(p: Plan): Promise<number> {
   let after: string | undefined;
   for (;;) {
     const filter = withAnd(p.filter, after ? { _id: { $gt: after } } : undefined);
-    const rows = await p.ctx.store.find(filter, { sort: [['_id', 1]], limit: 1000, projection: { _id: 1, type: 1, idx: 1 } });
+    const rows = await p.ctx.store.find(filter, {
+      sort: [['_id', 1]],
+      limit: 1000,
+      projection: { _id: 1, type: 1, idx: 1 },
+    });
     n += rows.filter((r) => p.test?.(r)).length;
     const last = rows[rows.length - 1];
     if (rows.length < 1000 || !last) return n;
@@ -106,7 +112,8 @@ export async function executeSearch(
   const cursor = req.cursor ? decodeCursor(req.cursor, sort.length) : undefined;
   const backwards = cursor?.dir === 'p';
   const needIdx = req.include.length > 0;
-  let rows = req.count === 0 ? [] : await readRows(p, sort, cursor?.values, backwards, req.count + 1, needIdx);
+  let rows =
+    req.count === 0 ? [] : await readRows(p, sort, cursor?.values, backwards, req.count + 1, needIdx);
   const more = rows.length > req.count;
   rows = rows.slice(0, req.count);
   if (backwards) rows.reverse();
@@ -115,8 +122,10 @@ export async function executeSearch(
   const boundary = (row: StoredRow): string[] => sort.map(([f]) => fieldValue(row, f));
   // Forward: a next page when more rows exist, a previous one when this page was not the first.
   // Backward: the mirror image.
-  if (last && (backwards ? cursor !== undefined : more)) result.nextCursor = encodeCursor({ dir: 'n', values: boundary(last) });
-  if (first && (backwards ? more : cursor !== undefined)) result.prevCursor = encodeCursor({ dir: 'p', values: boundary(first) });
+  if (last && (backwards ? cursor !== undefined : more))
+    result.nextCursor = encodeCursor({ dir: 'n', values: boundary(last) });
+  if (first && (backwards ? more : cursor !== undefined))
+    result.prevCursor = encodeCursor({ dir: 'p', values: boundary(first) });
   result.matches = rows.map((r) => ({ type: r.type, id: r.id, json: r.json }));
   if (req.total === 'accurate') result.total = await countAll(p);
   else if (req.total === 'estimate') result.total = await store.count(p.filter);

@@ -31,14 +31,19 @@ const plans = new WeakMap<SearchParameterRegistry, Map<string, TypePlan>>();
 /** The compiled parameters of one type, built once per registry. */
 function typePlan(registry: SearchParameterRegistry, type: string): TypePlan {
   let perType = plans.get(registry);
-  if (!perType) plans.set(registry, (perType = new Map()));
+  if (!perType) plans.set(registry, (perType = new Map<string, TypePlan>()));
   let plan = perType.get(type);
   if (plan) return plan;
   plan = { params: [], sortable: [] };
   for (const def of registry.byType(type)) {
-    if (SORTABLE.has(def.type)) plan.sortable.push([def.code, encodeCode(def.code), `-${encodeCode(def.code)}`]);
+    if (SORTABLE.has(def.type))
+      plan.sortable.push([def.code, encodeCode(def.code), `-${encodeCode(def.code)}`]);
     if (def.type === 'special') continue;
-    plan.params.push({ def, evaluate: compileExpression(def.expression, type).evaluate, extract: extractors[def.type] });
+    plan.params.push({
+      def,
+      evaluate: compileExpression(def.expression, type).evaluate,
+      extract: extractors[def.type],
+    });
   }
   perType.set(type, plan);
   return plan;

@@ -31,7 +31,8 @@ export function searchParams(req: SearchRequest, cursor?: string): Array<[string
   if (req.summary) out.push(['_summary', req.summary]);
   if (req.elements) out.push(['_elements', req.elements.join(',')]);
   for (const i of req.include) out.push([i.iterate ? '_include:iterate' : '_include', includeValue(i)]);
-  for (const i of req.revinclude) out.push([i.iterate ? '_revinclude:iterate' : '_revinclude', includeValue(i)]);
+  for (const i of req.revinclude)
+    out.push([i.iterate ? '_revinclude:iterate' : '_revinclude', includeValue(i)]);
   if (cursor) out.push(['_cursor', cursor]);
   return out;
 }
@@ -42,7 +43,9 @@ const readable = (s: string): string =>
 
 /** `[base]/[type]?...` (or `[base]?...` for a system search), parameters in a stable, normalised form. */
 export function formatSearchUrl(baseUrl: string, req: SearchRequest, cursor?: string): string {
-  const path = req.system ? baseUrl.replace(/\/$/, '') : `${baseUrl.replace(/\/$/, '')}/${req.types[0] ?? ''}`;
+  const path = req.system
+    ? baseUrl.replace(/\/$/, '')
+    : `${baseUrl.replace(/\/$/, '')}/${req.types[0] ?? ''}`;
   const query = searchParams(req, cursor)
     .map(([k, v]) => `${readable(encodeURIComponent(k))}=${readable(encodeURIComponent(v))}`)
     .join('&');

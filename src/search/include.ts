@@ -11,8 +11,12 @@ const MAX_ITERATIONS = 4;
 
 function referenceCodes(type: string, inc: IncludeParam): string[] {
   if (inc.sourceType !== '*' && inc.sourceType !== type) return [];
-  const defs = searchParameterRegistry().byType(type).filter((d) => d.type === 'reference');
-  return inc.code === '*' ? defs.map((d) => d.code) : defs.filter((d) => d.code === inc.code).map((d) => d.code);
+  const defs = searchParameterRegistry()
+    .byType(type)
+    .filter((d) => d.type === 'reference');
+  return inc.code === '*'
+    ? defs.map((d) => d.code)
+    : defs.filter((d) => d.code === inc.code).map((d) => d.code);
 }
 
 /** `Type/id` targets of the `_include`s found in the rows' index entries. */
@@ -44,7 +48,9 @@ async function fetchByIds(ctx: QueryContext, ids: string[]): Promise<StoredRow[]
   for (const [type, list] of byType) {
     for (let i = 0; i < list.length; i += CHUNK) {
       const filter = typeFilter(ctx, type, { _id: { $in: list.slice(i, i + CHUNK) } });
-      out.push(...(await ctx.store.find(filter, { projection: { _id: 1, type: 1, id: 1, json: 1, idx: 1 } })));
+      out.push(
+        ...(await ctx.store.find(filter, { projection: { _id: 1, type: 1, id: 1, json: 1, idx: 1 } })),
+      );
     }
   }
   return out;
@@ -62,14 +68,20 @@ async function reverse(ctx: QueryContext, rows: StoredRow[], incs: IncludeParam[
       );
       for (let i = 0; i < keys.length; i += CHUNK) {
         const filter = typeFilter(ctx, source, { 'idx.k': { $in: keys.slice(i, i + CHUNK) } });
-        out.push(...(await ctx.store.find(filter, { projection: { _id: 1, type: 1, id: 1, json: 1, idx: 1 } })));
+        out.push(
+          ...(await ctx.store.find(filter, { projection: { _id: 1, type: 1, id: 1, json: 1, idx: 1 } })),
+        );
       }
     }
   }
   return out;
 }
 
-export async function includes(ctx: QueryContext, req: SearchRequest, matches: StoredRow[]): Promise<Entry[]> {
+export async function includes(
+  ctx: QueryContext,
+  req: SearchRequest,
+  matches: StoredRow[],
+): Promise<Entry[]> {
   const max = ctx.hooks.maxIncludes ?? DEFAULT_MAX_INCLUDES;
   const seen = new Set(matches.map((r) => r._id));
   const found: StoredRow[] = [];

@@ -14,7 +14,15 @@ export {
   type SearchParamType,
   type SearchParameterRegistry,
 } from './registry';
-export type { SearchRequest, Filter, ParamFilter, ChainFilter, HasFilter, IncludeParam, SortKey } from './request';
+export type {
+  SearchRequest,
+  Filter,
+  ParamFilter,
+  ChainFilter,
+  HasFilter,
+  IncludeParam,
+  SortKey,
+} from './request';
 export type { SearchStore, SearchHooks, SearchResult, StoredRow, Entry } from './store';
 export type { StoredIdx } from './types/common';
 export { phoneticKeys } from './phonetic';

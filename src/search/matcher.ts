@@ -55,7 +55,9 @@ function fieldMatches(value: unknown, cond: unknown): boolean {
   if (!Array.isArray(value)) return scalarMatches(value, cond);
   // Per operator, some element (MongoDB's semantics without $elemMatch).
   if (typeof cond === 'object' && cond !== null && !(cond instanceof Date)) {
-    return Object.entries(cond as Doc).every(([op, arg]) => value.some((v) => scalarMatches(v, { [op]: arg })));
+    return Object.entries(cond as Doc).every(([op, arg]) =>
+      value.some((v) => scalarMatches(v, { [op]: arg })),
+    );
   }
   return value.some((v) => scalarMatches(v, cond));
 }

@@ -5,7 +5,16 @@ import { sortKey } from './extract';
 export type IndexSpec = Record<string, 1 | -1>;
 
 /** Parameters sorted often enough to deserve an index of their own (other sorts are in-memory sorts). */
-export const INDEXED_SORTS = ['_lastUpdated', 'date', 'birthdate', 'family', 'name', 'given', 'authored', 'period'];
+export const INDEXED_SORTS = [
+  '_lastUpdated',
+  'date',
+  'birthdate',
+  'family',
+  'name',
+  'given',
+  'authored',
+  'period',
+];
 
 export function searchIndexes(): IndexSpec[] {
   const out: IndexSpec[] = [
@@ -58,7 +67,11 @@ export interface Coverage {
 }
 
 /** How the declared indexes serve one query the search built. */
-export function coverage(filter: object, sort: Array<[string, 1 | -1]> | undefined, indexes = searchIndexes()): Coverage {
+export function coverage(
+  filter: object,
+  sort: Array<[string, 1 | -1]> | undefined,
+  indexes = searchIndexes(),
+): Coverage {
   const f = filter as Doc;
   const hasType = 'type' in f || mandatoryFields(f).fields.has('type');
   const sortFields = (sort ?? []).map(([k]) => k);

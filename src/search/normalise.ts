@@ -1,6 +1,6 @@
 // The one normaliser of search strings (search.html#string): lower case, accents folded, spaces collapsed.
 
-const COMBINING = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/g;
+const COMBINING = /\p{M}/gu;
 // Letters that NFD does not decompose but that a reader treats as the base letter.
 const SPECIAL: Record<string, string> = {
   ß: 'ss',
@@ -22,7 +22,9 @@ export function normaliseString(value: string): string {
   // Plain ASCII (most values) needs no decomposition.
   if (/^[\x20-\x7e]*$/.test(value)) {
     const lower = value.toLowerCase();
-    return lower.includes('  ') || lower.startsWith(' ') || lower.endsWith(' ') ? lower.replace(/ +/g, ' ').trim() : lower;
+    return lower.includes('  ') || lower.startsWith(' ') || lower.endsWith(' ')
+      ? lower.replace(/ +/g, ' ').trim()
+      : lower;
   }
   return value
     .normalize('NFD')

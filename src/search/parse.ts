@@ -89,16 +89,29 @@ function referenceTargets(types: string[], code: string, targetType: string | un
 }
 
 /** Parses `name` (everything left of `=`) with its value for `types`; `depth` counts chain links. */
-function parseFilter(types: string[], name: string, value: string, opts: ParseOptions, depth: number): Filter {
+function parseFilter(
+  types: string[],
+  name: string,
+  value: string,
+  opts: ParseOptions,
+  depth: number,
+): Filter {
   const maxDepth = opts.maxChainDepth ?? 3;
   if (name.startsWith('_has:')) {
     const [, type, reference, ...rest] = name.split(':');
-    if (!type || !reference || rest.length === 0) throw badRequest(`${name}: expected _has:Type:reference:parameter`, name);
+    if (!type || !reference || rest.length === 0)
+      throw badRequest(`${name}: expected _has:Type:reference:parameter`, name);
     if (!concreteResourceTypes().has(type)) throw badRequest(`${name}: unknown resource type ${type}`, name);
     if (depth >= maxDepth) throw badRequest(`${name}: more than ${maxDepth} chained links`, name);
     const ref = searchParameterRegistry().get(type, reference);
-    if (!ref || ref.type !== 'reference') throw new Unknown(`${type} has no reference parameter ${reference}`);
-    return { kind: 'has', type, reference, next: parseFilter([type], rest.join(':'), value, opts, depth + 1) };
+    if (!ref || ref.type !== 'reference')
+      throw new Unknown(`${type} has no reference parameter ${reference}`);
+    return {
+      kind: 'has',
+      type,
+      reference,
+      next: parseFilter([type], rest.join(':'), value, opts, depth + 1),
+    };
   }
   const dot = name.indexOf('.');
   if (dot > 0) {
@@ -107,7 +120,9 @@ function parseFilter(types: string[], name: string, value: string, opts: ParseOp
     const targets = referenceTargets(types, code, targetType);
     const rest = name.slice(dot + 1);
     // The chained parameter must exist on one target at least.
-    const usable = targets.filter((t) => searchParameterRegistry().get(t, rest.split(/[.:]/)[0] ?? '') || rest.startsWith('_has:'));
+    const usable = targets.filter(
+      (t) => searchParameterRegistry().get(t, rest.split(/[.:]/)[0] ?? '') || rest.startsWith('_has:'),
+    );
     if (usable.length === 0) throw new Unknown(`no target of ${code} has a parameter ${rest}`);
     return {
       kind: 'chain',
@@ -126,7 +141,8 @@ function parseFilter(types: string[], name: string, value: string, opts: ParseOp
   }
   const values = splitOr(value);
   if (modifier === 'missing') {
-    if (value !== 'true' && value !== 'false') throw badRequest(`${name}: :missing takes true or false`, name);
+    if (value !== 'true' && value !== 'false')
+      throw badRequest(`${name}: :missing takes true or false`, name);
   } else {
     // Every value is built once here so that a malformed one is reported now, naming the parameter.
     for (const v of values) valuePredicate(def, modifier, v, opts.baseUrl);
@@ -142,7 +158,8 @@ function parseInclude(value: string, iterate: boolean, name: string): IncludePar
   }
   if (code !== '*') {
     const def = searchParameterRegistry().get(sourceType, code);
-    if (!def || def.type !== 'reference') throw badRequest(`${name}: ${sourceType} has no reference parameter ${code}`, name);
+    if (!def || def.type !== 'reference')
+      throw badRequest(`${name}: ${sourceType} has no reference parameter ${code}`, name);
   }
   return { iterate, sourceType, code, ...(targetType ? { targetType } : {}) };
 }
@@ -162,7 +179,8 @@ export function parseSearch(
   const typeParam = params.find(([n]) => n === '_type');
   if (typeParam) {
     const wanted = typeParam[1].split(',').filter((t) => t !== '');
-    for (const t of wanted) if (!concreteResourceTypes().has(t)) throw badRequest(`_type: unknown resource type ${t}`, '_type');
+    for (const t of wanted)
+      if (!concreteResourceTypes().has(t)) throw badRequest(`_type: unknown resource type ${t}`, '_type');
     types = types.length === 0 ? wanted : types.filter((t) => wanted.includes(t));
   }
   if (types.length === 0) types = [...concreteResourceTypes()];
@@ -198,23 +216,32 @@ function resultParam(req: SearchRequest, name: string, value: string, opts: Pars
       req.count = Math.min(integer(name, value), opts.maxCount);
       return;
     case '_total':
-      if (!['none', 'estimate', 'accurate'].includes(value)) throw badRequest(`_total: '${value}' is not none, estimate or accurate`, '_total');
+      if (!['none', 'estimate', 'accurate'].includes(value))
+        throw badRequest(`_total: '${value}' is not none, estimate or accurate`, '_total');
       req.total = value as TotalMode;
       return;
     case '_summary':
-      if (!['true', 'text', 'data', 'count', 'false'].includes(value)) throw badRequest(`_summary: unknown value '${value}'`, '_summary');
+      if (!['true', 'text', 'data', 'count', 'false'].includes(value))
+        throw badRequest(`_summary: unknown value '${value}'`, '_summary');
       req.summary = value as SummaryMode;
       return;
     case '_elements':
-      req.elements = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
+      req.elements = value
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e !== '');
       return;
     case '_sort':
-      req.sort = value.split(',').filter((s) => s !== '').map((s) => sortKey(req.types, s));
+      req.sort = value
+        .split(',')
+        .filter((s) => s !== '')
+        .map((s) => sortKey(req.types, s));
       return;
     case '_include':
     case '_revinclude': {
       const [base, mod] = name.split(':');
-      if (mod !== undefined && mod !== 'iterate' && mod !== 'recurse') throw badRequest(`${name}: unknown modifier`, name);
+      if (mod !== undefined && mod !== 'iterate' && mod !== 'recurse')
+        throw badRequest(`${name}: unknown modifier`, name);
       const list = base === '_include' ? req.include : req.revinclude;
       list.push(parseInclude(value, mod !== undefined, name));
       return;
@@ -233,7 +260,8 @@ function sortKey(types: string[], text: string): SortKey {
   if (code !== '_id') {
     const def = defFor(types, code);
     if (!def) throw new Unknown(`unknown sort parameter ${code}`);
-    if (!SORTABLE.has(def.type)) throw badRequest(`_sort: ${code} is a ${def.type} parameter and cannot be sorted on`, '_sort');
+    if (!SORTABLE.has(def.type))
+      throw badRequest(`_sort: ${code} is a ${def.type} parameter and cannot be sorted on`, '_sort');
   }
   return { code, descending };
 }

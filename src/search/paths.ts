@@ -9,9 +9,14 @@ type Node = unknown;
 type Step = (nodes: Node[]) => Node[];
 
 // The R4 model of the fhirpath package: element types and choice elements by path.
-const choicePaths = require('fhirpath/fhir-context/r4/choiceTypePaths.json') as Record<string, string[]>;
-const pathTypes = require('fhirpath/fhir-context/r4/path2Type.json') as Record<string, string | { code: string }>;
-const elsewhere = require('fhirpath/fhir-context/r4/pathsDefinedElsewhere.json') as Record<string, string>;
+const model = r4model as unknown as {
+  choiceTypePaths: Record<string, string[]>;
+  path2Type: Record<string, string | { code: string }>;
+  pathsDefinedElsewhere: Record<string, string>;
+};
+const choicePaths = model.choiceTypePaths;
+const pathTypes = model.path2Type;
+const elsewhere = model.pathsDefinedElsewhere;
 
 /** Where a step leads: a choice element (its JSON keys carry a type suffix) or a plain one, with the next path. */
 function resolveStep(path: string | undefined, name: string): { choice: boolean; next: string | undefined } {
@@ -142,7 +147,8 @@ const TYPE = /^[A-Za-z][A-Za-z0-9]*$/;
 /** Compiles one union member into steps, or undefined when its shape is not one we walk directly. */
 function compilePart(part: string, resourceType: string): Step[] | undefined {
   let p = part.trim();
-  while (p.startsWith('(') && p.endsWith(')') && splitUnion(p.slice(1, -1)).length === 1) p = p.slice(1, -1).trim();
+  while (p.startsWith('(') && p.endsWith(')') && splitUnion(p.slice(1, -1)).length === 1)
+    p = p.slice(1, -1).trim();
   // `(X.value as CodeableConcept).text`: the cast inside parentheses, then more steps.
   const castThen = /^\(([^()]*\S)\s+as\s+([A-Za-z][A-Za-z0-9]*)\)\.(.+)$/.exec(p);
   if (castThen) {
@@ -217,7 +223,10 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
     } else if ((m = /^extension\('([^']+)'\)$/.exec(t))) {
       flushChoice();
       const url = m[1];
-      steps.push(field('extension'), filter((n) => isObject(n) && n.url === url));
+      steps.push(
+        field('extension'),
+        filter((n) => isObject(n) && n.url === url),
+      );
       path = 'Extension';
     } else if ((m = /^where\(([a-z][A-Za-z0-9]*)\s*=\s*'([^']*)'\)$/.exec(t))) {
       flushChoice();
@@ -238,7 +247,9 @@ function fallback(expression: string): Evaluator {
   if (hit) return hit;
   let fn: (resource: object) => unknown;
   try {
-    fn = fhirpath.compile(expression, r4model, { resolveInternalTypes: true }) as (resource: object) => unknown;
+    fn = fhirpath.compile(expression, r4model, { resolveInternalTypes: true }) as (
+      resource: object,
+    ) => unknown;
   } catch {
     // An expression the package cannot parse: recorded, and it indexes nothing.
     uncompilable.add(expression);

@@ -16,7 +16,8 @@ import { type UriModifier, uriPredicate } from './types/uri';
 export function splitPrefix(def: SearchParamDef, value: string): [Prefix, string] {
   const head = value.slice(0, 2);
   if (/^[a-z]{2}/.test(head)) {
-    if (!PREFIXES.includes(head as Prefix)) throw badRequest(`${def.code}: unknown prefix '${head}'`, def.code);
+    if (!PREFIXES.includes(head as Prefix))
+      throw badRequest(`${def.code}: unknown prefix '${head}'`, def.code);
     return [head as Prefix, value.slice(2)];
   }
   return ['eq', value];
@@ -24,7 +25,10 @@ export function splitPrefix(def: SearchParamDef, value: string): [Prefix, string
 
 function allowed(def: SearchParamDef, modifier: string | undefined, list: readonly string[]): void {
   if (modifier !== undefined && !list.includes(modifier)) {
-    throw badRequest(`${def.code}: the modifier :${modifier} does not apply to ${def.type} parameters`, def.code);
+    throw badRequest(
+      `${def.code}: the modifier :${modifier} does not apply to ${def.type} parameters`,
+      def.code,
+    );
   }
 }
 
@@ -78,7 +82,10 @@ export function valuePredicate(
 }
 
 /** OR of predicates: the filters are OR-ed; when one needs an exact test, the others' are evaluated too. */
-export function anyOf(preds: Predicate[], matches: (filter: Record<string, unknown>) => (doc: object) => boolean): Predicate {
+export function anyOf(
+  preds: Predicate[],
+  matches: (filter: Record<string, unknown>) => (doc: object) => boolean,
+): Predicate {
   if (preds.length === 1 && preds[0]) return preds[0];
   const filter = { $or: preds.map((p) => p.filter) };
   if (!preds.some((p) => p.test)) return { filter };

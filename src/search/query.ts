@@ -25,14 +25,23 @@ export function typeFilter(ctx: QueryContext, type: string, filter: Record<strin
 }
 
 /** Every resource of `type` matching `pred` (ids only, with the exact test), bounded by the chain limit. */
-async function matchingRows(ctx: QueryContext, type: string, pred: Predicate, needIdx: boolean): Promise<StoredRow[]> {
+async function matchingRows(
+  ctx: QueryContext,
+  type: string,
+  pred: Predicate,
+  needIdx: boolean,
+): Promise<StoredRow[]> {
   const limit = ctx.hooks.maxChainResults ?? DEFAULT_CHAIN_LIMIT;
   const rows = await ctx.store.find(typeFilter(ctx, type, pred.filter), {
     limit: limit + 1,
     projection: needIdx || pred.test ? { _id: 1, id: 1, idx: 1 } : { _id: 1, id: 1 },
   });
   if (rows.length > limit) {
-    throw fail(400, 'too-costly', `A chained or _has search on ${type} matches more than ${limit} resources; narrow it`);
+    throw fail(
+      400,
+      'too-costly',
+      `A chained or _has search on ${type} matches more than ${limit} resources; narrow it`,
+    );
   }
   return pred.test ? rows.filter((r) => pred.test?.(r)) : rows;
 }
@@ -74,7 +83,11 @@ export async function filterPredicate(ctx: QueryContext, type: string, f: Filter
 }
 
 /** The AND of every filter for one type. */
-export async function requestPredicate(ctx: QueryContext, type: string, filters: Filter[]): Promise<Predicate> {
+export async function requestPredicate(
+  ctx: QueryContext,
+  type: string,
+  filters: Filter[],
+): Promise<Predicate> {
   const preds: Predicate[] = [];
   for (const f of filters) preds.push(await filterPredicate(ctx, type, f));
   return allOf(preds);

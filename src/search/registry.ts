@@ -5,15 +5,7 @@ import type { SearchParameter } from 'fhir/r4';
 import { concreteResourceTypes, packageFiles, readPackageFile } from '../fhir/definitions';
 
 export type SearchParamType =
-  | 'string'
-  | 'token'
-  | 'reference'
-  | 'date'
-  | 'number'
-  | 'quantity'
-  | 'uri'
-  | 'composite'
-  | 'special';
+  'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite' | 'special';
 
 export interface SearchParamComponent {
   /** The code of the parameter the component refers to (from its canonical URL). */
@@ -106,7 +98,7 @@ export function buildRegistry(options: RegistryOptions = {}): SearchParameterReg
     if (sp.resourceType === 'SearchParameter' && sp.expression && sp.base?.length) byUrl.set(sp.url, sp);
   }
   const perType = new Map<string, Map<string, SearchParamDef>>();
-  const componentType = (url: string): SearchParamType => (byUrl.get(url)?.type ?? 'token') as SearchParamType;
+  const componentType = (url: string): SearchParamType => byUrl.get(url)?.type ?? 'token';
   for (const sp of byUrl.values()) {
     for (const base of sp.base ?? []) {
       const expression = expressionFor(sp.expression ?? '', base, sp.base ?? []);
@@ -120,10 +112,10 @@ export function buildRegistry(options: RegistryOptions = {}): SearchParameterReg
       defs.set(sp.code, {
         code: sp.code,
         url: sp.url,
-        type: sp.type as SearchParamType,
+        type: sp.type,
         base: sp.base ?? [],
         expression,
-        target: (sp.target ?? []) as string[],
+        target: sp.target ?? [],
         components: (sp.component ?? []).map((c) => ({
           definition: codeOfUrl(c.definition),
           type: componentType(c.definition),
@@ -140,7 +132,8 @@ export function buildRegistry(options: RegistryOptions = {}): SearchParameterReg
     if (hit) return hit;
     const merged = new Map<string, SearchParamDef>();
     for (const level of ['Resource', 'DomainResource', type]) {
-      if (level === 'DomainResource' && (type === 'Bundle' || type === 'Binary' || type === 'Parameters')) continue;
+      if (level === 'DomainResource' && (type === 'Bundle' || type === 'Binary' || type === 'Parameters'))
+        continue;
       for (const def of perType.get(level)?.values() ?? []) merged.set(def.code, def);
     }
     const list = [...merged.values()].sort((a, b) => a.code.localeCompare(b.code));

@@ -24,7 +24,9 @@ function elementsOf(type: string): { summary: Set<string>; mandatory: Set<string
       summaryElements.set(sd.type, { summary, mandatory });
     }
   }
-  return summaryElements.get(type) ?? { summary: new Set(['id', 'meta']), mandatory: new Set(['id', 'meta']) };
+  return (
+    summaryElements.get(type) ?? { summary: new Set(['id', 'meta']), mandatory: new Set(['id', 'meta']) }
+  );
 }
 
 const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
@@ -41,7 +43,11 @@ function keep(resource: Resource, wanted: (key: string) => boolean): Resource {
   return out as unknown as Resource;
 }
 
-export function summarise(resource: Resource, summary: SummaryMode | undefined, elements?: string[]): Resource {
+export function summarise(
+  resource: Resource,
+  summary: SummaryMode | undefined,
+  elements?: string[],
+): Resource {
   const { summary: summaryNames, mandatory } = elementsOf(resource.resourceType);
   if (elements && elements.length) return keep(resource, (k) => mandatory.has(k) || elements.includes(k));
   switch (summary) {

@@ -1,6 +1,12 @@
 // Search execution against the real embedded FerretDB over a hand-made data set: every type, modifier and
 // prefix, chains, _has, includes, sorting, keyset paging, totals and the access hook.
-import { executeSearch, parseSearch, searchsetBundle, type SearchHooks, type SearchRequest } from '../../src/search';
+import {
+  executeSearch,
+  parseSearch,
+  searchsetBundle,
+  type SearchHooks,
+  type SearchRequest,
+} from '../../src/search';
 import { OperationOutcomeError } from '../../src/fhir/outcome';
 import { observations, others, patients } from './fixtures';
 import { openTestStore, type TestStore } from './support';
@@ -102,7 +108,9 @@ describe('chaining and _has', () => {
     expect(await sorted(type, query)).toEqual(expected);
   });
   it('limits the chain depth', () => {
-    expect(() => parse('Observation', 'subject:Patient.organization.partof.partof.name=x')).toThrow(/chained links/);
+    expect(() => parse('Observation', 'subject:Patient.organization.partof.partof.name=x')).toThrow(
+      /chained links/,
+    );
   });
 });
 
@@ -121,7 +129,9 @@ describe('sorting, paging, totals', () => {
     expect(page1.total).toBe(5);
     expect(page1.prevCursor).toBeUndefined();
     // A patient that sorts before the cursor arrives between the pages: no duplicate, nothing skipped.
-    await store.put([{ resourceType: 'Patient', id: 'p6', birthDate: '1985', meta: { lastUpdated: '2024-01-06T00:00:00Z' } }]);
+    await store.put([
+      { resourceType: 'Patient', id: 'p6', birthDate: '1985', meta: { lastUpdated: '2024-01-06T00:00:00Z' } },
+    ]);
     const page2 = await executeSearch(store, { ...req, cursor: page1.nextCursor ?? '' });
     expect(page2.matches.map((m) => m.id)).toEqual(['p3', 'p4']);
     const page3 = await executeSearch(store, { ...req, cursor: page2.nextCursor ?? '' });
@@ -151,12 +161,18 @@ describe('sorting, paging, totals', () => {
 
 describe('_include and _revinclude', () => {
   it('includes referenced and referencing resources, with :iterate and *', async () => {
-    const a = await executeSearch(store, parse('Observation', 'code=http://loinc.org|29463-7&_include=Observation:subject'));
+    const a = await executeSearch(
+      store,
+      parse('Observation', 'code=http://loinc.org|29463-7&_include=Observation:subject'),
+    );
     expect(a.matches.map((m) => m.id).sort()).toEqual(['o2', 'o3']);
     expect(a.includes.map((m) => m.id).sort()).toEqual(['p1', 'p2']);
     const b = await executeSearch(store, parse('Patient', '_id=p3&_revinclude=Observation:subject'));
     expect(b.includes.map((m) => m.id)).toEqual(['o4']);
-    const c = await executeSearch(store, parse('DiagnosticReport', '_include=DiagnosticReport:result&_include:iterate=Observation:subject'));
+    const c = await executeSearch(
+      store,
+      parse('DiagnosticReport', '_include=DiagnosticReport:result&_include:iterate=Observation:subject'),
+    );
     expect(c.includes.map((m) => `${m.type}/${m.id}`).sort()).toEqual(['Observation/o4', 'Patient/p3']);
     const d = await executeSearch(store, parse('DiagnosticReport', '_include=*'));
     expect(d.includes.map((m) => `${m.type}/${m.id}`).sort()).toEqual(['Observation/o4', 'Patient/p3']);
@@ -172,12 +188,24 @@ describe('the access hook constrains every query', () => {
     expect(await sorted('Patient', 'gender=male', hooks)).toEqual(['p1', 'p3']);
     const t = await executeSearch(store, parse('Patient', 'gender=male&_total=accurate'), hooks);
     expect(t.total).toBe(2);
-    const inc = await executeSearch(store, parse('Observation', 'code=http://loinc.org|29463-7&_include=Observation:subject'), hooks);
+    const inc = await executeSearch(
+      store,
+      parse('Observation', 'code=http://loinc.org|29463-7&_include=Observation:subject'),
+      hooks,
+    );
     expect(inc.includes.map((m) => m.id)).toEqual(['p1']);
     expect(await sorted('Observation', 'subject:Patient.identifier=IOM-002', hooks)).toEqual([]);
-    const hidden: SearchHooks = { constrain: (type, f) => (type === 'Observation' ? { $and: [f, { $nor: [{ id: 'o3' }] }] } : f) };
-    expect(await sorted('Patient', '_has:Observation:subject:code=http://loinc.org|29463-7', hidden)).toEqual(['p1']);
-    const rev = await executeSearch(store, parse('Patient', '_id=p2&_revinclude=Observation:subject'), hidden);
+    const hidden: SearchHooks = {
+      constrain: (type, f) => (type === 'Observation' ? { $and: [f, { $nor: [{ id: 'o3' }] }] } : f),
+    };
+    expect(await sorted('Patient', '_has:Observation:subject:code=http://loinc.org|29463-7', hidden)).toEqual(
+      ['p1'],
+    );
+    const rev = await executeSearch(
+      store,
+      parse('Patient', '_id=p2&_revinclude=Observation:subject'),
+      hidden,
+    );
     expect(rev.includes).toEqual([]);
   });
 });
@@ -198,7 +226,10 @@ describe('system search, errors and the Bundle', () => {
     expect(() => parse('Location', 'near=1|2|3|km')).toThrow(/not supported/);
   });
   it('builds a searchset Bundle with normalised self and next links', async () => {
-    const req = parse('Patient', 'foo=1&family=munoz,hassan&_count=1&_total=accurate&_include=Patient:organization');
+    const req = parse(
+      'Patient',
+      'foo=1&family=munoz,hassan&_count=1&_total=accurate&_include=Patient:organization',
+    );
     const result = await executeSearch(store, req);
     const bundle = searchsetBundle(BASE, req, result);
     expect(bundle.total).toBe(2);

@@ -4,7 +4,10 @@ import type { FhirResource } from 'fhir/r4';
 
 const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
-const meta = (lastUpdated: string, tag?: string): { lastUpdated: string; tag?: Array<{ system: string; code: string }> } => ({
+const meta = (
+  lastUpdated: string,
+  tag?: string,
+): { lastUpdated: string; tag?: Array<{ system: string; code: string }> } => ({
   lastUpdated,
   ...(tag ? { tag: [{ system: 'urn:tags', code: tag }] } : {}),
 });
@@ -62,7 +65,9 @@ export const patients: FhirResource[] = [
   },
 ];
 
-const code = (c: string): { coding: Array<{ system: string; code: string }> } => ({ coding: [{ system: LOINC, code: c }] });
+const code = (c: string): { coding: Array<{ system: string; code: string }> } => ({
+  coding: [{ system: LOINC, code: c }],
+});
 
 export const observations: FhirResource[] = [
   {

@@ -6,7 +6,15 @@ import { phoneticQuery } from '../../src/search/phonetic';
 /** Each line: spellings of one name met in registration records. */
 const GROUPS: string[][] = [
   ['Mohammed', 'Muhammad', 'Mohamad', 'Mohamed', 'Mohammad', 'Muhammed', 'Mehmed', 'Maxamed', 'Mouhamed'],
-  ['Abdelrahman', 'Abdul Rahman', 'Abdurrahman', 'Abdirahman', 'Abd al-Rahman', 'Abdulrahman', 'Abdel Rahman'],
+  [
+    'Abdelrahman',
+    'Abdul Rahman',
+    'Abdurrahman',
+    'Abdirahman',
+    'Abd al-Rahman',
+    'Abdulrahman',
+    'Abdel Rahman',
+  ],
   ['Youssef', 'Yusuf', 'Yousef', 'Yusef', 'Yossef', 'Youssouf'],
   ['Hussein', 'Husayn', 'Hussain', 'Husain', 'Hossein'],
   ['Fatima', 'Fatimah', 'Fatuma', 'Fatma'],

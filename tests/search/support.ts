@@ -36,7 +36,7 @@ export async function openTestStore(): Promise<TestStore> {
     },
     async count(filter) {
       log.push({ filter });
-      return col.countDocuments(filter as Record<string, unknown>);
+      return col.countDocuments(filter);
     },
     async put(resources, baseUrl) {
       const docs = resources.map((r) => {
@@ -53,7 +53,8 @@ export async function openTestStore(): Promise<TestStore> {
           sort,
         };
       });
-      for (const d of docs) await col.replaceOne({ _id: d._id } as Record<string, unknown>, d, { upsert: true });
+      for (const d of docs)
+        await col.replaceOne({ _id: d._id } as Record<string, unknown>, d, { upsert: true });
     },
     async remove(type, id) {
       await col.updateOne({ _id: `${type}/${id}` } as Record<string, unknown>, { $set: { deleted: true } });

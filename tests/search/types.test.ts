@@ -39,7 +39,10 @@ const patient: Resource = {
     {
       system: 'urn:oid:iom',
       value: 'IOM-001',
-      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PPN' }], text: 'Passport' },
+      type: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PPN' }],
+        text: 'Passport',
+      },
     },
   ],
   telecom: [{ system: 'phone', value: '+41 22 717 9111' }],
@@ -82,7 +85,11 @@ describe('string', () => {
     expect(matches(patient, 'address', 'rue de lausanne and more', 'contains')).toBe(false);
     expect(matches(patient, 'address', '12 rue de lausanne xyz', 'contains')).toBe(false);
     expect(matches(patient, 'address', '2 rue de lausanne', 'contains')).toBe(true); // > 24 characters? no, 17
-    const long: Resource = { resourceType: 'Patient', id: 'x', name: [{ text: 'Abdelrahman Mohammed Youssef Al-Tigrayi' }] };
+    const long: Resource = {
+      resourceType: 'Patient',
+      id: 'x',
+      name: [{ text: 'Abdelrahman Mohammed Youssef Al-Tigrayi' }],
+    };
     expect(matches(long, 'name', 'rahman mohammed youssef al', 'contains')).toBe(true); // 26 characters
     expect(matches(long, 'name', 'rahman mohammed youssef xx', 'contains')).toBe(false);
   });
@@ -115,20 +122,31 @@ describe('token', () => {
     expect(matches(patient, 'gender', 'female', 'not')).toBe(true);
     expect(matches(patient, 'gender', 'male', 'not')).toBe(false);
     expect(matches(patient, 'identifier', 'passp', 'text')).toBe(true);
-    expect(matches(patient, 'identifier', 'http://terminology.hl7.org/CodeSystem/v2-0203|PPN|IOM-001', 'of-type')).toBe(true);
-    expect(matches(patient, 'identifier', 'http://terminology.hl7.org/CodeSystem/v2-0203|MR|IOM-001', 'of-type')).toBe(false);
+    expect(
+      matches(patient, 'identifier', 'http://terminology.hl7.org/CodeSystem/v2-0203|PPN|IOM-001', 'of-type'),
+    ).toBe(true);
+    expect(
+      matches(patient, 'identifier', 'http://terminology.hl7.org/CodeSystem/v2-0203|MR|IOM-001', 'of-type'),
+    ).toBe(false);
   });
   it(':in and :not-in expand ValueSets of the R4 package', () => {
     expect(matches(patient, 'gender', 'http://hl7.org/fhir/ValueSet/administrative-gender', 'in')).toBe(true);
-    expect(matches(patient, 'gender', 'http://hl7.org/fhir/ValueSet/administrative-gender', 'not-in')).toBe(false);
-    expect(() => pred('Patient', 'gender', 'http://example.org/unknown-vs', 'in')).toThrow(/cannot be expanded/);
+    expect(matches(patient, 'gender', 'http://hl7.org/fhir/ValueSet/administrative-gender', 'not-in')).toBe(
+      false,
+    );
+    expect(() => pred('Patient', 'gender', 'http://example.org/unknown-vs', 'in')).toThrow(
+      /cannot be expanded/,
+    );
   });
   it('reads CodeableConcept codings and text', () => {
     const obs: Resource = {
       resourceType: 'Observation',
       id: 'o',
       status: 'final',
-      code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }], text: 'Pulse' },
+      code: {
+        coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }],
+        text: 'Pulse',
+      },
     };
     expect(matches(obs, 'code', 'http://loinc.org|8867-4')).toBe(true);
     expect(matches(obs, 'code', '8867-4')).toBe(true);
@@ -151,7 +169,13 @@ describe('reference', () => {
     expect(matches(patient, 'organization', 'urn:oid:x|ORG-7', 'identifier')).toBe(false);
   });
   it('follows .where(resolve() is Patient) in multi-base expressions', () => {
-    const enc: Resource = { resourceType: 'Encounter', id: 'e', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Group/g1' } };
+    const enc: Resource = {
+      resourceType: 'Encounter',
+      id: 'e',
+      status: 'finished',
+      class: { code: 'AMB' },
+      subject: { reference: 'Group/g1' },
+    };
     expect(indexResource(enc).idx.k?.filter((e) => e.startsWith('patient|'))).toEqual([]);
     expect(indexResource(enc).idx.k).toContain('subject|Group/g1');
   });
@@ -159,8 +183,14 @@ describe('reference', () => {
 
 describe('date', () => {
   it('turns each precision into a range; no time zone means UTC', () => {
-    expect(dateRange('2024')).toEqual({ lo: Date.parse('2024-01-01T00:00:00Z'), hi: Date.parse('2024-12-31T23:59:59.999Z') });
-    expect(dateRange('2024-02')).toEqual({ lo: Date.parse('2024-02-01T00:00:00Z'), hi: Date.parse('2024-02-29T23:59:59.999Z') });
+    expect(dateRange('2024')).toEqual({
+      lo: Date.parse('2024-01-01T00:00:00Z'),
+      hi: Date.parse('2024-12-31T23:59:59.999Z'),
+    });
+    expect(dateRange('2024-02')).toEqual({
+      lo: Date.parse('2024-02-01T00:00:00Z'),
+      hi: Date.parse('2024-02-29T23:59:59.999Z'),
+    });
     expect(dateRange('2024-01-15T10:00:00+01:00')).toEqual({
       lo: Date.parse('2024-01-15T09:00:00Z'),
       hi: Date.parse('2024-01-15T09:00:00.999Z'),
@@ -202,7 +232,13 @@ describe('date', () => {
     expect(matches(obs, 'date', 'gt2024-01-01T01:31:00Z')).toBe(false);
   });
   it('Periods: open ends are unbounded; eq needs the low and high of the same period', () => {
-    const enc = (period: object): Resource => ({ resourceType: 'Encounter', id: 'e', status: 'finished', class: {}, period });
+    const enc = (period: object): Resource => ({
+      resourceType: 'Encounter',
+      id: 'e',
+      status: 'finished',
+      class: {},
+      period,
+    });
     expect(matches(enc({ start: '2024-02-01', end: '2024-02-03' }), 'date', '2024-02')).toBe(true);
     expect(matches(enc({ start: '2024-02-01', end: '2024-02-03' }), 'date', '2024-02-02')).toBe(false);
     expect(matches(enc({ start: '2024-02-01', end: '2024-02-03' }), 'date', 'ge2024-02-02')).toBe(true);
@@ -251,12 +287,36 @@ describe('number', () => {
 });
 
 describe('quantity', () => {
-  const obs = (valueQuantity: object): Resource => ({ resourceType: 'Observation', id: 'o', status: 'final', code: {}, valueQuantity });
+  const obs = (valueQuantity: object): Resource => ({
+    resourceType: 'Observation',
+    id: 'o',
+    status: 'final',
+    code: {},
+    valueQuantity,
+  });
   it('converts UCUM units to canonical ones', () => {
     expect(toCanonical(5400, 'ug')).toEqual({ value: 0.0054, unit: 'g' });
-    expect(matches(obs({ value: 5400, system: 'http://unitsofmeasure.org', code: 'ug' }), 'value-quantity', '5.4|http://unitsofmeasure.org|mg')).toBe(true);
-    expect(matches(obs({ value: 5500, system: 'http://unitsofmeasure.org', code: 'ug' }), 'value-quantity', '5.4|http://unitsofmeasure.org|mg')).toBe(false);
-    expect(matches(obs({ value: 80, system: 'http://unitsofmeasure.org', code: 'kg' }), 'value-quantity', 'gt75000|http://unitsofmeasure.org|g')).toBe(true);
+    expect(
+      matches(
+        obs({ value: 5400, system: 'http://unitsofmeasure.org', code: 'ug' }),
+        'value-quantity',
+        '5.4|http://unitsofmeasure.org|mg',
+      ),
+    ).toBe(true);
+    expect(
+      matches(
+        obs({ value: 5500, system: 'http://unitsofmeasure.org', code: 'ug' }),
+        'value-quantity',
+        '5.4|http://unitsofmeasure.org|mg',
+      ),
+    ).toBe(false);
+    expect(
+      matches(
+        obs({ value: 80, system: 'http://unitsofmeasure.org', code: 'kg' }),
+        'value-quantity',
+        'gt75000|http://unitsofmeasure.org|g',
+      ),
+    ).toBe(true);
   });
   it('value only, value||unit, value|system|code for non-UCUM systems', () => {
     const q = obs({ value: 72, unit: 'beats/min', system: 'http://unitsofmeasure.org', code: '/min' });
@@ -272,7 +332,12 @@ describe('quantity', () => {
 });
 
 describe('uri', () => {
-  const vs: Resource = { resourceType: 'ValueSet', id: 'v', status: 'active', url: 'http://acme.org/fhir/ValueSet/gbv-forms' };
+  const vs: Resource = {
+    resourceType: 'ValueSet',
+    id: 'v',
+    status: 'active',
+    url: 'http://acme.org/fhir/ValueSet/gbv-forms',
+  };
   it('exact, :below and :above', () => {
     expect(matches(vs, 'url', 'http://acme.org/fhir/ValueSet/gbv-forms')).toBe(true);
     expect(matches(vs, 'url', 'http://acme.org/fhir/ValueSet')).toBe(false);
@@ -289,16 +354,30 @@ describe('composite', () => {
     status: 'final',
     code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
     component: [
-      { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 120, system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
-      { code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] }, valueQuantity: { value: 80, system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+      {
+        code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+        valueQuantity: { value: 120, system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+      },
+      {
+        code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] },
+        valueQuantity: { value: 80, system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+      },
     ],
   };
   it('pairs the components of one element', () => {
     expect(matches(bp, 'component-code-value-quantity', 'http://loinc.org|8480-6$gt100')).toBe(true);
     expect(matches(bp, 'component-code-value-quantity', 'http://loinc.org|8462-4$gt100')).toBe(false);
     expect(matches(bp, 'component-code-value-quantity', '8462-4$80')).toBe(true);
-    expect(matches(bp, 'component-code-value-quantity', 'http://loinc.org|8480-6$120|http://unitsofmeasure.org|mm[Hg]')).toBe(true);
-    expect(() => pred('Observation', 'component-code-value-quantity', 'http://loinc.org|8480-6')).toThrow(/components/);
+    expect(
+      matches(
+        bp,
+        'component-code-value-quantity',
+        'http://loinc.org|8480-6$120|http://unitsofmeasure.org|mm[Hg]',
+      ),
+    ).toBe(true);
+    expect(() => pred('Observation', 'component-code-value-quantity', 'http://loinc.org|8480-6')).toThrow(
+      /components/,
+    );
   });
   it('token$token composites', () => {
     const obs: Resource = {
@@ -308,7 +387,9 @@ describe('composite', () => {
       code: { coding: [{ system: 'http://loinc.org', code: '72166-2' }] },
       valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '8517006' }] },
     };
-    expect(matches(obs, 'code-value-concept', 'http://loinc.org|72166-2$http://snomed.info/sct|8517006')).toBe(true);
+    expect(
+      matches(obs, 'code-value-concept', 'http://loinc.org|72166-2$http://snomed.info/sct|8517006'),
+    ).toBe(true);
     expect(matches(obs, 'code-value-concept', '72166-2$8517006')).toBe(true);
     expect(matches(obs, 'code-value-concept', '72166-2$1111')).toBe(false);
   });

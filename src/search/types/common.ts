@@ -63,7 +63,12 @@ export interface ExtractContext {
 }
 
 /** The part of every type module the extractor calls: values from the expression into index entries. */
-export type Extractor = (def: SearchParamDef, values: unknown[], sink: IndexSink, ctx: ExtractContext) => void;
+export type Extractor = (
+  def: SearchParamDef,
+  values: unknown[],
+  sink: IndexSink,
+  ctx: ExtractContext,
+) => void;
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -54,7 +54,9 @@ export const extractComposite: Extractor = (def, values, sink) => {
     let prefixes = [''];
     for (const c of leading) {
       const fs = forms(c.type, relative(c.expression).evaluate(root));
-      prefixes = prefixes.flatMap((p) => fs.map((f) => (p === '' ? f : `${p}$${f}`))).slice(0, MAX_COMBINATIONS);
+      prefixes = prefixes
+        .flatMap((p) => fs.map((f) => (p === '' ? f : `${p}$${f}`)))
+        .slice(0, MAX_COMBINATIONS);
     }
     if (prefixes.length === 0 || prefixes[0] === '') continue;
     if (!ranged || !last) {
@@ -63,7 +65,12 @@ export const extractComposite: Extractor = (def, values, sink) => {
       continue;
     }
     const inner = new IndexSink();
-    leafExtractors[last.type]?.({ code: '' } as SearchParamDef, relative(last.expression).evaluate(root), inner, {});
+    leafExtractors[last.type]?.(
+      { code: '' } as SearchParamDef,
+      relative(last.expression).evaluate(root),
+      inner,
+      {},
+    );
     if (inner.r.size === 0) continue;
     sink.p.add(def.code);
     for (const p of prefixes) {

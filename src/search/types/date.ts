@@ -47,7 +47,8 @@ export function dateRange(text: string): Range | undefined {
   const fraction = m[7];
   const ms = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
   const lo = utc(y, mo, d, h, mi, m[6] === undefined ? 0 : Number(m[6]), ms) - offset;
-  const width = m[6] === undefined ? 60000 : fraction === undefined ? 1000 : Math.max(1, 10 ** (3 - fraction.length));
+  const width =
+    m[6] === undefined ? 60000 : fraction === undefined ? 1000 : Math.max(1, 10 ** (3 - fraction.length));
   return { lo, hi: lo + width - 1 };
 }
 
@@ -137,7 +138,12 @@ export function parseDateValue(def: SearchParamDef, value: string): Range {
   return r;
 }
 
-export function datePredicate(def: SearchParamDef, prefix: Prefix, value: string, now = Date.now()): Predicate {
+export function datePredicate(
+  def: SearchParamDef,
+  prefix: Prefix,
+  value: string,
+  now = Date.now(),
+): Predicate {
   const q = parseDateValue(def, value);
   const c = def.code;
   const L = (ms: number): string => `${c}|${encodeTime(ms)}`;

@@ -25,7 +25,12 @@ export function toCanonical(value: number, code: string): Canonical | undefined 
   if (hit === undefined) {
     ucum ??= UcumLhcUtils.getInstance() as typeof ucum;
     const r = ucum?.convertToBaseUnits(code, 1) as
-      | { status: string; magnitude?: number; unitToExp?: Record<string, number>; fromUnitIsSpecial?: boolean }
+      | {
+          status: string;
+          magnitude?: number;
+          unitToExp?: Record<string, number>;
+          fromUnitIsSpecial?: boolean;
+        }
       | undefined;
     hit =
       r?.status === 'succeeded' && !r.fromUnitIsSpecial && typeof r.magnitude === 'number'
@@ -85,7 +90,12 @@ export function quantityPredicate(def: SearchParamDef, prefix: Prefix, value: st
   if (!system) return pointPredicate(unitKey(code, unit), prefix, q);
   if (system === UCUM) {
     const one = toCanonical(1, unit);
-    if (one) return pointPredicate(canonicalKey(code, one.unit), prefix, scale(q, (n) => toCanonical(n, unit)?.value ?? n));
+    if (one)
+      return pointPredicate(
+        canonicalKey(code, one.unit),
+        prefix,
+        scale(q, (n) => toCanonical(n, unit)?.value ?? n),
+      );
   }
   return pointPredicate(systemKey(code, system, unit), prefix, q);
 }

@@ -10,7 +10,8 @@ const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)
 /** The indexed form of a reference: `Type/id` when relative or on our base, else the URL as written. */
 export function normaliseReference(reference: string, baseUrl: string | undefined): string {
   let r = reference;
-  if (baseUrl && r.startsWith(baseUrl.replace(/\/$/, '') + '/')) r = r.slice(baseUrl.replace(/\/$/, '').length + 1);
+  if (baseUrl && r.startsWith(baseUrl.replace(/\/$/, '') + '/'))
+    r = r.slice(baseUrl.replace(/\/$/, '').length + 1);
   const m = RELATIVE.exec(r);
   return m ? `${m[1]}/${m[2]}` : r;
 }
@@ -77,7 +78,11 @@ export function referencePredicate(def: SearchParamDef, value: string, opts: Ref
   const code = def.code;
   if (opts.identifier) {
     const { system, code: v } = splitToken(value);
-    return { filter: { 'idx.k': system === undefined ? `${code}:identifier|${v}` : `${code}:identifier|${system}|${v}` } };
+    return {
+      filter: {
+        'idx.k': system === undefined ? `${code}:identifier|${v}` : `${code}:identifier|${system}|${v}`,
+      },
+    };
   }
   const targets = referenceTargets(def, value, opts).map((t) => `${code}|${t}`);
   return { filter: { 'idx.k': targets.length === 1 ? targets[0] : { $in: targets } } };

@@ -47,7 +47,8 @@ export const extractString: Extractor = (def, values, sink) => {
       sink.k.add(`${code}:exact|${part}`);
       containsEntries(code, norm, sink);
       sink.sortValue(code, norm);
-      if (def.code === 'phonetic') for (const key of phoneticKeys(part)) sink.k.add(`${code}:phonetic|${key}`);
+      if (def.code === 'phonetic')
+        for (const key of phoneticKeys(part)) sink.k.add(`${code}:phonetic|${key}`);
     }
   }
 };
@@ -74,7 +75,8 @@ export function stringPredicate(def: SearchParamDef, value: string, modifier: St
     const full = `${code}|`;
     return {
       filter,
-      test: (doc) => (doc.idx?.k ?? []).some((e) => e.startsWith(full) && e.slice(full.length).includes(norm)),
+      test: (doc) =>
+        (doc.idx?.k ?? []).some((e) => e.startsWith(full) && e.slice(full.length).includes(norm)),
     };
   }
   return { filter: { 'idx.k': { $regex: `^${escapeRegex(`${code}|${norm}`)}` } } };

@@ -113,7 +113,8 @@ export function tokenPredicate(def: SearchParamDef, value: string, modifier: Tok
     case 'in':
     case 'not-in': {
       const concepts = expandValueSet(value);
-      if (!concepts) throw badRequest(`${code}:${modifier}: the ValueSet ${value} cannot be expanded here`, code);
+      if (!concepts)
+        throw badRequest(`${code}:${modifier}: the ValueSet ${value} cannot be expanded here`, code);
       // A `code` element has no system of its own (its binding implies it): its `code||value` entry counts too.
       const keys = concepts.flatMap((cc) => [`${code}|${cc.system}|${cc.code}`, `${code}||${cc.code}`]);
       const match = { 'idx.k': { $in: keys } };
