@@ -2,11 +2,14 @@
 // entry of a page, so the next page starts right after it however many resources arrived in between.
 import { badRequest } from '../fhir/outcome';
 
+/** A sort value of the boundary entry: a string, the `true` flag, or null when the resource lacks it. */
+export type CursorValue = string | true | null;
+
 export interface Cursor {
   /** `n`: the page after `values`; `p`: the page before them. */
   dir: 'n' | 'p';
   /** The values of every sort field of the boundary entry, `_id` last. */
-  values: string[];
+  values: CursorValue[];
 }
 
 export function encodeCursor(c: Cursor): string {
@@ -20,7 +23,9 @@ export function decodeCursor(text: string, fields: number): Cursor {
     const dir = arr[0];
     if ((dir === 'n' || dir === 'p') && arr.length === fields + 1) {
       const values = arr.slice(1);
-      if (values.every((v): v is string => typeof v === 'string')) return { dir, values };
+      if (values.every((v): v is CursorValue => typeof v === 'string' || v === true || v === null)) {
+        return { dir, values };
+      }
     }
   } catch {
     // reported below
@@ -33,21 +38,29 @@ export function decodeCursor(text: string, fields: number): Cursor {
 
 /**
  * The filter for entries strictly after `values` in the order `sort` (or before, when `backwards`):
- * (f0 > v0) or (f0 = v0 and f1 > v1) or ... with > turned into < for descending fields.
+ * (f0 after v0) or (f0 = v0 and f1 after v1) or ... A missing value sorts before every value in ascending
+ * order and after every value in descending order, as in MongoDB.
  */
 export function keysetFilter(
   sort: Array<[string, 1 | -1]>,
-  values: string[],
+  values: CursorValue[],
   backwards: boolean,
 ): Record<string, unknown> {
+  const equal = (field: string, v: CursorValue): Record<string, unknown> =>
+    v === null ? { [field]: { $exists: false } } : { [field]: v };
+  const after = (field: string, v: CursorValue, ascending: boolean): Record<string, unknown> | undefined => {
+    if (ascending) return v === null ? { [field]: { $exists: true } } : { [field]: { $gt: v } };
+    return v === null ? undefined : { $or: [{ [field]: { $lt: v } }, { [field]: { $exists: false } }] };
+  };
   const or: Array<Record<string, unknown>> = [];
   for (let i = 0; i < sort.length; i++) {
-    const clause: Record<string, unknown> = {};
-    for (let j = 0; j < i; j++) clause[sort[j]?.[0] ?? ''] = values[j];
     const [field = '', dir = 1] = sort[i] ?? [];
-    const ascending = (dir === 1) !== backwards;
-    clause[field] = { [ascending ? '$gt' : '$lt']: values[i] };
-    or.push(clause);
+    const next = after(field, values[i] ?? null, (dir === 1) !== backwards);
+    if (!next) continue;
+    const clause: Array<Record<string, unknown>> = [];
+    for (let j = 0; j < i; j++) clause.push(equal(sort[j]?.[0] ?? '', values[j] ?? null));
+    clause.push(next);
+    or.push(clause.length === 1 ? next : { $and: clause });
   }
-  return { $or: or };
+  return or.length ? { $or: or } : { _id: { $in: [] } };
 }

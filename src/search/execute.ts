@@ -1,7 +1,7 @@
 // Runs a parsed search against the store (search.html): one page of matches in keyset order, the total when
 // asked, and the `_include`/`_revinclude` resources. Every query goes through `hooks.constrain`.
-import { decodeCursor, encodeCursor, keysetFilter } from './cursor';
-import { sortKey } from './extract';
+import { type CursorValue, decodeCursor, encodeCursor, keysetFilter } from './cursor';
+import { sortFields } from './extract';
 import { includes } from './include';
 import { type QueryContext, requestPredicate, typeFilter } from './query';
 import type { SearchRequest } from './request';
@@ -11,20 +11,18 @@ import type { Predicate } from './types/common';
 type SortSpec = Array<[string, 1 | -1]>;
 
 export function sortSpec(req: SearchRequest): SortSpec {
-  const spec: SortSpec = req.sort.map((s) =>
-    s.code === '_id'
-      ? ['_id', s.descending ? -1 : 1]
-      : [sortKey(s.code, s.descending), s.descending ? -1 : 1],
+  const spec: SortSpec = req.sort.flatMap((s): SortSpec =>
+    s.code === '_id' ? [['_id', s.descending ? -1 : 1]] : sortFields(s.code, s.descending),
   );
   if (!spec.some(([f]) => f === '_id')) spec.push(['_id', 1]);
   return spec;
 }
 
 /** The value of a sort field of a returned row (`sort.-date` is `row.sort['-date']`). */
-function fieldValue(row: StoredRow, field: string): string {
+function fieldValue(row: StoredRow, field: string): CursorValue {
   if (field === '_id') return row._id;
   const v = row.sort?.[field.slice('sort.'.length)];
-  return typeof v === 'string' ? v : '';
+  return typeof v === 'string' || v === true ? v : null;
 }
 
 interface Plan {
@@ -53,7 +51,7 @@ const withAnd = (a: object, b: object | undefined): object => (b ? { $and: [a, b
 async function readRows(
   p: Plan,
   sort: SortSpec,
-  after: string[] | undefined,
+  after: CursorValue[] | undefined,
   backwards: boolean,
   want: number,
   needIdx: boolean,
@@ -119,7 +117,7 @@ export async function executeSearch(
   if (backwards) rows.reverse();
   const first = rows[0];
   const last = rows[rows.length - 1];
-  const boundary = (row: StoredRow): string[] => sort.map(([f]) => fieldValue(row, f));
+  const boundary = (row: StoredRow): CursorValue[] => sort.map(([f]) => fieldValue(row, f));
   // Forward: a next page when more rows exist, a previous one when this page was not the first.
   // Backward: the mirror image.
   if (last && (backwards ? cursor !== undefined : more))

@@ -9,21 +9,28 @@ import { extractors, SORTABLE } from './types/index';
 
 export interface SearchIndex {
   idx: StoredIdx & Record<string, string[]>;
-  sort: Record<string, string>;
+  sort: Record<string, string | true>;
 }
 
-/** Sort keys of resources lacking a value: they sort last in both directions. */
-export const SORT_MISSING_ASC = '\uffff';
-export const SORT_MISSING_DESC = '';
-
-/** The `sort` keys of a code: ascending on the smallest value, descending on the largest. */
-export const sortKey = (code: string, descending: boolean): string =>
-  `sort.${descending ? '-' : ''}${encodeCode(code)}`;
+/**
+ * The `sort` fields of a parameter (database.md rule 4: scalar sort keys). A resource with a value has
+ * `?code: true`, `code` (its smallest value) and `-code` (its largest); one without has none of them.
+ * Ascending sorts on `?code` descending first, so resources lacking the value come last in both directions.
+ */
+export function sortFields(code: string, descending: boolean): Array<[string, 1 | -1]> {
+  const c = encodeCode(code);
+  return descending
+    ? [[`sort.-${c}`, -1]]
+    : [
+        [`sort.?${c}`, -1],
+        [`sort.${c}`, 1],
+      ];
+}
 
 interface TypePlan {
   params: Array<{ def: SearchParamDef; evaluate: Evaluator; extract: Extractor }>;
-  /** [code, ascending key, descending key] of every sortable parameter. */
-  sortable: Array<[string, string, string]>;
+  /** [code, flag key, ascending key, descending key] of every sortable parameter. */
+  sortable: Array<[string, string, string, string]>;
 }
 
 const plans = new WeakMap<SearchParameterRegistry, Map<string, TypePlan>>();
@@ -37,7 +44,12 @@ function typePlan(registry: SearchParameterRegistry, type: string): TypePlan {
   plan = { params: [], sortable: [] };
   for (const def of registry.byType(type)) {
     if (SORTABLE.has(def.type))
-      plan.sortable.push([def.code, encodeCode(def.code), `-${encodeCode(def.code)}`]);
+      plan.sortable.push([
+        def.code,
+        `?${encodeCode(def.code)}`,
+        encodeCode(def.code),
+        `-${encodeCode(def.code)}`,
+      ]);
     if (def.type === 'special') continue;
     plan.params.push({
       def,
@@ -65,10 +77,13 @@ export function indexResource(
   if (sink.r.size) idx.r = [...sink.r];
   if (sink.rh.size) idx.rh = [...sink.rh];
   if (sink.p.size) idx.p = [...sink.p];
-  const sort: Record<string, string> = {};
-  for (const [code, asc, desc] of plan.sortable) {
-    sort[asc] = sink.sortMin.get(code) ?? SORT_MISSING_ASC;
-    sort[desc] = sink.sortMax.get(code) ?? SORT_MISSING_DESC;
+  const sort: Record<string, string | true> = {};
+  for (const [code, flag, asc, desc] of plan.sortable) {
+    const min = sink.sortMin.get(code);
+    if (min === undefined) continue;
+    sort[flag] = true;
+    sort[asc] = min;
+    sort[desc] = sink.sortMax.get(code) ?? min;
   }
   return { idx, sort };
 }

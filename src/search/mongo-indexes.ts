@@ -1,6 +1,6 @@
 // The MongoDB indexes the search's query shapes need (database.md rule 10), and the check that a built
 // query can use one of them. FerretDB scans anyway; these are for production MongoDB.
-import { sortKey } from './extract';
+import { sortFields } from './extract';
 
 export type IndexSpec = Record<string, 1 | -1>;
 
@@ -26,8 +26,9 @@ export function searchIndexes(): IndexSpec[] {
     { type: 1, 'idx.p': 1 },
   ];
   for (const code of INDEXED_SORTS) {
-    out.push({ type: 1, [sortKey(code, false)]: 1, _id: 1 });
-    out.push({ type: 1, [sortKey(code, true)]: -1, _id: 1 });
+    for (const descending of [false, true]) {
+      out.push({ type: 1, ...Object.fromEntries(sortFields(code, descending)), _id: 1 });
+    }
   }
   return out;
 }

@@ -66,11 +66,12 @@ export const extractQuantity: Extractor = (def, values, sink) => {
     const put = (head: string, n: number): void => void sink.r.add(head + encodeNumber(n));
     sink.p.add(code);
     put(anyKey(code), value);
-    if (system && unitCode) put(systemKey(code, system, unitCode), value);
     if (unitCode) put(unitKey(code, unitCode), value);
     if (unit && unit !== unitCode) put(unitKey(code, unit), value);
     const canonical = system === UCUM && unitCode ? toCanonical(value, unitCode) : undefined;
+    // A UCUM search value is always compared in canonical units, so `s:` entries are only for other systems.
     if (canonical) put(canonicalKey(code, canonical.unit), canonical.value);
+    else if (system && unitCode) put(systemKey(code, system, unitCode), value);
     sink.sortValue(code, encodeNumber(canonical?.value ?? value));
   }
 };

@@ -1,4 +1,5 @@
 // string parameters (search.html#string): accent- and case-insensitive starts-with, `:exact`, `:contains`.
+import { badRequest } from '../../fhir/outcome';
 import { escapeRegex, normaliseString } from '../normalise';
 import { phoneticKeys, phoneticQuery } from '../phonetic';
 import type { SearchParamDef } from '../registry';
@@ -43,12 +44,15 @@ export const extractString: Extractor = (def, values, sink) => {
       const norm = normaliseString(part);
       if (norm === '') continue;
       sink.p.add(code);
+      sink.sortValue(code, norm);
+      if (def.code === 'phonetic') {
+        // Only the sound is indexed: starts-with, :exact and :contains are what `name` is for.
+        for (const key of phoneticKeys(part)) sink.k.add(`${code}:phonetic|${key}`);
+        continue;
+      }
       sink.k.add(`${code}|${norm}`);
       sink.k.add(`${code}:exact|${part}`);
       containsEntries(code, norm, sink);
-      sink.sortValue(code, norm);
-      if (def.code === 'phonetic')
-        for (const key of phoneticKeys(part)) sink.k.add(`${code}:phonetic|${key}`);
     }
   }
 };
@@ -60,7 +64,9 @@ export function stringPredicate(def: SearchParamDef, value: string, modifier: St
   const code = def.code;
   if (modifier === 'exact') return { filter: { 'idx.k': `${code}:exact|${value}` } };
   const norm = normaliseString(value);
-  if (def.code === 'phonetic' && modifier === undefined) {
+  if (def.code === 'phonetic') {
+    if (modifier !== undefined)
+      throw badRequest(`phonetic: the modifier :${modifier} is not supported`, 'phonetic');
     const { whole, each } = phoneticQuery(value);
     const entry = (k: string): Record<string, unknown> => ({ 'idx.k': `${code}:phonetic|${k}` });
     // The joined value sounds like a stored part, or every word of it sounds like some stored word.
