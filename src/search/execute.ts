@@ -1,0 +1,134 @@
+// Runs a parsed search against the store (search.html): one page of matches in keyset order, the total when
+// asked, and the `_include`/`_revinclude` resources. Every query goes through `hooks.constrain`.
+import { type CursorValue, decodeCursor, encodeCursor, keysetFilter } from './cursor';
+import { sortFields } from './extract';
+import { includes } from './include';
+import { type QueryContext, requestPredicate, typeFilter } from './query';
+import type { SearchRequest } from './request';
+import type { SearchHooks, SearchResult, SearchStore, StoredRow } from './store';
+import type { Predicate } from './types/common';
+
+type SortSpec = Array<[string, 1 | -1]>;
+
+export function sortSpec(req: SearchRequest): SortSpec {
+  const spec: SortSpec = req.sort.flatMap((s): SortSpec =>
+    s.code === '_id' ? [['_id', s.descending ? -1 : 1]] : sortFields(s.code, s.descending),
+  );
+  if (!spec.some(([f]) => f === '_id')) spec.push(['_id', 1]);
+  return spec;
+}
+
+/** The value of a sort field of a returned row (`sort.-date` is `row.sort['-date']`). */
+function fieldValue(row: StoredRow, field: string): CursorValue {
+  if (field === '_id') return row._id;
+  const v = row.sort?.[field.slice('sort.'.length)];
+  return typeof v === 'string' || v === true ? v : null;
+}
+
+interface Plan {
+  ctx: QueryContext;
+  /** The database filter over every requested type (without paging). */
+  filter: object;
+  test?: Predicate['test'];
+}
+
+async function plan(ctx: QueryContext, req: SearchRequest): Promise<Plan> {
+  const perType: object[] = [];
+  const tests = new Map<string, NonNullable<Predicate['test']>>();
+  for (const type of req.types) {
+    const pred = await requestPredicate(ctx, type, req.filters);
+    perType.push(typeFilter(ctx, type, pred.filter));
+    if (pred.test) tests.set(type, pred.test);
+  }
+  const filter = perType.length === 1 ? (perType[0] ?? {}) : { $or: perType };
+  if (tests.size === 0) return { ctx, filter };
+  return { ctx, filter, test: (doc) => (tests.get((doc as StoredRow).type) ?? (() => true))(doc) };
+}
+
+const withAnd = (a: object, b: object | undefined): object => (b ? { $and: [a, b] } : a);
+
+/** Reads up to `want` matching rows after `after` (exclusive), applying the exact test on candidates. */
+async function readRows(
+  p: Plan,
+  sort: SortSpec,
+  after: CursorValue[] | undefined,
+  backwards: boolean,
+  want: number,
+  needIdx: boolean,
+): Promise<StoredRow[]> {
+  const out: StoredRow[] = [];
+  const querySort: SortSpec = backwards ? sort.map(([f, d]) => [f, d === 1 ? -1 : 1]) : sort;
+  const projection: Record<string, 0 | 1> = { _id: 1, type: 1, id: 1, json: 1, sort: 1 };
+  if (needIdx || p.test) projection.idx = 1;
+  const batch = p.test ? Math.max(want * 2, 50) : want;
+  let boundary = after;
+  for (;;) {
+    const filter = withAnd(p.filter, boundary ? keysetFilter(sort, boundary, backwards) : undefined);
+    const rows = await p.ctx.store.find(filter, { sort: querySort, limit: batch, projection });
+    for (const row of rows) {
+      if (!p.test || p.test(row)) out.push(row);
+      if (out.length >= want) return out;
+    }
+    const last = rows[rows.length - 1];
+    if (rows.length < batch || !last) return out;
+    boundary = sort.map(([f]) => fieldValue(last, f));
+  }
+}
+
+async function countAll(p: Plan): Promise<number> {
+  if (!p.test) return p.ctx.store.count(p.filter);
+  // The exact test runs over every candidate, in `_id` order by batches of ids and index entries.
+  let n = 0;
+  let after: string | undefined;
+  for (;;) {
+    const filter = withAnd(p.filter, after ? { _id: { $gt: after } } : undefined);
+    const rows = await p.ctx.store.find(filter, {
+      sort: [['_id', 1]],
+      limit: 1000,
+      projection: { _id: 1, type: 1, idx: 1 },
+    });
+    n += rows.filter((r) => p.test?.(r)).length;
+    const last = rows[rows.length - 1];
+    if (rows.length < 1000 || !last) return n;
+    after = last._id;
+  }
+}
+
+export async function executeSearch(
+  store: SearchStore,
+  req: SearchRequest,
+  hooks: SearchHooks = {},
+): Promise<SearchResult> {
+  const ctx: QueryContext = { store, hooks, baseUrl: req.baseUrl };
+  const p = await plan(ctx, req);
+  const sort = sortSpec(req);
+  const result: SearchResult = { matches: [], includes: [] };
+  if (req.summary === 'count') {
+    result.total = await countAll(p);
+    return result;
+  }
+  const cursor = req.cursor ? decodeCursor(req.cursor, sort.length) : undefined;
+  const backwards = cursor?.dir === 'p';
+  const needIdx = req.include.length > 0;
+  let rows =
+    req.count === 0 ? [] : await readRows(p, sort, cursor?.values, backwards, req.count + 1, needIdx);
+  const more = rows.length > req.count;
+  rows = rows.slice(0, req.count);
+  if (backwards) rows.reverse();
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const boundary = (row: StoredRow): CursorValue[] => sort.map(([f]) => fieldValue(row, f));
+  // Forward: a next page when more rows exist, a previous one when this page was not the first.
+  // Backward: the mirror image.
+  if (last && (backwards ? cursor !== undefined : more))
+    result.nextCursor = encodeCursor({ dir: 'n', values: boundary(last) });
+  if (first && (backwards ? more : cursor !== undefined))
+    result.prevCursor = encodeCursor({ dir: 'p', values: boundary(first) });
+  result.matches = rows.map((r) => ({ type: r.type, id: r.id, json: r.json }));
+  if (req.total === 'accurate') result.total = await countAll(p);
+  else if (req.total === 'estimate') result.total = await store.count(p.filter);
+  if (req.include.length || req.revinclude.length) result.includes = await includes(ctx, req, rows);
+  return result;
+}
+
+export type { SearchHooks, SearchStore, SearchResult };

@@ -1,0 +1,104 @@
+// `_include` and `_revinclude` (search.html#include), with `:iterate` and `*`: the references are read from
+// the stored index entries of the page, then fetched with batched `$in` queries through the access hook.
+import { type QueryContext, typeFilter } from './query';
+import { searchParameterRegistry } from './registry';
+import type { IncludeParam, SearchRequest } from './request';
+import type { Entry, StoredRow } from './store';
+
+const CHUNK = 500;
+const DEFAULT_MAX_INCLUDES = 1000;
+const MAX_ITERATIONS = 4;
+
+function referenceCodes(type: string, inc: IncludeParam): string[] {
+  if (inc.sourceType !== '*' && inc.sourceType !== type) return [];
+  const defs = searchParameterRegistry()
+    .byType(type)
+    .filter((d) => d.type === 'reference');
+  return inc.code === '*'
+    ? defs.map((d) => d.code)
+    : defs.filter((d) => d.code === inc.code).map((d) => d.code);
+}
+
+/** `Type/id` targets of the `_include`s found in the rows' index entries. */
+function forwardTargets(rows: StoredRow[], incs: IncludeParam[]): Set<string> {
+  const out = new Set<string>();
+  for (const row of rows) {
+    for (const inc of incs) {
+      for (const code of referenceCodes(row.type, inc)) {
+        const head = `${code}|`;
+        for (const e of row.idx?.k ?? []) {
+          if (!e.startsWith(head)) continue;
+          const ref = e.slice(head.length);
+          const m = /^([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}$/.exec(ref);
+          if (m && (!inc.targetType || m[1] === inc.targetType)) out.add(ref);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+async function fetchByIds(ctx: QueryContext, ids: string[]): Promise<StoredRow[]> {
+  const byType = new Map<string, string[]>();
+  for (const id of ids) {
+    const type = id.slice(0, id.indexOf('/'));
+    byType.set(type, [...(byType.get(type) ?? []), id]);
+  }
+  const out: StoredRow[] = [];
+  for (const [type, list] of byType) {
+    for (let i = 0; i < list.length; i += CHUNK) {
+      const filter = typeFilter(ctx, type, { _id: { $in: list.slice(i, i + CHUNK) } });
+      out.push(
+        ...(await ctx.store.find(filter, { projection: { _id: 1, type: 1, id: 1, json: 1, idx: 1 } })),
+      );
+    }
+  }
+  return out;
+}
+
+async function reverse(ctx: QueryContext, rows: StoredRow[], incs: IncludeParam[]): Promise<StoredRow[]> {
+  const out: StoredRow[] = [];
+  const ids = rows.map((r) => r._id);
+  for (const inc of incs) {
+    const sourceTypes = inc.sourceType === '*' ? [] : [inc.sourceType];
+    for (const source of sourceTypes) {
+      const codes = referenceCodes(source, inc);
+      const keys = codes.flatMap((c) =>
+        ids.filter((id) => !inc.targetType || id.startsWith(inc.targetType + '/')).map((id) => `${c}|${id}`),
+      );
+      for (let i = 0; i < keys.length; i += CHUNK) {
+        const filter = typeFilter(ctx, source, { 'idx.k': { $in: keys.slice(i, i + CHUNK) } });
+        out.push(
+          ...(await ctx.store.find(filter, { projection: { _id: 1, type: 1, id: 1, json: 1, idx: 1 } })),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+export async function includes(
+  ctx: QueryContext,
+  req: SearchRequest,
+  matches: StoredRow[],
+): Promise<Entry[]> {
+  const max = ctx.hooks.maxIncludes ?? DEFAULT_MAX_INCLUDES;
+  const seen = new Set(matches.map((r) => r._id));
+  const found: StoredRow[] = [];
+  const add = (rows: StoredRow[]): StoredRow[] => {
+    const fresh = rows.filter((r) => !seen.has(r._id));
+    for (const r of fresh) seen.add(r._id);
+    found.push(...fresh);
+    return fresh;
+  };
+  let frontier = matches;
+  for (let round = 0; round < MAX_ITERATIONS && frontier.length > 0 && found.length < max; round++) {
+    const inc = req.include.filter((i) => round === 0 || i.iterate);
+    const rev = req.revinclude.filter((i) => round === 0 || i.iterate);
+    if (inc.length === 0 && rev.length === 0) break;
+    const targets = [...forwardTargets(frontier, inc)].filter((id) => !seen.has(id));
+    const fresh = [...add(await fetchByIds(ctx, targets)), ...add(await reverse(ctx, frontier, rev))];
+    frontier = fresh;
+  }
+  return found.slice(0, max).map((r) => ({ type: r.type, id: r.id, json: r.json }));
+}

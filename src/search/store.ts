@@ -1,0 +1,47 @@
+// The storage contract of the search: plain MongoDB-shaped calls on the `resources` collection, which holds
+// the current version of every resource as `{ _id: "Type/id", type, id, versionId, lastUpdated, deleted, json,
+// idx, sort }`. Storage implements it; the search never imports a database driver.
+import type { StoredIdx } from './types/common';
+
+export interface StoredRow {
+  _id: string;
+  type: string;
+  id: string;
+  json: string;
+  idx?: StoredIdx;
+  sort?: Record<string, unknown>;
+}
+
+export interface SearchStore {
+  find(
+    filter: object,
+    opts: { sort?: Array<[string, 1 | -1]>; limit?: number; projection?: Record<string, 0 | 1> },
+  ): Promise<StoredRow[]>;
+  count(filter: object): Promise<number>;
+}
+
+export interface SearchHooks {
+  /**
+   * Adds constraints to every query the search makes on `type` (matches, totals, chains, `_has`, includes,
+   * revincludes, paging): the place for access rules, so nothing is reachable through a side door.
+   */
+  constrain?: (type: string, filter: object) => object;
+  /** The most resources one chain or `_has` link may find before the search is refused as too costly. */
+  maxChainResults?: number;
+  /** The most resources `_include`/`_revinclude` add to one page. */
+  maxIncludes?: number;
+}
+
+export interface Entry {
+  type: string;
+  id: string;
+  json: string;
+}
+
+export interface SearchResult {
+  matches: Entry[];
+  includes: Entry[];
+  total?: number;
+  nextCursor?: string;
+  prevCursor?: string;
+}

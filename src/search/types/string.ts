@@ -1,0 +1,91 @@
+// string parameters (search.html#string): accent- and case-insensitive starts-with, `:exact`, `:contains`.
+import { badRequest } from '../../fhir/outcome';
+import { escapeRegex, normaliseString } from '../normalise';
+import { phoneticKeys, phoneticQuery } from '../phonetic';
+import type { SearchParamDef } from '../registry';
+import { type Extractor, type IndexSink, isObject, type Predicate, str } from './common';
+
+const HUMAN_NAME_PARTS = ['family', 'given', 'prefix', 'suffix', 'text'];
+const ADDRESS_PARTS = ['line', 'city', 'district', 'state', 'postalCode', 'country', 'text'];
+/** Strings longer than this get `:contains` entries only at word starts (keeps index documents small). */
+const CONTAINS_FULL_LIMIT = 128;
+/** `:contains` entries are suffixes cut to this length; longer search values are checked on the full entries. */
+export const CONTAINS_PREFIX = 24;
+
+/** The string parts of a value: HumanName and Address are searched on each part. */
+export function stringParts(value: unknown): string[] {
+  if (typeof value === 'string') return value === '' ? [] : [value];
+  if (!isObject(value)) return [];
+  const keys =
+    'family' in value || 'given' in value
+      ? HUMAN_NAME_PARTS
+      : 'line' in value || 'city' in value || 'postalCode' in value || 'country' in value
+        ? ADDRESS_PARTS
+        : ['text', 'display', 'value', 'family', 'given', 'line', 'city'];
+  const out: string[] = [];
+  for (const key of keys) {
+    const v = value[key];
+    for (const s of Array.isArray(v) ? v : [v]) if (typeof s === 'string' && s !== '') out.push(s);
+  }
+  return out;
+}
+
+function containsEntries(code: string, norm: string, sink: IndexSink): void {
+  const starts: number[] = [];
+  if (norm.length <= CONTAINS_FULL_LIMIT) for (let i = 0; i < norm.length; i++) starts.push(i);
+  else for (let i = 0; i < norm.length; i++) if (i === 0 || norm[i - 1] === ' ') starts.push(i);
+  for (const i of starts) sink.k.add(`${code}:contains|${norm.slice(i, i + CONTAINS_PREFIX)}`);
+}
+
+export const extractString: Extractor = (def, values, sink) => {
+  const code = def.code;
+  for (const v of values) {
+    for (const part of stringParts(v)) {
+      const norm = normaliseString(part);
+      if (norm === '') continue;
+      sink.p.add(code);
+      sink.sortValue(code, norm);
+      if (def.code === 'phonetic') {
+        // Only the sound is indexed: starts-with, :exact and :contains are what `name` is for.
+        for (const key of phoneticKeys(part)) sink.k.add(`${code}:phonetic|${key}`);
+        continue;
+      }
+      sink.k.add(`${code}|${norm}`);
+      sink.k.add(`${code}:exact|${part}`);
+      containsEntries(code, norm, sink);
+    }
+  }
+};
+
+export type StringModifier = 'exact' | 'contains' | undefined;
+
+/** One value of a string parameter (an OR member). */
+export function stringPredicate(def: SearchParamDef, value: string, modifier: StringModifier): Predicate {
+  const code = def.code;
+  if (modifier === 'exact') return { filter: { 'idx.k': `${code}:exact|${value}` } };
+  const norm = normaliseString(value);
+  if (def.code === 'phonetic') {
+    if (modifier !== undefined)
+      throw badRequest(`phonetic: the modifier :${modifier} is not supported`, 'phonetic');
+    const { whole, each } = phoneticQuery(value);
+    const entry = (k: string): Record<string, unknown> => ({ 'idx.k': `${code}:phonetic|${k}` });
+    // The joined value sounds like a stored part, or every word of it sounds like some stored word.
+    if (each.length <= 1) return { filter: entry(whole) };
+    return { filter: { $or: [entry(whole), { $and: each.map(entry) }] } };
+  }
+  if (modifier === 'contains') {
+    const head = norm.slice(0, CONTAINS_PREFIX);
+    const filter = { 'idx.k': { $regex: `^${escapeRegex(`${code}:contains|${head}`)}` } };
+    if (norm.length <= CONTAINS_PREFIX) return { filter };
+    // A longer value is found among the full normalised entries of the same code.
+    const full = `${code}|`;
+    return {
+      filter,
+      test: (doc) =>
+        (doc.idx?.k ?? []).some((e) => e.startsWith(full) && e.slice(full.length).includes(norm)),
+    };
+  }
+  return { filter: { 'idx.k': { $regex: `^${escapeRegex(`${code}|${norm}`)}` } } };
+}
+
+export const isString = (v: unknown): boolean => str(v) !== undefined;
