@@ -12,6 +12,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxBodyBytes: number;
   maxBundleEntries: number;
+  searchDefaultCount: number;
+  searchMaxCount: number;
 }
 
 export class ConfigError extends Error {}
@@ -69,5 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     maxBodyBytes: parseSize('MAX_BODY_SIZE', env.MAX_BODY_SIZE || '5mb'),
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 5000, 1, 100_000),
+    searchDefaultCount: int(env, 'SEARCH_DEFAULT_COUNT', 20, 1, 10_000),
+    searchMaxCount: int(env, 'SEARCH_MAX_COUNT', 1000, 1, 10_000),
   };
 }

@@ -9,7 +9,11 @@ import type { ServerContext } from './interactions/types';
 import { connectDatabase, isFerretDb, ping, withDbName, type Database } from './storage/database';
 import { ensureIndexes } from './storage/collections';
 import { recover } from './storage/recovery';
-import { NO_PIPELINE, Repository, type Faults } from './storage/repository';
+import { Repository, type Faults, type WritePipeline } from './storage/repository';
+import { searchStore } from './storage/search-store';
+import { configureSearchParameters, indexResource, searchIndexes } from './search';
+import { projectRoot } from './project-root';
+import path from 'node:path';
 import { startEmbeddedDb, type EmbeddedDb } from './storage/embedded-ferretdb';
 
 export interface RunningServer {
@@ -48,8 +52,16 @@ export async function openServer(
     throw err;
   }
   const atomic = !(await isFerretDb(db));
-  const repo = new Repository(db.db!, NO_PIPELINE, atomic, options.faults);
-  await ensureIndexes(repo.c);
+  configureSearchParameters({ extraSearchParameterDirs: [path.join(projectRoot, 'profiles')] });
+  const pipeline: WritePipeline = {
+    validate: () => [],
+    index: (resource) => indexResource(resource),
+  };
+  const repo = new Repository(db.db!, pipeline, atomic, options.faults);
+  await ensureIndexes(
+    repo.c,
+    searchIndexes().map((key) => ({ key })),
+  );
   const recovered = await recover(repo);
   if (recovered.rolledBack + recovered.rolledForward + recovered.repairedViews > 0) {
     logger.warn(recovered, 'recovered from an earlier crash');
@@ -58,7 +70,14 @@ export async function openServer(
     recover(repo).catch((err: unknown) => logger.error({ err }, 'recovery sweep failed'));
   }, RECOVERY_INTERVAL_MS);
   sweeper.unref();
-  const ctx: ServerContext = { config, logger, ready: () => ping(db), handlers, repo };
+  const ctx: ServerContext = {
+    config,
+    logger,
+    ready: () => ping(db),
+    handlers,
+    repo,
+    search: { store: searchStore(repo), hooks: {} },
+  };
   const server = http.createServer(createApp(ctx));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -7,6 +7,7 @@ import { del } from './delete';
 import { history } from './history';
 import { patch } from './patch';
 import { read } from './read';
+import { searchSystem, searchType } from './search';
 import type { Handler } from './types';
 import { update } from './update';
 import { vread } from './vread';
@@ -23,4 +24,6 @@ export const handlers: Partial<Record<Interaction, Handler>> = {
   'history-instance': history,
   'history-type': history,
   'history-system': history,
+  'search-type': searchType,
+  'search-system': searchSystem,
 };

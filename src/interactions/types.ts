@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { BodyKind } from '../http/negotiation';
 import type { Interaction, RouteMatch } from './routes';
 import type { Logger } from 'pino';
+import type { SearchHooks, SearchStore } from '../search';
 import type { Repository } from '../storage/repository';
 
 export interface FhirRequest {
@@ -29,6 +30,7 @@ export interface ServerContext {
   /** Resolves when the database answers; used by /readyz. */
   ready(): Promise<void>;
   repo: Repository;
+  search: { store: SearchStore; hooks: SearchHooks };
   /** The interactions this server implements; the CapabilityStatement is built from them. */
   handlers: Partial<Record<Interaction, Handler>>;
 }

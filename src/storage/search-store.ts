@@ -1,0 +1,29 @@
+// The search module's storage contract over the `resources` collection; resource texts come from `blobs`.
+import type { SearchStore, StoredRow } from '../search';
+import type { ResourceDoc } from './collections';
+import type { Repository } from './repository';
+
+export function searchStore(repo: Repository): SearchStore {
+  return {
+    async find(filter, opts) {
+      const wantJson = opts.projection === undefined || opts.projection.json === 1;
+      let projection: Record<string, 0 | 1> | undefined;
+      if (opts.projection) {
+        const { json: _json, ...rest } = opts.projection;
+        projection = wantJson ? { ...rest, blob: 1 } : rest;
+      }
+      let cursor = repo.c.resources.find(filter as object, projection ? { projection } : {});
+      if (opts.sort?.length) cursor = cursor.sort(opts.sort);
+      if (opts.limit !== undefined) cursor = cursor.limit(opts.limit);
+      const rows = (await cursor.toArray()) as Array<ResourceDoc & { json?: string }>;
+      if (wantJson) {
+        const ids = rows.flatMap((r) => (r.blob === undefined ? [] : [r.blob]));
+        const blobs = ids.length === 0 ? [] : await repo.c.blobs.find({ _id: { $in: ids } }).toArray();
+        const text = new Map(blobs.map((b) => [b._id, b.json]));
+        for (const r of rows) if (r.blob !== undefined) r.json = text.get(r.blob);
+      }
+      return rows as unknown as StoredRow[];
+    },
+    count: (filter) => repo.c.resources.countDocuments(filter as object),
+  };
+}
