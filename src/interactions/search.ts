@@ -48,7 +48,7 @@ export const searchSystem: Handler = async (ctx, req) => {
 export async function searchBundle(ctx: ServerContext, sreq: SearchRequest): Promise<string> {
   const result = await executeSearch(ctx.search.store, sreq, ctx.search.hooks);
   const skeleton = searchsetBundle(ctx.config.baseUrl, sreq, { ...result, matches: [], includes: [] });
-  const { resourceType: _rt, entry: _e, ...head } = skeleton as Bundle;
+  const { resourceType: _rt, entry: _e, ...head } = skeleton;
   const reshaped = (sreq.summary !== undefined && sreq.summary !== 'false') || sreq.elements !== undefined;
   const entry = (e: { type: string; id: string; json: string }, mode: 'match' | 'include'): TextEntry => ({
     fullUrl: `${ctx.config.baseUrl}/${e.type}/${e.id}`,

@@ -12,7 +12,7 @@ export function searchStore(repo: Repository): SearchStore {
         const { json: _json, ...rest } = opts.projection;
         projection = wantJson ? { ...rest, blob: 1 } : rest;
       }
-      let cursor = repo.c.resources.find(filter as object, projection ? { projection } : {});
+      let cursor = repo.c.resources.find(filter, projection ? { projection } : {});
       if (opts.sort?.length) cursor = cursor.sort(opts.sort);
       if (opts.limit !== undefined) cursor = cursor.limit(opts.limit);
       const rows = (await cursor.toArray()) as Array<ResourceDoc & { json?: string }>;
@@ -24,6 +24,6 @@ export function searchStore(repo: Repository): SearchStore {
       }
       return rows as unknown as StoredRow[];
     },
-    count: (filter) => repo.c.resources.countDocuments(filter as object),
+    count: (filter) => repo.c.resources.countDocuments(filter),
   };
 }
