@@ -1,6 +1,6 @@
 // GET [base]/[type]?..., POST [base]/[type]/_search and GET [base]?_type=... (search.html): a searchset Bundle.
 // Resources are written into the Bundle as stored text unless `_summary`/`_elements` reshape them.
-import type { Bundle, Resource } from 'fhir/r4';
+import type { Resource } from 'fhir/r4';
 import { bundleText, type TextEntry } from '../fhir/json';
 import { badRequest } from '../fhir/outcome';
 import { executeSearch, parseSearch, searchsetBundle, summarise, type SearchRequest } from '../search';
