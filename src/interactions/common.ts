@@ -35,6 +35,11 @@ export function returnPreference(req: FhirRequest): ReturnPreference {
   return v === 'minimal' ? 'minimal' : v === 'operationoutcome' ? 'OperationOutcome' : 'representation';
 }
 
+/** The search part of a conditional request's URL, without `_format`. */
+export function queryString(req: FhirRequest): string {
+  return new URLSearchParams(req.query.filter(([k]) => k !== '_format')).toString();
+}
+
 /** The request body as an exact JSON resource; 400 when absent or not JSON. */
 export function resourceBody(req: FhirRequest): JsonObject {
   if (!req.body) throw badRequest('The request needs a body holding a FHIR resource');

@@ -1,12 +1,23 @@
-// POST [base]/[type] (http.html#create): the server assigns the id; a client id is ignored.
+// POST [base]/[type] (http.html#create): the server assigns the id; a client id is ignored. With If-None-Exist
+// (http.html#ccreate): an existing single match is returned (200) instead; several matches are 412.
 import { Repository } from '../storage/repository';
 import { location, resourceBody, writeResponse } from './common';
+import { decideCreate } from './conditional';
 import type { Handler } from './types';
 
 export const create: Handler = async (ctx, req) => {
   const type = req.route.type!;
   const tree = resourceBody(req);
-  const id = Repository.newId();
+  let id = Repository.newId();
+  const ifNoneExist = req.headers['if-none-exist'];
+  if (ifNoneExist !== undefined && ifNoneExist.trim() !== '') {
+    const decision = await decideCreate(ctx, type, ifNoneExist.replace(/^[^?]*\?/, ''), id);
+    if ('existing' in decision) {
+      const found = (await ctx.repo.read(type, decision.existing))!;
+      return writeResponse(req, found, 200, `${type}/${found.id} exists already: nothing created`);
+    }
+    id = decision.create;
+  }
   const out = await ctx.repo.write(type, id, () => ({ kind: 'put', tree }), { method: 'POST' });
   const stored = out!.stored;
   return writeResponse(req, stored, 201, `Created ${type}/${id}`, {

@@ -3,13 +3,13 @@ import type { Interaction } from './routes';
 import { batch } from './batch';
 import { capabilities } from './capabilities';
 import { create } from './create';
-import { del } from './delete';
+import { conditionalDelete, del } from './delete';
 import { history } from './history';
-import { patch } from './patch';
+import { conditionalPatch, patch } from './patch';
 import { read } from './read';
 import { searchSystem, searchType } from './search';
 import type { Handler } from './types';
-import { update } from './update';
+import { conditionalUpdate, update } from './update';
 import { vread } from './vread';
 
 export const handlers: Partial<Record<Interaction, Handler>> = {
@@ -21,6 +21,9 @@ export const handlers: Partial<Record<Interaction, Handler>> = {
   update,
   patch,
   delete: del,
+  'conditional-update': conditionalUpdate,
+  'conditional-delete': conditionalDelete,
+  'conditional-patch': conditionalPatch,
   'history-instance': history,
   'history-type': history,
   'history-system': history,

@@ -5,13 +5,31 @@ import { applyFhirPathPatch, isFhirPathPatch } from '../fhir/fhirpath-patch';
 import { cloneExact, parseExact, type JsonObject } from '../fhir/json';
 import { badRequest, fail, gone, notFound, OperationOutcomeError } from '../fhir/outcome';
 import type { StoredResource } from '../storage/repository';
-import { parseIfMatch, writeResponse } from './common';
-import type { FhirRequest, Handler } from './types';
+import { parseIfMatch, queryString, writeResponse } from './common';
+import { singleMatch } from './conditional';
+import type { FhirRequest, FhirResponse, Handler, ServerContext } from './types';
 
 type Patcher = (resource: JsonObject) => JsonObject;
 
 export const patch: Handler = async (ctx, req) => {
   const { type, id } = req.route as { type: string; id: string };
+  return patchOne(ctx, req, type, id);
+};
+
+/** PATCH [base]/[type]?search: exactly one match is patched; none is 404, several are 412. */
+export const conditionalPatch: Handler = async (ctx, req) => {
+  const type = req.route.type!;
+  const id = await singleMatch(ctx, type, queryString(req), 'Conditional patch');
+  if (id === undefined) throw notFound(`No ${type} matches "${queryString(req)}": nothing to patch`);
+  return patchOne(ctx, req, type, id);
+};
+
+async function patchOne(
+  ctx: ServerContext,
+  req: FhirRequest,
+  type: string,
+  id: string,
+): Promise<FhirResponse> {
   const patcher = readPatch(req);
   const ifMatch = parseIfMatch(req.headers['if-match']);
   const out = await ctx.repo.write(
@@ -22,7 +40,7 @@ export const patch: Handler = async (ctx, req) => {
   );
   const stored = out!.stored;
   return writeResponse(req, stored, 200, `Patched ${type}/${id} (version ${stored.versionId})`);
-};
+}
 
 function currentTree(type: string, id: string, cur: StoredResource | undefined): JsonObject {
   if (!cur) throw notFound(`${type}/${id} is not known`);

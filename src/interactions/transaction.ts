@@ -3,6 +3,8 @@
 // Processing order as the spec gives it: DELETE, POST, PUT/PATCH, then GET/HEAD after the commit.
 import { badRequest, fail, OperationOutcomeError } from '../fhir/outcome';
 import { rewriteReferences } from '../fhir/references';
+import { release } from '../storage/locks';
+import { decideCreate, matchIds, singleMatch } from './conditional';
 import { currentMany } from '../storage/bulk-read';
 import {
   Repository,
@@ -31,6 +33,10 @@ interface Planned {
   entry: EntryRequest;
   type: string;
   id: string;
+  /** A conditional create that found its match: nothing to write. */
+  existing?: boolean;
+  /** A conditional delete that matched nothing. */
+  absent?: boolean;
   prepared?: Prepared;
 }
 
@@ -40,8 +46,23 @@ export async function transaction(
   rawEntries: unknown[],
 ): Promise<FhirResponse> {
   const entries = rawEntries.map((e, i) => atEntry(i, undefined, () => parseEntry(e, i, req.baseUrl)));
-  const planned = assignTargets(entries);
-  rewriteAll(entries, planned, req.baseUrl);
+  const claimed: string[] = []; // conditional-create keys this transaction holds, freed if it fails
+  try {
+    return await run(ctx, req, entries, claimed);
+  } catch (err) {
+    for (const key of claimed) await release(ctx.repo, key);
+    throw err;
+  }
+}
+
+async function run(
+  ctx: ServerContext,
+  req: FhirRequest,
+  entries: EntryRequest[],
+  claimed: string[],
+): Promise<FhirResponse> {
+  const planned = await assignTargets(ctx, entries, claimed);
+  await rewriteAll(ctx, entries, planned);
   const order = [...planned.values()].sort((a, b) => ORDER[a.entry.method]! - ORDER[b.entry.method]!);
   // Entries touch distinct resources: their current versions are read in bulk, then each is checked and stamped.
   const existing = order
@@ -50,6 +71,13 @@ export async function transaction(
   const current = await currentMany(ctx.repo, existing);
   for (const p of order) {
     const known = { current: current.get(`${p.type}/${p.id}`) };
+    if (p.existing || p.absent) {
+      p.prepared =
+        p.existing && known.current
+          ? { outcome: { stored: known.current, created: false, changed: false } }
+          : { outcome: undefined };
+      continue;
+    }
     p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () => prepare(ctx.repo, p, known));
   }
   const writes = order.filter(
@@ -88,24 +116,21 @@ export async function transaction(
   return { status: 200, body: responseBundle('transaction-response', out) };
 }
 
-/** The resource each write entry touches: new ids for creates; two entries on one resource are an error. */
-function assignTargets(entries: EntryRequest[]): Map<number, Planned> {
+/**
+ * The resource each write entry touches: new ids for creates, the match of a conditional create, update or delete
+ * (http.html#trules); two entries on one resource are an error.
+ */
+async function assignTargets(
+  ctx: ServerContext,
+  entries: EntryRequest[],
+  claimed: string[],
+): Promise<Map<number, Planned>> {
   const planned = new Map<number, Planned>();
   const touched = new Map<string, number>();
   for (const e of entries) {
     if (e.method === 'GET' || e.method === 'HEAD') continue;
-    const { interaction, type, id } = e.route;
-    if (!['create', 'update', 'patch', 'delete'].includes(interaction) || !type) {
-      throw atIndex(
-        e,
-        fail(400, 'not-supported', `${e.method} ${e.url} is not supported inside a transaction yet`),
-      );
-    }
-    if (e.headers['if-none-exist'] !== undefined) {
-      throw atIndex(e, fail(400, 'not-supported', 'Conditional create (ifNoneExist) is not supported yet'));
-    }
-    const target = interaction === 'create' ? Repository.newId() : id!;
-    const key = `${type}/${target}`;
+    const target = await atEntry(e.index, e.fullUrl, () => resolveTarget(ctx, e, claimed));
+    const key = `${target.type}/${target.id}`;
     const earlier = touched.get(key);
     if (earlier !== undefined) {
       throw atIndex(
@@ -116,16 +141,70 @@ function assignTargets(entries: EntryRequest[]): Map<number, Planned> {
       );
     }
     touched.set(key, e.index);
-    if ((interaction === 'create' || interaction === 'update') && e.resource === undefined) {
-      throw atIndex(e, badRequest(`${e.method} needs entry.resource`));
-    }
-    planned.set(e.index, { entry: e, type, id: target });
+    planned.set(e.index, { entry: e, ...target });
   }
   return planned;
 }
 
-/** Rewrites references to other entries' fullUrls (urn:uuid:, urn:oid:, absolute) into `Type/id`. */
-function rewriteAll(entries: EntryRequest[], planned: Map<number, Planned>, baseUrl: string): void {
+async function resolveTarget(
+  ctx: ServerContext,
+  e: EntryRequest,
+  claimed: string[],
+): Promise<{ type: string; id: string; existing?: boolean; absent?: boolean }> {
+  const { interaction, type, id } = e.route;
+  const query = e.url.includes('?') ? e.url.slice(e.url.indexOf('?') + 1) : '';
+  if (
+    (interaction === 'create' || interaction === 'update' || interaction === 'conditional-update') &&
+    e.resource === undefined
+  ) {
+    throw badRequest(`${e.method} needs entry.resource`);
+  }
+  switch (interaction) {
+    case 'create': {
+      const ifNoneExist = e.headers['if-none-exist'];
+      if (ifNoneExist === undefined) return { type: type!, id: Repository.newId() };
+      const d = await decideCreate(ctx, type!, ifNoneExist.replace(/^[^?]*\?/, ''), Repository.newId());
+      if ('existing' in d) return { type: type!, id: d.existing, existing: true };
+      if (d.key !== undefined) claimed.push(d.key);
+      return { type: type!, id: d.create };
+    }
+    case 'update':
+    case 'patch':
+    case 'delete':
+      return { type: type!, id: id! };
+    case 'conditional-update': {
+      const match = await singleMatch(ctx, type!, query, 'Conditional update');
+      const bodyId = typeof e.resource!.id === 'string' ? e.resource!.id : undefined;
+      if (match !== undefined && bodyId !== undefined && bodyId !== match) {
+        throw badRequest(
+          `entry.resource.id "${bodyId}" is not the id of the match, "${match}"`,
+          `${type}.id`,
+        );
+      }
+      const target = match ?? bodyId ?? Repository.newId();
+      e.resource!.id = target;
+      e.route = { interaction: 'update', type: type!, id: target };
+      return { type: type!, id: target };
+    }
+    case 'conditional-delete': {
+      const match = await singleMatch(ctx, type!, query, 'Conditional delete');
+      e.route = { interaction: 'delete', type: type!, id: match ?? Repository.newId() };
+      return { type: type!, id: e.route.id!, absent: match === undefined };
+    }
+    default:
+      throw fail(400, 'not-supported', `${e.method} ${e.url} is not supported inside a transaction`);
+  }
+}
+
+/**
+ * Rewrites references to other entries' fullUrls (urn:uuid:, urn:oid:, absolute) into `Type/id`, and resolves
+ * conditional references (`Patient?identifier=...`) to their single match.
+ */
+async function rewriteAll(
+  ctx: ServerContext,
+  entries: EntryRequest[],
+  planned: Map<number, Planned>,
+): Promise<void> {
   const byFullUrl = new Map<string, string>();
   for (const p of planned.values()) {
     if (p.entry.fullUrl !== undefined && p.entry.method !== 'DELETE')
@@ -133,15 +212,34 @@ function rewriteAll(entries: EntryRequest[], planned: Map<number, Planned>, base
   }
   for (const e of entries) {
     if (e.resource === undefined || Array.isArray(e.resource)) continue;
+    const conditional: Array<{ value: string; path: string }> = [];
     rewriteReferences(e.resource, ({ value, path }) => {
-      const hit =
-        byFullUrl.get(value) ?? (value.startsWith(baseUrl + '/') ? byFullUrl.get(value) : undefined);
+      const hit = byFullUrl.get(value);
       if (hit !== undefined) return hit;
       if (value.startsWith('urn:uuid:') || value.startsWith('urn:oid:')) {
         throw atIndex(e, badRequest(`${path} = "${value}" names no entry of this Bundle`, path));
       }
+      if (/^[A-Z][A-Za-z]+\?/.test(value)) conditional.push({ value, path });
       return undefined;
     });
+    const resolved = new Map<string, string>();
+    for (const { value, path } of conditional) {
+      const [type, query] = [value.slice(0, value.indexOf('?')), value.slice(value.indexOf('?') + 1)];
+      const ids = await atEntry(e.index, e.fullUrl, () => matchIds(ctx, type, query));
+      if (ids.length !== 1) {
+        throw atIndex(
+          e,
+          fail(
+            ids.length === 0 ? 400 : 412,
+            'not-found',
+            `${path} = "${value}" matches ${ids.length} resources, not one`,
+            path,
+          ),
+        );
+      }
+      resolved.set(value, `${type}/${ids[0]}`);
+    }
+    if (resolved.size > 0) rewriteReferences(e.resource, ({ value }) => resolved.get(value));
   }
 }
 

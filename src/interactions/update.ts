@@ -1,18 +1,46 @@
-// PUT [base]/[type]/[id] (http.html#update): a new version, update-as-create, If-Match (http.html#concurrency).
+// PUT [base]/[type]/[id] (http.html#update): a new version, update-as-create, If-Match (http.html#concurrency);
+// and PUT [base]/[type]?search (http.html#cond-update), whose target a search decides.
+import type { JsonObject } from '../fhir/json';
 import { badRequest } from '../fhir/outcome';
-import { location, parseIfMatch, resourceBody, writeResponse } from './common';
-import type { Handler } from './types';
+import { Repository } from '../storage/repository';
+import { location, parseIfMatch, queryString, resourceBody, writeResponse } from './common';
+import { singleMatch } from './conditional';
+import type { FhirRequest, FhirResponse, Handler, ServerContext } from './types';
 
 export const update: Handler = async (ctx, req) => {
   const { type, id } = req.route as { type: string; id: string };
   const tree = resourceBody(req);
   if (tree.id === undefined)
     throw badRequest(`The resource has no id; it must be "${id}" as in the URL`, `${type}.id`);
-  if (tree.id !== id)
+  if (tree.id !== id) {
     throw badRequest(
       `The resource id ${JSON.stringify(tree.id)} differs from the URL's "${id}"`,
       `${type}.id`,
     );
+  }
+  return put(ctx, req, type, id, tree);
+};
+
+/** No match: create (with the body's id, if any); one match: update it; several: 412. */
+export const conditionalUpdate: Handler = async (ctx, req) => {
+  const type = req.route.type!;
+  const tree = resourceBody(req);
+  const match = await singleMatch(ctx, type, queryString(req), 'Conditional update');
+  const bodyId = typeof tree.id === 'string' ? tree.id : undefined;
+  if (match !== undefined && bodyId !== undefined && bodyId !== match) {
+    throw badRequest(`The resource id "${bodyId}" is not the id of the match, "${match}"`, `${type}.id`);
+  }
+  const id = match ?? bodyId ?? Repository.newId();
+  return put(ctx, req, type, id, { ...tree, id });
+};
+
+async function put(
+  ctx: ServerContext,
+  req: FhirRequest,
+  type: string,
+  id: string,
+  tree: JsonObject,
+): Promise<FhirResponse> {
   const ifMatch = parseIfMatch(req.headers['if-match']);
   const out = (await ctx.repo.write(type, id, () => ({ kind: 'put', tree }), { method: 'PUT', ifMatch }))!;
   const status = out.created ? 201 : 200;
@@ -26,4 +54,4 @@ export const update: Handler = async (ctx, req) => {
     message,
     out.created ? { Location: location(req.baseUrl, out.stored) } : {},
   );
-};
+}

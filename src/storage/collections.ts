@@ -57,6 +57,14 @@ export interface TransactionDoc {
   createdAt: Date;
 }
 
+/** A claim on a conditional-create key (`Patient|system|value`), so that two racing creates make one resource. */
+export interface LockDoc {
+  _id: string;
+  /** The `Type/id` the winner creates. */
+  target: string;
+  createdAt: Date;
+}
+
 export interface MetaDoc {
   _id: string;
   value: unknown;
@@ -67,6 +75,7 @@ export interface Collections {
   resources: Collection<ResourceDoc>;
   blobs: Collection<BlobDoc>;
   transactions: Collection<TransactionDoc>;
+  locks: Collection<LockDoc>;
   meta: Collection<MetaDoc>;
 }
 
@@ -76,6 +85,7 @@ export function collections(db: Db): Collections {
     resources: db.collection<ResourceDoc>('resources'),
     blobs: db.collection<BlobDoc>('blobs'),
     transactions: db.collection<TransactionDoc>('transactions'),
+    locks: db.collection<LockDoc>('locks'),
     meta: db.collection<MetaDoc>('meta'),
   };
 }

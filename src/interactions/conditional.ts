@@ -1,0 +1,78 @@
+// Conditional interactions (http.html#ccreate, #cond-update, #cdelete, #patch): a search decides the target by the
+// spec's 0 / 1 / many rules. Conditional create on `identifier=system|value` is race-free (storage/locks.ts).
+import { executeSearch } from '../search';
+import { badRequest, notFound, preconditionFailed } from '../fhir/outcome';
+import { claim, release } from '../storage/locks';
+import { parse } from './search';
+import type { ServerContext } from './types';
+
+/** Ids of the resources of `type` that match a conditional query (at most `limit`). */
+export async function matchIds(
+  ctx: ServerContext,
+  type: string,
+  query: string,
+  limit = 2,
+): Promise<string[]> {
+  const params = [...new URLSearchParams(query).entries()].filter(
+    ([k]) =>
+      !k.startsWith('_') ||
+      k === '_id' ||
+      k === '_lastUpdated' ||
+      k === '_tag' ||
+      k === '_profile' ||
+      k === '_security',
+  );
+  if (params.length === 0) throw badRequest(`The condition "${query}" has no search parameter`);
+  // Strict: an unknown parameter must fail, never widen the match to every resource.
+  const sreq = parse(ctx, type, [...params, ['_count', String(limit)]], true);
+  const result = await executeSearch(ctx.search.store, sreq, ctx.search.hooks);
+  return result.matches.map((m) => m.id);
+}
+
+/** The single match of a condition, undefined for none; 412 for several. */
+export async function singleMatch(
+  ctx: ServerContext,
+  type: string,
+  query: string,
+  what: string,
+): Promise<string | undefined> {
+  const ids = await matchIds(ctx, type, query);
+  if (ids.length > 1)
+    throw preconditionFailed(`${what}: the condition "${query}" matches more than one ${type}`);
+  return ids[0];
+}
+
+export type CreateDecision = { existing: string } | { create: string; key?: string };
+
+/**
+ * Conditional create: an existing match, or the id to create. When the condition is exactly one identifier, the
+ * key is claimed first so two concurrent requests cannot both create.
+ */
+export async function decideCreate(
+  ctx: ServerContext,
+  type: string,
+  ifNoneExist: string,
+  newId: string,
+): Promise<CreateDecision> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const found = await singleMatch(ctx, type, ifNoneExist, 'If-None-Exist');
+    if (found !== undefined) return { existing: found };
+    const key = identifierKey(type, ifNoneExist);
+    if (key === undefined) return { create: newId };
+    const c = await claim(ctx.repo, key, `${type}/${newId}`);
+    if (c.won) return { create: newId, key };
+    const again = await singleMatch(ctx, type, ifNoneExist, 'If-None-Exist');
+    if (again !== undefined) return { existing: again };
+    await release(ctx.repo, key); // the holder no longer carries this identifier
+  }
+  throw notFound(`If-None-Exist "${ifNoneExist}" could not be settled; try again`);
+}
+
+/** `Patient|identifier|system|value` for a condition that is exactly `identifier=system|value`. */
+function identifierKey(type: string, query: string): string | undefined {
+  const params = [...new URLSearchParams(query).entries()];
+  if (params.length !== 1) return undefined;
+  const [name, value] = params[0]!;
+  if (name !== 'identifier' || !/^[^|,]+\|[^|,]+$/.test(value)) return undefined;
+  return `${type}|identifier|${value}`;
+}
