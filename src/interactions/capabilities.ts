@@ -1,6 +1,7 @@
 // GET [base]/metadata: the CapabilityStatement, built from what this server implements (http.html#capabilities).
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
 import { concreteResourceTypes, FHIR_VERSION } from '../fhir/definitions';
+import { searchParameterRegistry } from '../search';
 import type { Handler, ServerContext } from './types';
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../version';
 
@@ -30,9 +31,10 @@ export function capabilityStatement(ctx: ServerContext): CapabilityStatement {
           versioning: 'versioned',
           readHistory: has('vread'),
           updateCreate: has('update'),
-          conditionalCreate: false,
+          conditionalCreate: has('create'),
           conditionalUpdate: has('conditional-update'),
           conditionalDelete: has('conditional-delete') ? 'single' : 'not-supported',
+          ...(has('search-type') && searchCapabilities(type)),
         }));
   const system = (
     [
@@ -68,5 +70,20 @@ export function capabilityStatement(ctx: ServerContext): CapabilityStatement {
 }
 
 const BUILD_DATE = new Date().toISOString();
+
+/** The search parameters of a type as the registry knows them (R4 and ours), and what `_include` can follow. */
+function searchCapabilities(type: string): Partial<CapabilityStatementRestResource> {
+  const defs = searchParameterRegistry().byType(type);
+  const refs = defs.filter((d) => d.type === 'reference').map((d) => `${type}:${d.code}`);
+  return {
+    searchParam: defs.map((d) => ({
+      name: d.code,
+      definition: d.url,
+      type: d.type as NonNullable<CapabilityStatementRestResource['searchParam']>[number]['type'],
+    })),
+    ...(refs.length > 0 && { searchInclude: ['*', ...refs] }),
+    searchRevInclude: ['*'],
+  };
+}
 
 export const capabilities: Handler = (ctx) => ({ status: 200, body: capabilityStatement(ctx) });
