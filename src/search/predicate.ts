@@ -54,6 +54,9 @@ export function valuePredicate(
     case 'reference':
       if (modifier === 'identifier') return referencePredicate(def, value, { baseUrl, identifier: true });
       if (modifier !== undefined && !/^[A-Z]/.test(modifier)) allowed(def, modifier, []);
+      if (modifier !== undefined && def.target.length > 0 && !def.target.includes(modifier)) {
+        throw badRequest(`${def.code}:${modifier}: ${modifier} is not a target of ${def.code}`, def.code);
+      }
       return referencePredicate(def, value, { baseUrl, ...(modifier ? { type: modifier } : {}) });
     case 'uri':
       allowed(def, modifier, ['below', 'above']);
