@@ -55,7 +55,7 @@ export async function openServer(
   configureSearchParameters({ extraSearchParameterDirs: [path.join(projectRoot, 'profiles')] });
   const pipeline: WritePipeline = {
     validate: () => [],
-    index: (resource) => indexResource(resource),
+    index: (resource) => indexResource(resource, { baseUrl: config.baseUrl }),
   };
   const repo = new Repository(db.db!, pipeline, atomic, options.faults);
   await ensureIndexes(

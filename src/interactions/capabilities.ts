@@ -79,7 +79,7 @@ function searchCapabilities(type: string): Partial<CapabilityStatementRestResour
     searchParam: defs.map((d) => ({
       name: d.code,
       definition: d.url,
-      type: d.type as NonNullable<CapabilityStatementRestResource['searchParam']>[number]['type'],
+      type: d.type,
     })),
     ...(refs.length > 0 && { searchInclude: ['*', ...refs] }),
     searchRevInclude: ['*'],
