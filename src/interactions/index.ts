@@ -3,6 +3,7 @@ import type { Interaction } from './routes';
 import { batch } from './batch';
 import { capabilities } from './capabilities';
 import { create } from './create';
+import { searchCompartment } from './compartment';
 import { conditionalDelete, del } from './delete';
 import { history } from './history';
 import { conditionalPatch, patch } from './patch';
@@ -29,4 +30,5 @@ export const handlers: Partial<Record<Interaction, Handler>> = {
   'history-system': history,
   'search-type': searchType,
   'search-system': searchSystem,
+  'search-compartment': searchCompartment,
 };
