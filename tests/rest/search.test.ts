@@ -59,7 +59,7 @@ beforeAll(async () => {
       occurrenceDateTime: '2024-04-01',
     },
   ]) {
-    await put(r as never);
+    await put(r);
   }
 });
 afterAll(() => s.close());
@@ -148,7 +148,7 @@ describe('their history', () => {
   });
 
   it('a resource is found by the very next search (no cache)', async () => {
-    await put(patient('p9', 'Yusuf', 'Idris', '1979', 'E-009') as never);
+    await put(patient('p9', 'Yusuf', 'Idris', '1979', 'E-009'));
     expect(await ids('Patient?family=yusuf')).toEqual(['p9']);
     await request(s.url).delete('/fhir/Patient/p9').expect(200);
     expect(await ids('Patient?family=yusuf')).toEqual([]);
@@ -177,7 +177,7 @@ describe('parameters the server does not know, and bad values', () => {
 it('fhir-kit-client follows next links to the end and finds what one big page finds', async () => {
   for (let i = 0; i < 23; i++)
     await put(
-      obs(`page-${i}`, 'p3', '29463-7', `2024-05-${String(i + 1).padStart(2, '0')}`, 50 + i, 'kg') as never,
+      obs(`page-${i}`, 'p3', '29463-7', `2024-05-${String(i + 1).padStart(2, '0')}`, 50 + i, 'kg'),
     );
   const client = await fhirClient(s.base);
   const seen: string[] = [];
@@ -191,7 +191,7 @@ it('fhir-kit-client follows next links to the end and finds what one big page fi
   for (;;) {
     seen.push(...(bundle.entry ?? []).map((e) => e.resource.id));
     // a resource created between pages must not disturb the pages of the ones that existed
-    if (seen.length === 5) await put(obs('page-late', 'p3', '29463-7', '2024-06-30', 99, 'kg') as never);
+    if (seen.length === 5) await put(obs('page-late', 'p3', '29463-7', '2024-06-30', 99, 'kg'));
     const next = client.nextPage({ bundle: bundle as never });
     if (!next) break;
     bundle = (await next) as never;
