@@ -12,6 +12,7 @@ import {
   type Prepared,
   type StoredResource,
   type WriteOptions,
+  type WriteOutcome,
 } from '../storage/repository';
 import { CommitConflict, commitTransaction, type WritePrepared } from '../storage/transaction';
 import { dispatch, responseBundle } from './batch';
@@ -45,6 +46,21 @@ export async function transaction(
   req: FhirRequest,
   rawEntries: unknown[],
 ): Promise<FhirResponse> {
+  const result = await executeTransaction(ctx, req, rawEntries);
+  return { status: 200, body: responseBundle('transaction-response', result.entries) };
+}
+
+/** What a committed transaction did to each resource it wrote (for the e-PHR import report). */
+export interface TransactionResult {
+  entries: ResponseEntry[];
+  writes: Array<{ type: string; id: string; outcome: WriteOutcome | undefined }>;
+}
+
+export async function executeTransaction(
+  ctx: ServerContext,
+  req: FhirRequest,
+  rawEntries: unknown[],
+): Promise<TransactionResult> {
   const entries = rawEntries.map((e, i) => atEntry(i, undefined, () => parseEntry(e, i, req.baseUrl)));
   const claimed: string[] = []; // conditional-create keys this transaction holds, freed if it fails
   try {
@@ -60,13 +76,13 @@ async function run(
   req: FhirRequest,
   entries: EntryRequest[],
   claimed: string[],
-): Promise<FhirResponse> {
+): Promise<TransactionResult> {
   const planned = await assignTargets(ctx, entries, claimed);
   await rewriteAll(ctx, entries, planned);
   const order = [...planned.values()].sort((a, b) => ORDER[a.entry.method]! - ORDER[b.entry.method]!);
   // Entries touch distinct resources: their current versions are read in bulk, then each is checked and stamped.
   const existing = order
-    .filter((p) => p.entry.route.interaction !== 'create')
+    .filter((p) => p.entry.route.interaction !== 'create' || p.existing)
     .map((p) => `${p.type}/${p.id}`);
   const current = await currentMany(ctx.repo, existing);
   for (const p of order) {
@@ -113,7 +129,12 @@ async function run(
     const p = planned.get(e.index);
     out.push(p ? writeEntry(req, p, withResource) : await readEntry(ctx, req, e));
   }
-  return { status: 200, body: responseBundle('transaction-response', out) };
+  const writesDone = [...planned.values()].map((p) => ({
+    type: p.type,
+    id: p.id,
+    outcome: p.prepared?.outcome,
+  }));
+  return { entries: out, writes: writesDone };
 }
 
 /**
