@@ -84,7 +84,8 @@ export class Engine {
         keys.set(def.name, { def, type: def.types[0] });
         continue;
       }
-      for (const t of def.types) keys.set(def.name + t.code[0]!.toUpperCase() + t.code.slice(1), { def, type: t });
+      for (const t of def.types)
+        keys.set(def.name + t.code[0]!.toUpperCase() + t.code.slice(1), { def, type: t });
     }
     this.keyMaps.set(children, keys);
     return keys;

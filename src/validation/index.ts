@@ -51,13 +51,27 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
       },
       conformsToClaims(resource, at, extra = []) {
         const meta = resource.meta as { profile?: unknown } | undefined;
-        const claimed = Array.isArray(meta?.profile) ? meta.profile.filter((p): p is string => typeof p === 'string') : [];
+        const claimed = Array.isArray(meta?.profile)
+          ? meta.profile.filter((p): p is string => typeof p === 'string')
+          : [];
         for (const url of [...new Set([...claimed, ...extra])]) {
           const model = engine.model(url);
           if (!model) {
-            report(ctx, 'error', 'not-supported', `Profile ${url} is not known to this server, so the resource cannot be validated against it`, claimed.includes(url) ? `${at}.meta.profile[${claimed.indexOf(url)}]` : at);
+            report(
+              ctx,
+              'error',
+              'not-supported',
+              `Profile ${url} is not known to this server, so the resource cannot be validated against it`,
+              claimed.includes(url) ? `${at}.meta.profile[${claimed.indexOf(url)}]` : at,
+            );
           } else if (model.type !== resource.resourceType) {
-            report(ctx, 'error', 'value', `Profile ${url} is for ${model.type}, not ${String(resource.resourceType)}`, at);
+            report(
+              ctx,
+              'error',
+              'value',
+              `Profile ${url} is for ${model.type}, not ${String(resource.resourceType)}`,
+              at,
+            );
           } else {
             walkResource(ctx, resource, model, at);
           }
@@ -71,10 +85,23 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
   return {
     validate(resource, options = {}) {
       const json = resource as Json;
-      const rt = typeof resource === 'object' && resource !== null && !Array.isArray(resource) ? json.resourceType : undefined;
+      const rt =
+        typeof resource === 'object' && resource !== null && !Array.isArray(resource)
+          ? json.resourceType
+          : undefined;
       if (typeof rt !== 'string' || !engine.isResourceType(rt)) {
-        const what = typeof rt === 'string' ? `Unknown resourceType '${rt}'` : 'A resource must be a JSON object with a resourceType';
-        return [{ severity: 'error', code: 'structure', diagnostics: what, expression: [typeof rt === 'string' ? rt : 'resourceType'] }];
+        const what =
+          typeof rt === 'string'
+            ? `Unknown resourceType '${rt}'`
+            : 'A resource must be a JSON object with a resourceType';
+        return [
+          {
+            severity: 'error',
+            code: 'structure',
+            diagnostics: what,
+            expression: [typeof rt === 'string' ? rt : 'resourceType'],
+          },
+        ];
       }
       const ctx = newContext(json, rt);
       walkResource(ctx, json, engine.model(CORE + rt)!, rt);

@@ -74,7 +74,8 @@ function fixedOrPattern(e: ElementDefinition, prefix: 'fixed' | 'pattern'): unkn
   return undefined;
 }
 
-const parseMax = (max: string | undefined): number => (max === undefined || max === '*' ? Infinity : Number(max));
+const parseMax = (max: string | undefined): number =>
+  max === undefined || max === '*' ? Infinity : Number(max);
 
 function compileElement(e: ElementDefinition, model: StructureModel, reg: Registry): ElementModel {
   const last = e.path.slice(e.path.lastIndexOf('.') + 1);
@@ -110,7 +111,10 @@ function compileElement(e: ElementDefinition, model: StructureModel, reg: Regist
   for (const c of e.constraint ?? []) {
     if (primitive && e.path.includes('.')) {
       const parentPath = e.path.slice(0, e.path.lastIndexOf('.'));
-      const inv = compileInvariant({ ...c, expression: `${m.name}.all(${c.expression ?? 'true'})` }, parentPath);
+      const inv = compileInvariant(
+        { ...c, expression: `${m.name}.all(${c.expression ?? 'true'})` },
+        parentPath,
+      );
       if (inv) m.parentInvariants.push(inv);
     } else {
       const inv = compileInvariant(c, e.path);

@@ -51,7 +51,9 @@ function readJson(file: string): unknown {
 /** Every `*.json` FHIR resource under a folder (recursively), skipping package manifests. */
 function resourcesIn(dir: string): Resource[] {
   const out: Resource[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) out.push(...resourcesIn(file));
@@ -77,7 +79,11 @@ export function loadRegistry(profileDirs: string[] = []): Registry {
     add(reg, readJson(path.join(R4_PACKAGE_DIR, file)) as Resource);
   }
   for (const sd of reg.structureDefinitions.values()) {
-    if (sd.derivation !== 'constraint' && sd.kind !== 'logical' && sd.url === `http://hl7.org/fhir/StructureDefinition/${sd.type}`) {
+    if (
+      sd.derivation !== 'constraint' &&
+      sd.kind !== 'logical' &&
+      sd.url === `http://hl7.org/fhir/StructureDefinition/${sd.type}`
+    ) {
       reg.types.set(sd.type, sd);
     }
   }

@@ -15,7 +15,8 @@ function follow(item: unknown, path: string): unknown[] {
       if (typeof v !== 'object' || v === null) continue;
       const o = v as Record<string, unknown>;
       if (ext) {
-        for (const e of (o.extension as unknown[] | undefined) ?? []) if ((e as { url?: unknown }).url === ext[1]) next.push(e);
+        for (const e of (o.extension as unknown[] | undefined) ?? [])
+          if ((e as { url?: unknown }).url === ext[1]) next.push(e);
         continue;
       }
       const x = o[seg];
@@ -45,7 +46,12 @@ function target(ctx: Context, slice: ElementModel, path: string): ElementModel |
   return def;
 }
 
-function matches(ctx: Context, item: unknown, slice: ElementModel, d: ElementDefinitionSlicingDiscriminator): boolean {
+function matches(
+  ctx: Context,
+  item: unknown,
+  slice: ElementModel,
+  d: ElementDefinitionSlicingDiscriminator,
+): boolean {
   const values = follow(item, d.path);
   const def = target(ctx, slice, d.path);
   switch (d.type) {
@@ -76,7 +82,13 @@ function matches(ctx: Context, item: unknown, slice: ElementModel, d: ElementDef
 }
 
 /** Which slice each item belongs to (or the sliced element itself), with the slicing rules reported. */
-export function assignSlices(ctx: Context, def: ElementModel, items: unknown[], path: string, key: string): ElementModel[] {
+export function assignSlices(
+  ctx: Context,
+  def: ElementModel,
+  items: unknown[],
+  path: string,
+  key: string,
+): ElementModel[] {
   const slicing = def.slicing!;
   const discriminators = slicing.discriminator ?? [];
   const counts = new Map<ElementModel, number>();
@@ -89,16 +101,34 @@ export function assignSlices(ctx: Context, def: ElementModel, items: unknown[], 
     const at = def.array ? `${path}.${key}[${i}]` : `${path}.${key}`;
     if (index < 0) {
       if (slicing.rules === 'closed') {
-        report(ctx, 'error', 'structure', `This element matches none of the slices of ${def.id}, and the slicing is closed`, at);
+        report(
+          ctx,
+          'error',
+          'structure',
+          `This element matches none of the slices of ${def.id}, and the slicing is closed`,
+          at,
+        );
       }
       unmatchedSeen = true;
       return def;
     }
     if (slicing.rules === 'openAtEnd' && unmatchedSeen) {
-      report(ctx, 'error', 'structure', `Slice ${def.slices[index]!.sliceName ?? ''} comes after an item that matches no slice (open at end)`, at);
+      report(
+        ctx,
+        'error',
+        'structure',
+        `Slice ${def.slices[index]!.sliceName ?? ''} comes after an item that matches no slice (open at end)`,
+        at,
+      );
     }
     if (slicing.ordered && index < lastSlice) {
-      report(ctx, 'error', 'structure', `Slices of ${def.id} are ordered: slice ${def.slices[index]!.sliceName ?? ''} is out of order`, at);
+      report(
+        ctx,
+        'error',
+        'structure',
+        `Slices of ${def.id} are ordered: slice ${def.slices[index]!.sliceName ?? ''} is out of order`,
+        at,
+      );
     }
     lastSlice = Math.max(lastSlice, index);
     const slice = def.slices[index]!;
@@ -108,10 +138,22 @@ export function assignSlices(ctx: Context, def: ElementModel, items: unknown[], 
   for (const slice of def.slices) {
     const n = counts.get(slice) ?? 0;
     if (n < slice.min) {
-      report(ctx, 'error', 'required', `Slice '${slice.sliceName ?? ''}' of ${def.path} needs at least ${slice.min} item(s), found ${n} (${def.model.url})`, `${path}.${key}`);
+      report(
+        ctx,
+        'error',
+        'required',
+        `Slice '${slice.sliceName ?? ''}' of ${def.path} needs at least ${slice.min} item(s), found ${n} (${def.model.url})`,
+        `${path}.${key}`,
+      );
     }
     if (n > slice.max) {
-      report(ctx, 'error', 'structure', `Slice '${slice.sliceName ?? ''}' of ${def.path} allows at most ${slice.max} item(s), found ${n} (${def.model.url})`, `${path}.${key}`);
+      report(
+        ctx,
+        'error',
+        'structure',
+        `Slice '${slice.sliceName ?? ''}' of ${def.path} allows at most ${slice.max} item(s), found ${n} (${def.model.url})`,
+        `${path}.${key}`,
+      );
     }
   }
   return result;

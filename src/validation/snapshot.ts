@@ -12,7 +12,8 @@ export function snapshotOf(sd: StructureDefinition, reg: Registry): ElementDefin
   if (sd.snapshot) return sd.snapshot.element;
   const done = cache.get(sd);
   if (done) return done;
-  if (!sd.baseDefinition) throw new Error(`StructureDefinition ${sd.url} has neither snapshot nor baseDefinition`);
+  if (!sd.baseDefinition)
+    throw new Error(`StructureDefinition ${sd.url} has neither snapshot nor baseDefinition`);
   const base = byCanonical(reg.structureDefinitions, sd.baseDefinition);
   if (!base) throw new Error(`StructureDefinition ${sd.url}: base ${sd.baseDefinition} is unknown`);
   const elements = structuredClone(snapshotOf(base, reg));
@@ -42,7 +43,8 @@ function merge(elements: ElementDefinition[], diff: ElementDefinition, reg: Regi
     if (SKIP.has(k)) continue;
     // A type-specific differential (`valueQuantity`) narrows the choice element to that type.
     if (k.startsWith('fixed') || k.startsWith('pattern')) {
-      for (const old of Object.keys(t)) if (old.startsWith('fixed') || old.startsWith('pattern')) delete t[old];
+      for (const old of Object.keys(t))
+        if (old.startsWith('fixed') || old.startsWith('pattern')) delete t[old];
     }
     t[k] = structuredClone(v);
   }

@@ -99,14 +99,21 @@ export class Terminology {
     return exp;
   }
 
-  private filter(cs: CodeSystem, filters: NonNullable<ValueSetComposeInclude['filter']>): Set<string> | 'any' {
+  private filter(
+    cs: CodeSystem,
+    filters: NonNullable<ValueSetComposeInclude['filter']>,
+  ): Set<string> | 'any' {
     const tree = this.concepts(cs);
     let result = new Set(tree.keys());
     for (const f of filters) {
       if (f.property === 'concept' && (f.op === 'is-a' || f.op === 'descendent-of')) {
         const below = new Set<string>();
         const visit = (code: string): void => {
-          for (const child of tree.get(code) ?? []) if (!below.has(child)) (below.add(child), visit(child));
+          for (const child of tree.get(code) ?? []) {
+            if (below.has(child)) continue;
+            below.add(child);
+            visit(child);
+          }
         };
         visit(f.value);
         if (f.op === 'is-a') below.add(f.value);

@@ -6,6 +6,7 @@ import type { ElementModel, StructureModel, TypeRef } from './model';
 import { describe, primitiveProblem } from './primitives';
 import { assignSlices } from './slicing';
 import { checkExtension } from './extensions';
+import { checkContainedReferenced, checkLocalReference } from './native';
 
 type Json = Record<string, unknown>;
 
@@ -22,11 +23,18 @@ export function walkResource(ctx: Context, resource: unknown, model: StructureMo
   ctx.resource = resource;
   ctx.resourcePath = path;
   walkObject(ctx, resource, model.root, { code: model.type, profiles: [] }, path, true);
+  checkContainedReferenced(ctx, resource, path);
   ctx.resource = saved;
   ctx.resourcePath = savedPath;
 }
 
-function runInvariants(ctx: Context, invariants: Invariant[], node: unknown, path: string, done?: Set<string>): void {
+function runInvariants(
+  ctx: Context,
+  invariants: Invariant[],
+  node: unknown,
+  path: string,
+  done?: Set<string>,
+): void {
   for (const inv of invariants) {
     if (done) {
       if (done.has(inv.key)) continue;
@@ -36,10 +44,23 @@ function runInvariants(ctx: Context, invariants: Invariant[], node: unknown, pat
     try {
       ok = holds(inv, node, { resource: ctx.resource, rootResource: ctx.root });
     } catch (e) {
-      report(ctx, 'information', 'informational', `Invariant ${inv.key} could not be evaluated: ${(e as Error).message}`, path);
+      report(
+        ctx,
+        'information',
+        'informational',
+        `Invariant ${inv.key} could not be evaluated: ${(e as Error).message}`,
+        path,
+      );
       continue;
     }
-    if (!ok) report(ctx, inv.severity, 'invariant', `Constraint failed: ${inv.key}: '${inv.human}' (${inv.expression})`, path);
+    if (!ok)
+      report(
+        ctx,
+        inv.severity,
+        'invariant',
+        `Constraint failed: ${inv.key}: '${inv.human}' (${inv.expression})`,
+        path,
+      );
   }
 }
 
@@ -51,7 +72,14 @@ interface Occurrence {
 }
 
 /** Walks a JSON object: unknown properties, cardinality, choices, then each child value; then the invariants. */
-function walkObject(ctx: Context, obj: Json, def: ElementModel, type: TypeRef, path: string, isResource = false): void {
+function walkObject(
+  ctx: Context,
+  obj: Json,
+  def: ElementModel,
+  type: TypeRef,
+  path: string,
+  isResource = false,
+): void {
   const engine = ctx.engine;
   const children = engine.childrenOf(def, type);
   if (!children) {
@@ -84,18 +112,36 @@ function walkObject(ctx: Context, obj: Json, def: ElementModel, type: TypeRef, p
     else occ.values = arrayOf(ctx, value, jk.def, `${path}.${key}`);
   }
   if (count === 0) {
-    report(ctx, 'error', 'structure', 'Empty objects are not allowed: an element must have a value or children (ele-1)', path);
+    report(
+      ctx,
+      'error',
+      'structure',
+      'Empty objects are not allowed: an element must have a value or children (ele-1)',
+      path,
+    );
   }
   for (const child of children.values()) {
     const occs = found.get(child);
     if (!occs) {
       if (child.min > 0) {
-        report(ctx, 'error', 'required', `Missing required element '${child.name}${child.choice ? '[x]' : ''}' (minimum ${child.min})`, `${path}.${child.name}`);
+        report(
+          ctx,
+          'error',
+          'required',
+          `Missing required element '${child.name}${child.choice ? '[x]' : ''}' (minimum ${child.min})`,
+          `${path}.${child.name}`,
+        );
       }
       continue;
     }
     if (occs.length > 1) {
-      report(ctx, 'error', 'structure', `Only one of ${occs.map((o) => o.key).join(', ')} is allowed (${child.name}[x] is a single choice)`, `${path}.${occs[1]!.key}`);
+      report(
+        ctx,
+        'error',
+        'structure',
+        `Only one of ${occs.map((o) => o.key).join(', ')} is allowed (${child.name}[x] is a single choice)`,
+        `${path}.${occs[1]!.key}`,
+      );
     }
     walkChild(ctx, obj, child, occs[0]!, path);
   }
@@ -107,8 +153,10 @@ function walkObject(ctx: Context, obj: Json, def: ElementModel, type: TypeRef, p
 /** The JSON value as a list of items, with the array-ness checked against the definition. */
 function arrayOf(ctx: Context, value: unknown, def: ElementModel, path: string): unknown[] {
   if (Array.isArray(value)) {
-    if (!def.array) report(ctx, 'error', 'structure', `'${def.name}' is a single element and must not be an array`, path);
-    if (value.length === 0) report(ctx, 'error', 'structure', 'Empty arrays are not allowed: leave the element out', path);
+    if (!def.array)
+      report(ctx, 'error', 'structure', `'${def.name}' is a single element and must not be an array`, path);
+    if (value.length === 0)
+      report(ctx, 'error', 'structure', 'Empty arrays are not allowed: leave the element out', path);
     return value;
   }
   if (def.array) report(ctx, 'error', 'structure', `'${def.name}' repeats and must be a JSON array`, path);
@@ -118,12 +166,14 @@ function arrayOf(ctx: Context, value: unknown, def: ElementModel, path: string):
 function walkChild(ctx: Context, parent: Json, def: ElementModel, occ: Occurrence, path: string): void {
   const n = Math.max(occ.values.length, occ.exts.length);
   const base = `${path}.${occ.key}`;
-  if (n < def.min) report(ctx, 'error', 'required', `'${def.name}' needs at least ${def.min} item(s), found ${n}`, base);
+  if (n < def.min)
+    report(ctx, 'error', 'required', `'${def.name}' needs at least ${def.min} item(s), found ${n}`, base);
   if (n > def.max) {
     const why = def.max === 0 ? 'is not allowed here' : `allows at most ${def.max} item(s), found ${n}`;
     report(ctx, 'error', 'structure', `'${def.name}' ${why} (${def.model.url})`, base);
   }
-  const defs = def.slicing && def.slices.length ? assignSlices(ctx, def, occ.values, path, occ.key) : undefined;
+  const defs =
+    def.slicing && def.slices.length ? assignSlices(ctx, def, occ.values, path, occ.key) : undefined;
   const type = occ.type ?? { code: 'Element', profiles: [] };
   for (let i = 0; i < n; i++) {
     const at = def.array ? `${base}[${i}]` : base;
@@ -134,12 +184,20 @@ function walkChild(ctx: Context, parent: Json, def: ElementModel, occ: Occurrenc
   if (def.parentInvariants.length) runInvariants(ctx, def.parentInvariants, parent, base);
 }
 
-function walkValue(ctx: Context, value: unknown, ext: unknown, def: ElementModel, type: TypeRef, path: string): void {
+function walkValue(
+  ctx: Context,
+  value: unknown,
+  ext: unknown,
+  def: ElementModel,
+  type: TypeRef,
+  path: string,
+): void {
   const engine = ctx.engine;
   const rule = engine.primitives.get(type.code);
   if (rule) {
     if (value === null || value === undefined) {
-      if (ext === undefined || ext === null) report(ctx, 'error', 'structure', 'null is not allowed: leave the element out', path);
+      if (ext === undefined || ext === null)
+        report(ctx, 'error', 'structure', 'null is not allowed: leave the element out', path);
     } else {
       const problem = primitiveProblem(value, type.code, rule);
       if (problem) report(ctx, 'error', rule.json === typeof value ? 'value' : 'structure', problem, path);
@@ -153,7 +211,14 @@ function walkValue(ctx: Context, value: unknown, ext: unknown, def: ElementModel
     }
     if (ext !== undefined && ext !== null) {
       const extPath = path.replace(/\.([^.[]+)(\[\d+\])?$/, '._$1$2');
-      if (!isObject(ext)) report(ctx, 'error', 'structure', `Primitive extensions must be an object, not ${describe(ext)}`, extPath);
+      if (!isObject(ext))
+        report(
+          ctx,
+          'error',
+          'structure',
+          `Primitive extensions must be an object, not ${describe(ext)}`,
+          extPath,
+        );
       else walkObject(ctx, ext, def, type, extPath);
     }
     return;
@@ -173,7 +238,10 @@ function walkValue(ctx: Context, value: unknown, ext: unknown, def: ElementModel
   }
   checkFixedPattern(ctx, value, def, path);
   checkBinding(ctx, value, def, type.code, path);
-  if (type.code === 'Reference') checkReference(ctx, value, type, path);
+  if (type.code === 'Reference') {
+    checkReference(ctx, value, type, path);
+    checkLocalReference(ctx, value.reference, path);
+  }
 }
 
 /** A resource inside another: contained, Bundle.entry.resource, Parameters.parameter.resource. */
