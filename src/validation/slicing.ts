@@ -98,7 +98,7 @@ export function assignSlices(
     const index = discriminators.length
       ? def.slices.findIndex((s) => discriminators.every((d) => matches(ctx, item, s, d)))
       : -1;
-    const at = def.array ? `${path}.${key}[${i}]` : `${path}.${key}`;
+    const at = def.array ? `${path}.${key}[${i}]` : `${path}.${key}`; // sliced elements are never choices
     if (index < 0) {
       if (slicing.rules === 'closed') {
         report(

@@ -165,7 +165,8 @@ function arrayOf(ctx: Context, value: unknown, def: ElementModel, path: string):
 
 function walkChild(ctx: Context, parent: Json, def: ElementModel, occ: Occurrence, path: string): void {
   const n = Math.max(occ.values.length, occ.exts.length);
-  const base = `${path}.${occ.key}`;
+  // Choices are located as FHIRPath does, `value.ofType(Quantity)`, as the HL7 validator reports them.
+  const base = def.choice ? `${path}.${def.name}.ofType(${occ.type?.code ?? ''})` : `${path}.${occ.key}`;
   if (n < def.min)
     report(ctx, 'error', 'required', `'${def.name}' needs at least ${def.min} item(s), found ${n}`, base);
   if (n > def.max) {
@@ -210,7 +211,8 @@ function walkValue(
       }
     }
     if (ext !== undefined && ext !== null) {
-      const extPath = path.replace(/\.([^.[]+)(\[\d+\])?$/, '._$1$2');
+      // FHIRPath sees a primitive's extensions on the element itself: `Patient.birthDate.extension[0]`.
+      const extPath = path;
       if (!isObject(ext))
         report(
           ctx,

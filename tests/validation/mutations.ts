@@ -72,6 +72,7 @@ export function mutate(example: Example): Mutant[] {
   if (required) {
     const key = present(required)!;
     add('missing required element', (c) => delete c[key], `${rt}.${name(required)}`);
+    // Choices are reported as `value.ofType(Type)`; a missing one by its name alone.
   }
 
   const one = els.find(
@@ -104,7 +105,10 @@ export function mutate(example: Example): Mutant[] {
   }
   if (dated) {
     const key = dateKey(dated)!;
-    add('malformed date', (c) => (c[key] = '2020-13-45'), `${rt}.${key}`);
+    const at = dated.path.endsWith('[x]')
+      ? `${name(dated)}.ofType(${key[name(dated).length]!.toLowerCase()}${key.slice(name(dated).length + 1)})`
+      : key;
+    add('malformed date', (c) => (c[key] = '2020-13-45'), `${rt}.${at}`);
   }
 
   if (els.some((e) => name(e) === 'contained')) {
@@ -139,7 +143,7 @@ export function mutate(example: Example): Mutant[] {
       .type!.map((t) => t.code)
       .find((t) => name(choice) + t[0]!.toUpperCase() + t.slice(1) !== key)!;
     const otherKey = name(choice) + other[0]!.toUpperCase() + other.slice(1);
-    add('two value[x]', (c) => (c[otherKey] = r[key]), `${rt}.${otherKey}`);
+    add('two value[x]', (c) => (c[otherKey] = r[key]), `${rt}.${name(choice)}.ofType(${other})`);
   }
 
   add('empty object', (c) => (c.meta = {}), `${rt}.meta`);
