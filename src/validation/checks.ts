@@ -80,7 +80,7 @@ export function checkReference(ctx: Context, value: Record<string, unknown>, t: 
       'error',
       'structure',
       `A reference to ${type} is not allowed here; allowed: ${t.targets.join(', ')}`,
-      `${path}.reference`,
+      [path, `${path}.reference`],
     );
   }
   if (typeof value.type === 'string' && value.type !== type) {

@@ -118,10 +118,11 @@ export function report(
   severity: Issue['severity'],
   code: Issue['code'],
   diagnostics: string,
-  expression: string,
+  expression: string | string[],
 ): void {
-  const key = `${severity}|${expression}|${diagnostics}`;
+  const expressions = typeof expression === 'string' ? [expression] : expression;
+  const key = `${severity}|${expressions[0] ?? ''}|${diagnostics}`;
   if (ctx.seen.has(key)) return;
   ctx.seen.add(key);
-  ctx.issues.push({ severity, code, diagnostics, expression: [expression] });
+  ctx.issues.push({ severity, code, diagnostics, expression: expressions });
 }

@@ -48,12 +48,13 @@ export function checkExtension(
 ): void {
   const url = value.url;
   const hasValue = Object.keys(value).some((k) => k.startsWith('value') || k.startsWith('_value'));
-  if (hasValue && value.extension !== undefined) {
+  if (hasValue === (value.extension !== undefined)) {
+    const why = hasValue ? 'not both' : 'it has neither';
     report(
       ctx,
       'error',
       'invariant',
-      'An extension has either a value or sub-extensions, not both (ext-1)',
+      `Constraint failed: ext-1: an extension has either a value or sub-extensions, ${why}`,
       path,
     );
   }

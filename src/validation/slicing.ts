@@ -143,7 +143,7 @@ export function assignSlices(
         'error',
         'required',
         `Slice '${slice.sliceName ?? ''}' of ${def.path} needs at least ${slice.min} item(s), found ${n} (${def.model.url})`,
-        `${path}.${key}`,
+        [`${path}.${key}`, path],
       );
     }
     if (n > slice.max) {

@@ -96,7 +96,19 @@ function walkObject(
     const name = primitiveExt ? key.slice(1) : key;
     const jk: JsonKey | undefined = keys.get(name);
     if (!jk || (name === 'value' && !isResource && engine.isPrimitive(type.code))) {
-      report(ctx, 'error', 'structure', `Unknown element '${key}' in ${type.code}`, `${path}.${key}`);
+      const choice = wrongChoice(children, name);
+      if (choice) {
+        const allowed = choice.def.types.map((t) => t.code).join(', ');
+        report(
+          ctx,
+          'error',
+          'structure',
+          `Type ${choice.type} is not allowed for ${choice.def.name}[x] here; allowed: ${allowed}`,
+          `${path}.${choice.def.name}.ofType(${choice.type})`,
+        );
+      } else {
+        report(ctx, 'error', 'structure', `Unknown element '${key}' in ${type.code}`, `${path}.${key}`);
+      }
       continue;
     }
     if (primitiveExt && !engine.isPrimitive(jk.type?.code ?? '')) {
@@ -129,7 +141,7 @@ function walkObject(
           'error',
           'required',
           `Missing required element '${child.name}${child.choice ? '[x]' : ''}' (minimum ${child.min})`,
-          `${path}.${child.name}`,
+          `${path}.${child.name}${child.choice ? '[x]' : ''}`,
         );
       }
       continue;
@@ -140,7 +152,7 @@ function walkObject(
         'error',
         'structure',
         `Only one of ${occs.map((o) => o.key).join(', ')} is allowed (${child.name}[x] is a single choice)`,
-        `${path}.${occs[1]!.key}`,
+        [path, `${path}.${child.name}.ofType(${occs[1]!.type?.code ?? ''})`],
       );
     }
     walkChild(ctx, obj, child, occs[0]!, path);
@@ -148,6 +160,26 @@ function walkObject(
   runInvariants(ctx, def.invariants, obj, path);
   const typeModel = isResource || def.children.size > 0 ? undefined : engine.modelFor(type);
   if (typeModel && typeModel.root !== def) runInvariants(ctx, typeModel.root.invariants, obj, path);
+}
+
+/** A property that names a choice element with a type it does not allow (`valueString` where value[x] is Quantity). */
+function wrongChoice(
+  children: Map<string, ElementModel>,
+  key: string,
+): { def: ElementModel; type: string } | undefined {
+  for (const def of children.values()) {
+    if (!def.choice || !key.startsWith(def.name) || !/^[A-Z]/.test(key.slice(def.name.length))) continue;
+    const t = key.slice(def.name.length);
+    return {
+      def,
+      type: /^(Address|Age|Annotation|Attachment|CodeableConcept|Coding|ContactPoint|Count|Distance|Duration|HumanName|Identifier|Money|Period|Quantity|Range|Ratio|Reference|SampledData|Signature|Timing|ContactDetail|Contributor|DataRequirement|Expression|ParameterDefinition|RelatedArtifact|TriggerDefinition|UsageContext|Dosage|Meta)$/.test(
+        t,
+      )
+        ? t
+        : t[0]!.toLowerCase() + t.slice(1),
+    };
+  }
+  return undefined;
 }
 
 /** The JSON value as a list of items, with the array-ness checked against the definition. */
@@ -212,7 +244,7 @@ function walkValue(
     }
     if (ext !== undefined && ext !== null) {
       // FHIRPath sees a primitive's extensions on the element itself: `Patient.birthDate.extension[0]`.
-      const extPath = path;
+      const extPath = path.replace(/\.ofType\([^)]*\)$/, '');
       if (!isObject(ext))
         report(
           ctx,

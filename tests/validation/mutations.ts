@@ -71,7 +71,7 @@ export function mutate(example: Example): Mutant[] {
   const required = els.find((e) => (e.min ?? 0) > 0 && present(e) !== undefined);
   if (required) {
     const key = present(required)!;
-    add('missing required element', (c) => delete c[key], `${rt}.${name(required)}`);
+    add('missing required element', (c) => delete c[key], `${rt}.${required.path.slice(rt.length + 1)}`);
     // Choices are reported as `value.ofType(Type)`; a missing one by its name alone.
   }
 
