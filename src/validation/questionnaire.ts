@@ -63,7 +63,7 @@ function collectAnswers(items: Json[], into: Map<string, Answer[]>): Map<string,
 }
 
 function condition(ew: QuestionnaireItemEnableWhen, answers: Answer[]): boolean {
-  const expected = Object.entries(ew).find(([k]) => k.startsWith('answer'))?.[1];
+  const expected: unknown = Object.entries(ew as unknown as Json).find(([k]) => k.startsWith('answer'))?.[1];
   switch (ew.operator) {
     case 'exists':
       return answers.length > 0 === (expected === true);

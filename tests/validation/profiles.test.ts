@@ -34,7 +34,6 @@ const show = (issues: Issue[]): string[] =>
   issues.map((i) => `${i.severity} ${i.code} ${i.expression?.join() ?? ''}: ${i.diagnostics}`);
 
 if (!present) {
-  // eslint-disable-next-line jest/no-disabled-tests -- no jest plugin here; the describe below is skipped instead
   describe.skip(`profile fixtures (not found: ${profilesDir}, ${fixturesDir}; set EPHR_PROFILES_DIR and EPHR_PROFILE_FIXTURES)`, () => {
     it('runs when the fixtures exist', () => undefined);
   });
