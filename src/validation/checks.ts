@@ -1,0 +1,181 @@
+// Value checks of one element: fixed[x], pattern[x], bindings and reference targets (elementdefinition.html, terminologies.html#strength).
+import type { Coding } from 'fhir/r4';
+import { report, type Context } from './engine';
+import type { ElementModel, TypeRef } from './model';
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+  }
+  const ka = Object.keys(a);
+  const ob = b as Record<string, unknown>;
+  return (
+    ka.length === Object.keys(ob).length &&
+    ka.every((k) => deepEqual((a as Record<string, unknown>)[k], ob[k]))
+  );
+}
+
+/** A pattern matches when every property it has is matched in the value; each pattern array item by some item. */
+export function matchesPattern(value: unknown, pattern: unknown): boolean {
+  if (typeof pattern !== 'object' || pattern === null) return value === pattern;
+  if (Array.isArray(pattern)) {
+    const items = Array.isArray(value) ? value : [value];
+    return pattern.every((p) => items.some((v) => matchesPattern(v, p)));
+  }
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some((v) => matchesPattern(v, pattern));
+  const v = value as Record<string, unknown>;
+  return Object.entries(pattern).every(([k, p]) => v[k] !== undefined && matchesPattern(v[k], p));
+}
+
+export function checkFixedPattern(ctx: Context, value: unknown, def: ElementModel, path: string): void {
+  if (def.fixed !== undefined && !deepEqual(value, def.fixed)) {
+    report(
+      ctx,
+      'error',
+      'value',
+      `Value must be exactly ${JSON.stringify(def.fixed)} (fixed by ${def.model.url})`,
+      path,
+    );
+  }
+  if (def.pattern !== undefined && !matchesPattern(value, def.pattern)) {
+    report(
+      ctx,
+      'error',
+      'value',
+      `Value must match the pattern ${JSON.stringify(def.pattern)} (${def.model.url})`,
+      path,
+    );
+  }
+}
+
+const REFERENCE =
+  /^(?:(?:https?:\/\/[^\s]+\/)?([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?)$/;
+
+/** Literal references `Type/id` (relative or absolute) must name a resource type the element allows. */
+export function checkReference(ctx: Context, value: Record<string, unknown>, t: TypeRef, path: string): void {
+  const ref = value.reference;
+  if (typeof ref !== 'string' || ref.startsWith('#') || ref.startsWith('urn:')) return;
+  const m = REFERENCE.exec(ref);
+  if (!m) return;
+  const type = m[1]!;
+  if (!ctx.engine.isResourceType(type)) {
+    if (!/^https?:/.test(ref))
+      report(
+        ctx,
+        'error',
+        'value',
+        `'${type}' in reference '${ref}' is not a resource type`,
+        `${path}.reference`,
+      );
+    return;
+  }
+  if (t.targets && !t.targets.includes(type)) {
+    report(
+      ctx,
+      'error',
+      'structure',
+      `A reference to ${type} is not allowed here; allowed: ${t.targets.join(', ')}`,
+      [path, `${path}.reference`],
+    );
+  }
+  if (typeof value.type === 'string' && value.type !== type) {
+    report(
+      ctx,
+      'error',
+      'value',
+      `Reference.type ${value.type} does not match the reference '${ref}'`,
+      `${path}.type`,
+    );
+  }
+}
+
+type Verdict = 'in' | 'out' | 'system-only';
+
+function codingVerdict(ctx: Context, vs: string, coding: Coding): Verdict | undefined {
+  const exp = ctx.engine.terminology.expand(vs);
+  if (!exp || typeof coding.code !== 'string') return undefined;
+  if (!coding.system) return exp.all.has(coding.code) ? 'in' : 'out';
+  const codes = exp.systems.get(coding.system);
+  if (codes === undefined) return 'out';
+  if (codes === 'any') return 'system-only';
+  return codes.has(coding.code) ? 'in' : 'out';
+}
+
+/** Codes of a CodeSystem we hold must exist in it, whatever the binding (the HL7 validator does the same). */
+function checkCodeSystem(ctx: Context, coding: Coding, path: string): void {
+  if (!coding.system || typeof coding.code !== 'string') return;
+  const cs = ctx.engine.terminology.codeSystem(coding.system);
+  if (cs?.content !== 'complete') return;
+  if (!ctx.engine.terminology.hasCode(cs, coding.code)) {
+    report(
+      ctx,
+      'error',
+      'code-invalid',
+      `Code '${coding.code}' is not in the code system ${coding.system}`,
+      `${path}.code`,
+    );
+  }
+}
+
+function codingsOf(value: unknown, type: string): Coding[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (type === 'Coding') return [value];
+  if (type === 'CodeableConcept')
+    return ((value as { coding?: Coding[] }).coding ?? []).filter((c) => typeof c === 'object' && c !== null);
+  return undefined;
+}
+
+/** Bindings: `required` violations are errors, `extensible` ones warnings; external systems are checked for the system only. */
+export function checkBinding(
+  ctx: Context,
+  value: unknown,
+  def: ElementModel,
+  type: string,
+  path: string,
+): void {
+  const codings = codingsOf(value, type);
+  if (codings)
+    codings.forEach((c, i) =>
+      checkCodeSystem(ctx, c, type === 'CodeableConcept' ? `${path}.coding[${i}]` : path),
+    );
+  const b = def.binding;
+  if (!b?.valueSet || (b.strength !== 'required' && b.strength !== 'extensible')) return;
+  const severity = b.strength === 'required' ? 'error' : 'warning';
+  const vs = b.valueSet;
+  if (type === 'code' || type === 'string' || type === 'uri') {
+    if (typeof value !== 'string') return;
+    const exp = ctx.engine.terminology.expand(vs);
+    if (!exp || [...exp.systems.values()].some((s) => s === 'any')) return;
+    if (!exp.all.has(value))
+      report(ctx, severity, 'code-invalid', `'${value}' is not in the ${b.strength} value set ${vs}`, path);
+    return;
+  }
+  if (!codings || codings.length === 0) return;
+  const verdicts = codings.map((c) => codingVerdict(ctx, vs, c));
+  if (verdicts.includes(undefined) || verdicts.includes('in')) return;
+  const systemOnly = verdicts.findIndex((v) => v === 'system-only');
+  if (systemOnly >= 0) {
+    const c = codings[systemOnly]!;
+    report(
+      ctx,
+      'information',
+      'informational',
+      `Code '${c.code}' of ${c.system} was checked for its system only (the code system is not held locally)`,
+      path,
+    );
+    return;
+  }
+  const shown = codings.map((c) => `${c.system ?? '?'}#${c.code ?? '?'}`).join(', ');
+  report(
+    ctx,
+    severity,
+    'code-invalid',
+    `None of the codes (${shown}) is in the ${b.strength} value set ${vs}`,
+    path,
+  );
+}

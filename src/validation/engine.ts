@@ -1,0 +1,128 @@
+// The compiled state shared by every validation: registry, terminology, primitive rules and element trees.
+import type { Issue } from '../fhir/outcome';
+import type { Questionnaire } from 'fhir/r4';
+import { compileStructure, type ElementModel, type StructureModel, type TypeRef } from './model';
+import { primitiveRules, type PrimitiveRule } from './primitives';
+import { byCanonical, type Registry } from './registry';
+import { Terminology } from './terminology';
+
+export const CORE = 'http://hl7.org/fhir/StructureDefinition/';
+
+export class Engine {
+  readonly terminology: Terminology;
+  readonly primitives: Map<string, PrimitiveRule>;
+  private readonly models = new Map<string, StructureModel | undefined>();
+  private readonly keyMaps = new WeakMap<Map<string, ElementModel>, Map<string, JsonKey>>();
+
+  constructor(
+    readonly reg: Registry,
+    readonly resolveQuestionnaire: (canonical: string) => Questionnaire | undefined,
+  ) {
+    this.terminology = new Terminology(reg);
+    this.primitives = primitiveRules(reg);
+  }
+
+  /** The compiled model of a definition by canonical url (compiled on first use, then kept). */
+  model(url: string): StructureModel | undefined {
+    if (this.models.has(url)) return this.models.get(url);
+    const sd = byCanonical(this.reg.structureDefinitions, url);
+    let model: StructureModel | undefined;
+    if (sd && (sd.snapshot || sd.differential)) model = compileStructure(sd, this.reg);
+    this.models.set(url, model);
+    return model;
+  }
+
+  /** The base definition of a type (`Patient`, `Quantity`). */
+  typeModel(type: string): StructureModel | undefined {
+    return this.reg.types.has(type) ? this.model(this.reg.types.get(type)!.url) : undefined;
+  }
+
+  isResourceType(type: string): boolean {
+    const sd = this.reg.types.get(type);
+    return sd?.kind === 'resource' && !sd.abstract;
+  }
+
+  /** Base types of a type, nearest first (`Age` -> Quantity, Element). */
+  typeAncestors(type: string): string[] {
+    const out: string[] = [];
+    let sd = this.reg.types.get(type);
+    while (sd?.baseDefinition) {
+      sd = byCanonical(this.reg.structureDefinitions, sd.baseDefinition);
+      if (!sd) break;
+      out.push(sd.type);
+    }
+    return out;
+  }
+
+  isPrimitive(type: string): boolean {
+    return this.primitives.has(type);
+  }
+
+  /** The model that describes the inside of a value of this type: its first profile, or the base type. */
+  modelFor(t: TypeRef): StructureModel | undefined {
+    for (const p of t.profiles) {
+      const m = this.model(p);
+      if (m) return m;
+    }
+    return this.typeModel(t.code);
+  }
+
+  /** The element definitions of the inside of a value: inline children, a content reference, or the type's. */
+  childrenOf(def: ElementModel, t: TypeRef | undefined): Map<string, ElementModel> | undefined {
+    if (def.children.size > 0) return def.children;
+    if (def.contentReference) return def.model.byId.get(def.contentReference)?.children;
+    return t ? this.modelFor(t)?.root.children : undefined;
+  }
+
+  /** JSON property names of a set of children (`valueQuantity` for `value[x]`), computed once per set. */
+  jsonKeys(children: Map<string, ElementModel>): Map<string, JsonKey> {
+    let keys = this.keyMaps.get(children);
+    if (keys) return keys;
+    keys = new Map();
+    for (const def of children.values()) {
+      if (!def.choice) {
+        keys.set(def.name, { def, type: def.types[0] });
+        continue;
+      }
+      for (const t of def.types)
+        keys.set(def.name + t.code[0]!.toUpperCase() + t.code.slice(1), { def, type: t });
+    }
+    this.keyMaps.set(children, keys);
+    return keys;
+  }
+}
+
+export interface JsonKey {
+  def: ElementModel;
+  type: TypeRef | undefined;
+}
+
+/** The state of one validation call. */
+export interface Context {
+  engine: Engine;
+  issues: Issue[];
+  seen: Set<string>;
+  /** The resource being walked, and the one that contains it (for %resource and %rootResource). */
+  resource: Record<string, unknown>;
+  root: Record<string, unknown>;
+  /** Where the current resource starts in the location paths (`Bundle.entry[2].resource`). */
+  resourcePath: string;
+  /** Whether a value conforms to a profile (no error issues), for profile discriminators. */
+  conformsTo(value: unknown, profile: string): boolean;
+  /** Validates a resource against the profiles it claims (and extra ones), and runs the per-type checks. */
+  conformsToClaims(resource: Record<string, unknown>, path: string, extra?: string[]): void;
+}
+
+export function report(
+  ctx: Context,
+  severity: Issue['severity'],
+  code: Issue['code'],
+  diagnostics: string,
+  expression: string | string[],
+): void {
+  const expressions = typeof expression === 'string' ? [expression] : expression;
+  const key = `${severity}|${expressions[0] ?? ''}|${diagnostics}`;
+  if (ctx.seen.has(key)) return;
+  ctx.seen.add(key);
+  ctx.issues.push({ severity, code, diagnostics, expression: expressions });
+}

@@ -1,0 +1,114 @@
+// The validator: base R4 definitions and our profiles compiled once, returning every located issue (validation.html).
+import type { Questionnaire, Resource } from 'fhir/r4';
+import type { Issue } from '../fhir/outcome';
+import { CORE, Engine, report, type Context } from './engine';
+import { byCanonical, loadRegistry } from './registry';
+import { checkQuestionnaireResponse } from './questionnaire';
+import { walkObject, walkResource } from './walker';
+
+export interface ValidatorOptions {
+  /** Folders of FHIR JSON conformance resources (ours: `<repo>/profiles`), loaded at compile time. */
+  profileDirs?: string[];
+  /** Finds the Questionnaire of a QuestionnaireResponse; defaults to the loaded ones. */
+  resolveQuestionnaire?: (canonical: string) => Questionnaire | undefined;
+}
+
+export interface Validator {
+  /** Validates a plain JSON resource against base R4 and every profile it claims in meta.profile, plus `profiles`.
+   *  Returns every issue found, all at once (errors, warnings, information). */
+  validate(resource: unknown, opts?: { profiles?: string[] }): Issue[];
+  /** Whether a profile canonical (url or url|version) is known. */
+  hasProfile(url: string): boolean;
+  /** The conformance resources loaded from profileDirs. */
+  conformanceResources(): Resource[];
+}
+
+export type { Issue };
+
+type Json = Record<string, unknown>;
+
+export function createValidator(opts: ValidatorOptions = {}): Validator {
+  const reg = loadRegistry(opts.profileDirs);
+  const resolve = opts.resolveQuestionnaire ?? ((c: string) => byCanonical(reg.questionnaires, c));
+  const engine = new Engine(reg, resolve);
+  const hasProfile = (url: string): boolean => byCanonical(reg.structureDefinitions, url) !== undefined;
+
+  function newContext(root: Json, path: string): Context {
+    const ctx: Context = {
+      engine,
+      issues: [],
+      seen: new Set(),
+      resource: root,
+      root,
+      resourcePath: path,
+      conformsTo(value, profile) {
+        const model = engine.model(profile);
+        if (!model || typeof value !== 'object' || value === null) return false;
+        const sub = newContext(value as Json, model.type);
+        if (model.kind === 'resource') walkResource(sub, value, model, model.type);
+        else walkObject(sub, value as Json, model.root, { code: model.type, profiles: [] }, model.type);
+        return !sub.issues.some((i) => i.severity === 'error' || i.severity === 'fatal');
+      },
+      conformsToClaims(resource, at, extra = []) {
+        const meta = resource.meta as { profile?: unknown } | undefined;
+        const claimed = Array.isArray(meta?.profile)
+          ? meta.profile.filter((p): p is string => typeof p === 'string')
+          : [];
+        for (const url of [...new Set([...claimed, ...extra])]) {
+          const model = engine.model(url);
+          if (!model) {
+            report(
+              ctx,
+              'error',
+              'not-supported',
+              `Profile ${url} is not known to this server, so the resource cannot be validated against it`,
+              claimed.includes(url) ? `${at}.meta.profile[${claimed.indexOf(url)}]` : at,
+            );
+          } else if (model.type !== resource.resourceType) {
+            report(
+              ctx,
+              'error',
+              'value',
+              `Profile ${url} is for ${model.type}, not ${String(resource.resourceType)}`,
+              at,
+            );
+          } else {
+            walkResource(ctx, resource, model, at);
+          }
+        }
+        if (resource.resourceType === 'QuestionnaireResponse') checkQuestionnaireResponse(ctx, resource, at);
+      },
+    };
+    return ctx;
+  }
+
+  return {
+    validate(resource, options = {}) {
+      const json = resource as Json;
+      const rt =
+        typeof resource === 'object' && resource !== null && !Array.isArray(resource)
+          ? json.resourceType
+          : undefined;
+      if (typeof rt !== 'string' || !engine.isResourceType(rt)) {
+        const what =
+          typeof rt === 'string'
+            ? `Unknown resourceType '${rt}'`
+            : 'A resource must be a JSON object with a resourceType';
+        return [
+          {
+            severity: 'error',
+            code: 'structure',
+            diagnostics: what,
+            expression: [typeof rt === 'string' ? rt : 'resourceType'],
+          },
+        ];
+      }
+      const ctx = newContext(json, rt);
+      walkResource(ctx, json, engine.model(CORE + rt)!, rt);
+      ctx.conformsToClaims(json, rt, options.profiles);
+      return ctx.issues;
+    },
+    hasProfile,
+    conformanceResources: () => reg.local,
+  };
+}

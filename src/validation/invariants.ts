@@ -1,0 +1,162 @@
+// Invariants: the FHIRPath constraints of element definitions, compiled once (conformance-rules.html#constraints).
+import * as fhirpath from 'fhirpath';
+import * as r4 from 'fhirpath/fhir-context/r4';
+import type { ElementDefinitionConstraint } from 'fhir/r4';
+
+export interface Invariant {
+  key: string;
+  severity: 'error' | 'warning';
+  human: string;
+  expression: string;
+  /** Identifiers the expression navigates; when none is present in the node, the result is `emptyResult`. */
+  names?: string[];
+  emptyResult?: boolean;
+  evaluate: (node: unknown, env: Record<string, unknown>) => unknown[];
+}
+
+/**
+ * Core constraints not evaluated with FHIRPath, and why.
+ * - ele-1 (every element has a value or children) and ext-1 (an extension has either extensions or a value, not both)
+ *   apply to every element; the walker checks them natively (no empty objects, arrays or strings; one or the other).
+ * - The remaining ones use `xpath`-era or conformance-resource semantics that fhirpath.js cannot evaluate on instances.
+ */
+export const SKIPPED_INVARIANTS: Record<string, string> = {
+  'ele-1': 'checked natively by the walker: empty objects, arrays and strings are errors',
+  'ext-1': 'checked natively by the walker (extension with both a value and sub-extensions, or neither)',
+  'dom-3':
+    'checked natively (every contained resource is referenced from the rest of the resource, or refers to it): fhirpath.js rejects the core expression, whose `descendants().as(canonical)` applies `as` to a collection',
+  'ref-1':
+    'checked natively (a `#id` reference needs a contained resource with that id): the core expression calls trace() and scans %rootResource on every Reference',
+};
+
+/** Root functions that read more than the element's own children: such expressions are always evaluated. */
+const NON_LOCAL = new Set([
+  'children',
+  'descendants',
+  'repeat',
+  'resolve',
+  'trace',
+  'hasValue',
+  'iif',
+  'today',
+  'now',
+  'htmlChecks',
+  'conformsTo',
+  'memberOf',
+  'select',
+  'where',
+  'all',
+  'single',
+  'first',
+  'last',
+  'tail',
+  'ofType',
+  'as',
+  'is',
+  'not',
+  'toString',
+  'toInteger',
+]);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'xor',
+  'implies',
+  'is',
+  'as',
+  'div',
+  'mod',
+  'in',
+  'contains',
+  'true',
+  'false',
+]);
+const TOKEN =
+  /'(?:[^'\\]|\\.)*'|`[^`]*`|@[0-9T:.+\-Z]+|%[A-Za-z0-9_]+|\$[A-Za-z]+|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|\s+|./g;
+
+/**
+ * The identifiers an expression starts its paths with, outside function arguments (`contained` in
+ * `contained.where(... %resource ...).empty()`); undefined when a path starts at %variables, $this or a function
+ * that reads beyond the children. When a node has none of these children, the expression's value is the same as on
+ * an empty node, so it is computed once per invariant.
+ */
+export function rootNames(expression: string): string[] | undefined {
+  const names = new Set<string>();
+  const stack: boolean[] = []; // per open parenthesis: is it a function call?
+  let prev = '';
+  for (const m of expression.matchAll(TOKEN)) {
+    const tok = m[0];
+    if (/^\s+$/.test(tok)) continue;
+    const inCall = stack.includes(true);
+    const next = expression.slice((m.index ?? 0) + tok.length).trimStart()[0];
+    if (tok === '(') stack.push(/^[A-Za-z_]/.test(prev) && !KEYWORDS.has(prev));
+    else if (tok === ')') stack.pop();
+    else if (!inCall && prev !== '.' && prev !== 'is' && prev !== 'as') {
+      if (tok.startsWith('%') || tok.startsWith('$')) return undefined;
+      if (/^[A-Za-z_]/.test(tok) && !KEYWORDS.has(tok)) {
+        if (next === '(' && NON_LOCAL.has(tok)) return undefined;
+        names.add(tok);
+      } else if (tok.startsWith('`')) names.add(tok.slice(1, -1));
+    }
+    prev = tok;
+  }
+  return [...names];
+}
+
+const cache = new Map<string, Invariant | undefined>();
+
+/** Compiles a constraint for elements at `path`; undefined when it is skipped or cannot be compiled. */
+export function compileInvariant(c: ElementDefinitionConstraint, path: string): Invariant | undefined {
+  // resolve() follows references to other resources, which a validator of one resource does not hold (e.g. ctm-1).
+  if (!c.expression || c.key in SKIPPED_INVARIANTS || /\bresolve\(\)/.test(c.expression)) return undefined;
+  const cacheKey = `${path}\u0000${c.key}\u0000${c.expression}`;
+  if (cache.has(cacheKey)) return cache.get(cacheKey);
+  let inv: Invariant | undefined;
+  try {
+    const fn = fhirpath.compile({ base: path, expression: c.expression }, r4, {
+      traceFn: () => undefined,
+    }) as (n: unknown, env?: Record<string, unknown>) => unknown[];
+    inv = {
+      key: c.key,
+      severity: c.severity === 'warning' ? 'warning' : 'error',
+      human: c.human,
+      expression: c.expression,
+      evaluate: (node, env) => fn(node, env),
+    };
+    const names = rootNames(c.expression);
+    if (names) inv.names = names;
+  } catch {
+    inv = undefined;
+  }
+  cache.set(cacheKey, inv);
+  return inv;
+}
+
+/** Whether the node has a child any of the names could reach (choice names reach `valueX`, `_valueX`). */
+export function touches(node: Record<string, unknown>, names: string[]): boolean {
+  for (const key of Object.keys(node)) {
+    const k = key.charCodeAt(0) === 95 ? key.slice(1) : key;
+    for (const n of names) if (k.startsWith(n)) return true;
+  }
+  return false;
+}
+
+/** Runs an invariant; true when it holds. An empty result counts as true, as the HL7 validator does. */
+export function holds(inv: Invariant, node: unknown, env: Record<string, unknown>): boolean {
+  if (inv.names && node !== null && typeof node === 'object' && !Array.isArray(node)) {
+    const obj = node as Record<string, unknown>;
+    if (!touches(obj, inv.names)) {
+      if (inv.emptyResult === undefined) {
+        const empty: Record<string, unknown> =
+          typeof obj.resourceType === 'string' ? { resourceType: obj.resourceType } : {};
+        inv.emptyResult = verdict(inv.evaluate(empty, { resource: empty, rootResource: empty }));
+      }
+      return inv.emptyResult;
+    }
+  }
+  return verdict(inv.evaluate(node, env));
+}
+
+function verdict(result: unknown[]): boolean {
+  return !(result.length === 1 && result[0] === false);
+}

@@ -1,0 +1,70 @@
+// Primitive data types: JSON representation and the value regexes of the R4 definitions (datatypes.html#primitive).
+import type { Registry } from './registry';
+
+export interface PrimitiveRule {
+  json: 'string' | 'number' | 'boolean';
+  regex?: RegExp;
+  integer?: boolean;
+  minimum?: number;
+}
+
+const REGEX_EXT = 'http://hl7.org/fhir/StructureDefinition/regex';
+const INT32 = 2147483647;
+const UNICODE_SPACE = /[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g;
+
+/** The primitive types by name, with the regex each definition carries on its `value` element. */
+export function primitiveRules(reg: Registry): Map<string, PrimitiveRule> {
+  const rules = new Map<string, PrimitiveRule>();
+  for (const [name, sd] of reg.types) {
+    if (sd.kind !== 'primitive-type') continue;
+    const value = sd.snapshot?.element.find((e) => e.path === `${name}.value`);
+    const source = value?.type?.[0]?.extension?.find((x) => x.url === REGEX_EXT)?.valueString;
+    const rule: PrimitiveRule = { json: 'string' };
+    if (name === 'boolean') rule.json = 'boolean';
+    else if (['integer', 'decimal', 'positiveInt', 'unsignedInt'].includes(name)) rule.json = 'number';
+    if (name !== 'decimal' && rule.json === 'number') rule.integer = true;
+    if (name === 'positiveInt') rule.minimum = 1;
+    if (name === 'unsignedInt') rule.minimum = 0;
+    // xhtml has no regex; its content is checked by the Narrative invariants (txt-1, txt-2).
+    if (source && rule.json === 'string') rule.regex = new RegExp(`^(?:${source})$`);
+    // The spec's base64Binary regex backtracks badly on large attachments: checked without it below.
+    if (name === 'base64Binary') delete rule.regex;
+    rules.set(name, rule);
+  }
+  return rules;
+}
+
+/** Why a JSON value is not a valid primitive of this type, or undefined when it is. */
+export function primitiveProblem(value: unknown, type: string, rule: PrimitiveRule): string | undefined {
+  if (typeof value !== rule.json) return `a ${type} must be a JSON ${rule.json}, not ${describe(value)}`;
+  if (rule.json === 'number') {
+    const n = value as number;
+    if (!Number.isFinite(n)) return `${String(n)} is not a valid ${type}`;
+    if (rule.integer && !Number.isInteger(n)) return `${n} is not a valid ${type}: it must be a whole number`;
+    if (rule.integer && (n > INT32 || n < -INT32 - 1)) return `${n} is out of the 32-bit range of ${type}`;
+    if (rule.minimum !== undefined && n < rule.minimum)
+      return `${n} is not a valid ${type}: it must be ≥ ${rule.minimum}`;
+    return undefined;
+  }
+  if (rule.json === 'string') {
+    const s = value as string;
+    if (s.length === 0) return `an empty string is not a valid ${type} (leave the element out instead)`;
+    if (type === 'base64Binary') {
+      const packed = s.replace(/\s+/g, '');
+      if (packed.length % 4 !== 0 || !/^[0-9a-zA-Z+/]*={0,2}$/.test(packed))
+        return `'${clip(s)}' is not valid base64Binary`;
+    }
+    // The regexes are written for Java, whose \s is ASCII whitespace only (JavaScript's also has U+00A0 and others).
+    if (rule.regex && !rule.regex.test(s.replace(UNICODE_SPACE, 'x')))
+      return `'${clip(s)}' is not a valid ${type}`;
+  }
+  return undefined;
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+const clip = (s: string): string => (s.length > 60 ? s.slice(0, 57) + '...' : s);

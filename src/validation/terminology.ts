@@ -1,0 +1,149 @@
+// ValueSets expanded locally from the CodeSystems we hold, memoised as Sets (valueset.html#expansion, terminologies.html).
+import type { CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import { byCanonical, type Registry } from './registry';
+
+/** Codes by system; `'any'` for a system we cannot enumerate (LOINC, SNOMED CT, UCUM, ISO, BCP-47...). */
+export interface Expansion {
+  systems: Map<string, Set<string> | 'any'>;
+  /** All codes of every enumerated system, for a bare `code` element. */
+  all: Set<string>;
+}
+
+export class Terminology {
+  private readonly expansions = new Map<string, Expansion | undefined>();
+  private readonly hierarchy = new Map<string, Map<string, string[]>>();
+
+  constructor(private readonly reg: Registry) {}
+
+  /** The expansion of a ValueSet canonical, or undefined when the ValueSet is unknown or cannot be expanded. */
+  expand(canonical: string): Expansion | undefined {
+    if (this.expansions.has(canonical)) return this.expansions.get(canonical);
+    this.expansions.set(canonical, undefined); // a ValueSet that includes itself stays unknown
+    const vs = byCanonical(this.reg.valueSets, canonical);
+    const result = vs ? this.build(vs) : undefined;
+    this.expansions.set(canonical, result);
+    return result;
+  }
+
+  /** Whether a CodeSystem is held with all its codes. */
+  codeSystem(system: string): CodeSystem | undefined {
+    const cs = byCanonical(this.reg.codeSystems, system);
+    return cs && (cs.content === 'complete' || cs.content === 'fragment' ? cs : undefined);
+  }
+
+  private build(vs: ValueSet): Expansion | undefined {
+    const exp: Expansion = { systems: new Map(), all: new Set() };
+    const add = (system: string, codes: Iterable<string> | 'any'): void => {
+      const have = exp.systems.get(system);
+      if (have === 'any') return;
+      if (codes === 'any') {
+        exp.systems.set(system, 'any');
+        return;
+      }
+      const set = have ?? new Set<string>();
+      for (const c of codes) {
+        set.add(c);
+        exp.all.add(c);
+      }
+      exp.systems.set(system, set);
+    };
+    if (vs.compose) {
+      for (const inc of vs.compose.include) {
+        const part = this.include(inc);
+        if (!part) return undefined;
+        for (const [system, codes] of part.systems) add(system, codes);
+      }
+      for (const exc of vs.compose.exclude ?? []) {
+        const part = this.include(exc);
+        for (const [system, codes] of part?.systems ?? []) {
+          const have = exp.systems.get(system);
+          if (have instanceof Set && codes instanceof Set) for (const c of codes) have.delete(c);
+        }
+      }
+    } else if (vs.expansion?.contains) {
+      const walk = (items: NonNullable<NonNullable<ValueSet['expansion']>['contains']>): void => {
+        for (const c of items) {
+          if (c.system && c.code) add(c.system, [c.code]);
+          if (c.contains) walk(c.contains);
+        }
+      };
+      walk(vs.expansion.contains);
+    } else {
+      return undefined;
+    }
+    return exp;
+  }
+
+  private include(inc: ValueSetComposeInclude): Expansion | undefined {
+    const exp: Expansion = { systems: new Map(), all: new Set() };
+    let codes: Set<string> | 'any' | undefined;
+    if (inc.system) {
+      const system = inc.system;
+      const cs = this.codeSystem(system);
+      if (inc.concept) codes = new Set(inc.concept.map((c) => c.code));
+      else if (!cs) codes = 'any';
+      else if (inc.filter?.length) codes = this.filter(cs, inc.filter);
+      else codes = new Set(this.concepts(cs).keys());
+    }
+    for (const ref of inc.valueSet ?? []) {
+      const other = this.expand(ref);
+      if (!other) return undefined;
+      if (!inc.system) {
+        for (const [s, c] of other.systems) exp.systems.set(s, c);
+      } else if (codes instanceof Set) {
+        const inOther = other.systems.get(inc.system);
+        if (inOther instanceof Set) codes = new Set([...codes].filter((c) => inOther.has(c)));
+      }
+    }
+    if (inc.system && codes) exp.systems.set(inc.system, codes);
+    return exp;
+  }
+
+  private filter(
+    cs: CodeSystem,
+    filters: NonNullable<ValueSetComposeInclude['filter']>,
+  ): Set<string> | 'any' {
+    const tree = this.concepts(cs);
+    let result = new Set(tree.keys());
+    for (const f of filters) {
+      if (f.property === 'concept' && (f.op === 'is-a' || f.op === 'descendent-of')) {
+        const below = new Set<string>();
+        const visit = (code: string): void => {
+          for (const child of tree.get(code) ?? []) {
+            if (below.has(child)) continue;
+            below.add(child);
+            visit(child);
+          }
+        };
+        visit(f.value);
+        if (f.op === 'is-a') below.add(f.value);
+        result = new Set([...result].filter((c) => below.has(c)));
+      } else {
+        // Property filters (`concept = x`, regex...) are not evaluated: the system is then checked only.
+        return 'any';
+      }
+    }
+    return result;
+  }
+
+  hasCode(cs: CodeSystem, code: string): boolean {
+    return this.concepts(cs).has(code);
+  }
+
+  /** Codes of a CodeSystem mapped to their children. */
+  private concepts(cs: CodeSystem): Map<string, string[]> {
+    const known = this.hierarchy.get(cs.url ?? '');
+    if (known) return known;
+    const tree = new Map<string, string[]>();
+    const walk = (items: CodeSystemConcept[], parent?: string): void => {
+      for (const c of items) {
+        if (!tree.has(c.code)) tree.set(c.code, []);
+        if (parent) tree.get(parent)!.push(c.code);
+        if (c.concept) walk(c.concept, c.code);
+      }
+    };
+    walk(cs.concept ?? []);
+    this.hierarchy.set(cs.url ?? '', tree);
+    return tree;
+  }
+}
