@@ -14,6 +14,8 @@ export interface Config {
   maxBundleEntries: number;
   searchDefaultCount: number;
   searchMaxCount: number;
+  /** Profiles every resource of a type must conform to, by type (REQUIRE_PROFILES). */
+  requiredProfiles: Record<string, string[]>;
 }
 
 export class ConfigError extends Error {}
@@ -36,6 +38,23 @@ export function parseSize(name: string, raw: string): number {
   const unit = (m[2] ?? 'b').toLowerCase();
   const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit] ?? 1;
   return Math.floor(Number(m[1]) * factor);
+}
+
+/** `Patient=url1 url2,Observation=url3`: the profiles each resource of a type must conform to. */
+function profilePolicy(raw: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
+    const m = /^([A-Z][A-Za-z]+)=(.+)$/.exec(part);
+    if (!m)
+      throw new ConfigError(
+        `REQUIRE_PROFILES: "${part}" must look like Patient=http://.../StructureDefinition/x`,
+      );
+    out[m[1]!] = [...(out[m[1]!] ?? []), ...m[2]!.split(/\s+/).filter((u) => u !== '')];
+  }
+  return out;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -73,5 +92,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 5000, 1, 100_000),
     searchDefaultCount: int(env, 'SEARCH_DEFAULT_COUNT', 20, 1, 10_000),
     searchMaxCount: int(env, 'SEARCH_MAX_COUNT', 1000, 1, 10_000),
+    requiredProfiles: profilePolicy(env.REQUIRE_PROFILES ?? ''),
   };
 }

@@ -11,6 +11,7 @@ import { ensureIndexes } from './storage/collections';
 import { recover } from './storage/recovery';
 import { Repository, type Faults, type WritePipeline } from './storage/repository';
 import { searchStore } from './storage/search-store';
+import { createValidator } from './validation';
 import { configureSearchParameters, indexResource, searchIndexes } from './search';
 import { projectRoot } from './project-root';
 import path from 'node:path';
@@ -53,8 +54,10 @@ export async function openServer(
   }
   const atomic = !(await isFerretDb(db));
   configureSearchParameters({ extraSearchParameterDirs: [path.join(projectRoot, 'profiles')] });
+  const validator = createValidator({ profileDirs: [path.join(projectRoot, 'profiles')] });
   const pipeline: WritePipeline = {
-    validate: () => [],
+    validate: (resource) =>
+      validator.validate(resource, { profiles: config.requiredProfiles[resource.resourceType] ?? [] }),
     index: (resource) => indexResource(resource, { baseUrl: config.baseUrl }),
   };
   const repo = new Repository(db.db!, pipeline, atomic, options.faults);
@@ -77,6 +80,7 @@ export async function openServer(
     handlers,
     repo,
     search: { store: searchStore(repo), hooks: {} },
+    validator,
   };
   const server = http.createServer(createApp(ctx));
   await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@ import type { Interaction, RouteMatch } from './routes';
 import type { Logger } from 'pino';
 import type { SearchHooks, SearchStore } from '../search';
 import type { Repository } from '../storage/repository';
+import type { Validator } from '../validation';
 
 export interface FhirRequest {
   method: string;
@@ -31,6 +32,7 @@ export interface ServerContext {
   ready(): Promise<void>;
   repo: Repository;
   search: { store: SearchStore; hooks: SearchHooks };
+  validator: Validator;
   /** The interactions this server implements; the CapabilityStatement is built from them. */
   handlers: Partial<Record<Interaction, Handler>>;
 }

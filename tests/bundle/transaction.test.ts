@@ -48,7 +48,10 @@ function record(tag: string) {
         status: 'finished',
         class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
         subject: { reference: pid },
-        contained: [{ resourceType: 'Location', id: 'l', managingOrganization: { reference: pid } }],
+        contained: [
+          { resourceType: 'Condition', id: 'c', code: { text: 'cough' }, subject: { reference: pid } },
+        ],
+        diagnosis: [{ condition: { reference: '#c' } }],
       },
       request: { method: 'POST', url: 'Encounter' },
     },
@@ -85,7 +88,7 @@ it('stores every entry and rewrites references to the assigned ids everywhere', 
   expect(o.body.encounter.reference).toBe(encRef);
   expect(o.text).toContain('"value":61.50');
   const e = await request(s.url).get(`/fhir/${encRef}`).expect(200);
-  expect(e.body.contained[0].managingOrganization.reference).toBe(patientRef);
+  expect(e.body.contained[0].subject.reference).toBe(patientRef);
   const p = await request(s.url).get(`/fhir/${patientRef}`).expect(200);
   expect(p.body.extension[0].valueReference.reference).toBe(encRef);
   const b = await request(s.url).get('/fhir/Basic/t1').expect(200);

@@ -19,6 +19,7 @@ it('answers 500 with an OperationOutcome and logs the error with the request id'
     ready: () => Promise.resolve(),
     repo: undefined as never,
     search: undefined as never,
+    validator: undefined as never,
     handlers: {
       capabilities: () => {
         throw new Error('secret internals at /srv/db:27017');

@@ -2,6 +2,7 @@
 // server-owned meta.versionId and meta.lastUpdated (issue 3, "Tests that must exist"). Decimals are compared as text.
 import request from 'supertest';
 import { canonicalText, parseExact, type JsonObject } from '../../src/fhir/json';
+import { INVALID_EXAMPLES } from '../validation/r4-examples';
 import { r4Examples } from '../support/examples';
 import { startTestServer, type TestServer } from '../support/server';
 

@@ -176,9 +176,7 @@ describe('parameters the server does not know, and bad values', () => {
 
 it('fhir-kit-client follows next links to the end and finds what one big page finds', async () => {
   for (let i = 0; i < 23; i++)
-    await put(
-      obs(`page-${i}`, 'p3', '29463-7', `2024-05-${String(i + 1).padStart(2, '0')}`, 50 + i, 'kg'),
-    );
+    await put(obs(`page-${i}`, 'p3', '29463-7', `2024-05-${String(i + 1).padStart(2, '0')}`, 50 + i, 'kg'));
   const client = await fhirClient(s.base);
   const seen: string[] = [];
   let bundle = (await client.search({
