@@ -7,7 +7,14 @@ import { benchDb } from './support/db';
 import { startBenchServer } from './support/fhir-server';
 import { httpCreates, httpReads, pick } from './support/http-load';
 import { benchResource, OBSERVATION, PATIENT, type BenchResource } from './support/resources';
-import { breakdownTable, comparisonRows, restIntro, sizesLine, TABLE_HEAD } from './support/rest-report';
+import {
+  breakdownTable,
+  comparisonRows,
+  restIntro,
+  restNotes,
+  sizesLine,
+  TABLE_HEAD,
+} from './support/rest-report';
 import { profileRepository } from './support/round-trips';
 import type { CpuShare } from './support/cpu';
 import { runConcurrent, type Sample } from './support/stats';
@@ -164,5 +171,6 @@ export async function bench(): Promise<string> {
     sizesLine(sizes),
     '',
     breakdownTable(p, seq, profile),
+    restNotes(s),
   ].join('\n');
 }
