@@ -1,0 +1,176 @@
+// REST core benchmark (http.html#create, http.html#read): ephr-fhir's create and read against the raw mongodb
+// driver's insertOne and findOne of the same documents, on the same embedded FerretDB, in the same run.
+import crypto from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { withCpu } from './support/cpu';
+import { benchDb } from './support/db';
+import { startBenchServer } from './support/fhir-server';
+import { httpCreates, httpReads, pick } from './support/http-load';
+import { benchResource, OBSERVATION, PATIENT, type BenchResource } from './support/resources';
+import {
+  breakdownTable,
+  comparisonRows,
+  restIntro,
+  restNotes,
+  sizesLine,
+  TABLE_HEAD,
+} from './support/rest-report';
+import { profileRepository } from './support/round-trips';
+import type { CpuShare } from './support/cpu';
+import { runConcurrent, type Sample } from './support/stats';
+
+const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+/**
+ * Counts sized for a ~3 minute run on 2 shared cores: FerretDB scans a collection for every lookup, even by
+ * `_id`, so each operation gets slower as the collections grow (see the results' notes).
+ */
+export const SETTINGS = {
+  creates: env('BENCH_REST_CREATES', 300),
+  reads: env('BENCH_REST_READS', 1000),
+  connections: env('BENCH_REST_CONNECTIONS', 10),
+  warmup: env('BENCH_REST_WARMUP', 100),
+  /** Operations one at a time for the breakdown (Patient only). */
+  profileCreates: env('BENCH_REST_PROFILE_CREATES', 50),
+  profileReads: env('BENCH_REST_PROFILE_READS', 200),
+  /** No phase issues new operations after this many ms (the table then shows the smaller count). */
+  phaseDeadlineMs: env('BENCH_REST_PHASE_DEADLINE_MS', 30_000),
+};
+const DRIVER_DB = 'bench_driver';
+const SERVER_DB = 'bench_rest';
+
+/** What the server stores for a create: the body with its id and server meta (src/storage/stamp.ts). */
+function driverDoc(r: BenchResource, id: string): { _id: string; [k: string]: unknown } {
+  const tree = JSON.parse(r.json) as { meta?: Record<string, unknown> };
+  const meta = { versionId: '1', lastUpdated: new Date().toISOString(), ...tree.meta };
+  return { _id: id, ...tree, id, meta };
+}
+
+function driverInserts(client: MongoClient, r: BenchResource, n: number, c: number, ids: string[]) {
+  const coll = client.db(DRIVER_DB).collection<{ _id: string; [k: string]: unknown }>(r.type);
+  return runConcurrent(
+    n,
+    c,
+    async () => {
+      const id = crypto.randomUUID();
+      await coll.insertOne(driverDoc(r, id));
+      ids.push(id);
+    },
+    SETTINGS.phaseDeadlineMs,
+  );
+}
+
+function driverFinds(client: MongoClient, type: string, ids: string[], n: number, c: number) {
+  const coll = client.db(DRIVER_DB).collection<{ _id: string }>(type);
+  return runConcurrent(
+    n,
+    c,
+    async () => {
+      if (!(await coll.findOne({ _id: pick(ids) }))) throw new Error('not found');
+    },
+    SETTINGS.phaseDeadlineMs,
+  );
+}
+
+async function collectionSizes(client: MongoClient): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const dbName of [SERVER_DB, DRIVER_DB]) {
+    for (const c of await client.db(dbName).listCollections({}, { nameOnly: true }).toArray()) {
+      out[`${dbName}.${c.name}`] = await client.db(dbName).collection(c.name).countDocuments();
+    }
+  }
+  return out;
+}
+
+export async function bench(): Promise<string> {
+  const s = SETTINGS;
+  const db = await benchDb();
+  const resources = [benchResource(PATIENT), benchResource(OBSERVATION)];
+  const server = await startBenchServer(db.uri, SERVER_DB);
+  const client = new MongoClient(db.uri, { directConnection: true });
+  await client.connect();
+  const pids = { client: process.pid, server: server.pid, ferretdb: db.pid };
+  const driverPids = { client: process.pid, ferretdb: db.pid };
+  const rows: string[] = [];
+  const stored: Record<string, number> = {};
+  const seq: Record<string, Sample & { cpu: CpuShare }> = {};
+  let sizes: Record<string, number> = {};
+  try {
+    // Warm-up (JIT, connection pools, SQLite tables) on a resource type of its own: in no figure.
+    const warm = await httpCreates(
+      server.url,
+      'Basic',
+      '{"resourceType":"Basic","code":{"text":"warm-up"}}',
+      s.warmup,
+      s.connections,
+    );
+    await httpReads(server.url, 'Basic', warm.ids, s.warmup, s.connections);
+    await driverInserts(client, { ...resources[0]!, type: 'Warmup' }, s.warmup, s.connections, []);
+
+    for (const r of resources) {
+      let serverIds: string[] = [];
+      const driverIds: string[] = [];
+      const srvCreate = await withCpu(pids, async () => {
+        const out = await httpCreates(
+          server.url,
+          r.type,
+          r.json,
+          s.creates,
+          s.connections,
+          s.phaseDeadlineMs,
+        );
+        serverIds = out.ids;
+        return out.sample;
+      });
+      const drvCreate = await withCpu(driverPids, () =>
+        driverInserts(client, r, s.creates, s.connections, driverIds),
+      );
+      const srvRead = await withCpu(pids, () =>
+        httpReads(server.url, r.type, serverIds, s.reads, s.connections, s.phaseDeadlineMs),
+      );
+      const drvRead = await withCpu(driverPids, () =>
+        driverFinds(client, r.type, driverIds, s.reads, s.connections),
+      );
+      rows.push(
+        ...comparisonRows(r, 'create', srvCreate, drvCreate),
+        ...comparisonRows(r, 'read', srvRead, drvRead),
+      );
+      const one = await fetch(`${server.url}/fhir/${r.type}/${pick(serverIds)}`);
+      stored[r.type] = Buffer.byteLength(await one.text());
+    }
+    sizes = await collectionSizes(client);
+
+    // One operation at a time, for the breakdown: HTTP and driver on the same Patient documents.
+    const p = resources[0]!;
+    let seqIds: string[] = [];
+    const seqDriverIds: string[] = [];
+    seq.httpCreate = await withCpu(pids, async () => {
+      const out = await httpCreates(server.url, p.type, p.json, s.profileCreates, 1, s.phaseDeadlineMs);
+      seqIds = out.ids;
+      return out.sample;
+    });
+    seq.driverCreate = await withCpu(driverPids, () =>
+      driverInserts(client, p, s.profileCreates, 1, seqDriverIds),
+    );
+    seq.httpRead = await withCpu(pids, () =>
+      httpReads(server.url, p.type, seqIds, s.profileReads, 1, s.phaseDeadlineMs),
+    );
+    seq.driverRead = await withCpu(driverPids, () =>
+      driverFinds(client, p.type, seqDriverIds, s.profileReads, 1),
+    );
+  } finally {
+    await client.close();
+    await server.stop();
+  }
+  const p = resources[0]!;
+  const profile = await profileRepository(db.uri, db.pid, SERVER_DB, p, s.profileCreates, s.profileReads);
+  return [
+    restIntro(s, resources, stored),
+    TABLE_HEAD,
+    ...rows,
+    '',
+    sizesLine(sizes),
+    '',
+    breakdownTable(p, seq, profile),
+    restNotes(s),
+  ].join('\n');
+}

@@ -1,0 +1,70 @@
+// Starts and stops an ephr-fhir server in a child process (server-process.ts) for the HTTP benchmarks.
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export interface BenchServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** `mongodbUri` without a database name; the server uses `dbName` on it. Loopback only, logs silenced. */
+export async function startBenchServer(mongodbUri: string, dbName: string): Promise<BenchServer> {
+  const child = fork(path.join(__dirname, 'server-process.js'), [], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      MONGODB_URI: mongodbUri,
+      DB_NAME: dbName,
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  let port: number;
+  try {
+    port = await waitForPort(child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    pid: child.pid ?? -1,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        process.removeListener('exit', killOnExit);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.send('stop');
+      }),
+  };
+}
+
+function waitForPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('the benchmark server did not start within 60 s')),
+      60_000,
+    );
+    child.once('message', (m: { port?: number }) => {
+      clearTimeout(timer);
+      if (typeof m?.port === 'number') resolve(m.port);
+      else reject(new Error(`unexpected message from the benchmark server: ${JSON.stringify(m)}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the benchmark server exited at start (${code ?? signal})`));
+    });
+  });
+}
