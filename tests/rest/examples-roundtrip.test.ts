@@ -12,6 +12,8 @@ const REJECTED: Record<string, string> = {
     "35 MB: over MAX_BODY_SIZE (16mb here) and over MongoDB's 16 MB document limit (413)",
   'Bundle-dataelements.json':
     "21 MB: over MAX_BODY_SIZE (16mb here) and over MongoDB's 16 MB document limit (413)",
+  // really invalid against the R4 definitions: refused with 422 (reasons in tests/validation/r4-examples.ts)
+  ...INVALID_EXAMPLES,
 };
 
 let s: TestServer;
