@@ -18,7 +18,7 @@ export const create: Handler = async (ctx, req) => {
     }
     id = decision.create;
   }
-  const out = await ctx.repo.write(type, id, () => ({ kind: 'put', tree }), { method: 'POST' });
+  const out = await ctx.repo.write(type, id, () => ({ kind: 'put', tree }), { method: 'POST', fresh: true });
   const stored = out!.stored;
   return writeResponse(req, stored, 201, `Created ${type}/${id}`, {
     Location: location(req.baseUrl, stored),

@@ -190,7 +190,7 @@ export class Repository {
     type: string,
     id: string,
     decide: (current: StoredResource | undefined) => Change | undefined,
-    opts: WriteOptions,
+    opts: WriteOptions & { fresh?: boolean },
   ): Promise<WriteOutcome | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const p = await this.prepare(type, id, decide, opts);
@@ -211,7 +211,7 @@ export class Repository {
         continue; // another writer took this version number: decide again on top of theirs
       }
       await this.faults.afterVersionInsert?.(p.doc);
-      await this.materialise(p.doc, p.json);
+      await this.materialise(p.doc, p.json, opts.fresh === true);
       return p.outcome;
     }
     throw new OperationOutcomeError(409, [
@@ -349,20 +349,39 @@ export class Repository {
   }
 
   /** Brings the current view up to version `v` unless it already holds that or a newer one. */
-  async materialise(v: VersionDoc, json: string | undefined): Promise<void> {
+  /** `fresh`: a new server-assigned id, which no other writer can know yet (nothing to converge with). */
+  async materialise(v: VersionDoc, json: string | undefined, fresh = false): Promise<void> {
     const doc = this.currentDoc(v, json);
-    const replaced = await this.c.resources.replaceOne(
-      { _id: doc._id, versionId: { $lt: v.versionId } },
-      doc,
-    );
-    if (replaced.matchedCount === 0) {
-      try {
-        await this.c.resources.insertOne(doc);
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err; // present already, with this version or a newer one
-      }
+    if (this.atomicConditionalWrites) {
+      // MongoDB: one conditional replace, served by the _id index and atomic.
+      const replaced = await this.c.resources.replaceOne(
+        { _id: doc._id, versionId: { $lt: v.versionId } },
+        doc,
+      );
+      if (replaced.matchedCount === 0) await this.insertView(doc);
+      return;
     }
-    if (!this.atomicConditionalWrites) await this.converge(v.type, v.id);
+    // FerretDB hands only an `_id`-only filter down to SQLite; any other condition decodes the whole collection.
+    // So: look, then write by _id, then converge (which repairs what a concurrent writer interleaved).
+    const cur =
+      v.versionId === 1
+        ? null
+        : await this.c.resources.findOne({ _id: doc._id }, { projection: { versionId: 1 } });
+    if (!cur) {
+      if ((await this.insertView(doc)) && fresh) return;
+    } else if (cur.versionId < v.versionId) await this.c.resources.replaceOne({ _id: doc._id }, doc);
+    await this.converge(v.type, v.id);
+  }
+
+  /** Whether it inserted; false when a view was there already (with this version or a newer one). */
+  private async insertView(doc: ResourceDoc): Promise<boolean> {
+    try {
+      await this.c.resources.insertOne(doc);
+      return true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return false;
+    }
   }
 
   /** The current view for many versions at once (a committed transaction): inserts in bulk, replaces the rest. */
