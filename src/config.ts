@@ -16,6 +16,8 @@ export interface Config {
   searchMaxCount: number;
   /** Profiles every resource of a type must conform to, by type (REQUIRE_PROFILES). */
   requiredProfiles: Record<string, string[]>;
+  /** The clinic an e-PHR import names in its Provenance when the request names none. */
+  importClinic: string;
 }
 
 export class ConfigError extends Error {}
@@ -93,5 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     searchDefaultCount: int(env, 'SEARCH_DEFAULT_COUNT', 20, 1, 10_000),
     searchMaxCount: int(env, 'SEARCH_MAX_COUNT', 1000, 1, 10_000),
     requiredProfiles: profilePolicy(env.REQUIRE_PROFILES ?? ''),
+    importClinic: env.IMPORT_CLINIC || 'unnamed clinic',
   };
 }

@@ -12,6 +12,7 @@ import { recover } from './storage/recovery';
 import { Repository, type Faults, type WritePipeline } from './storage/repository';
 import { searchStore } from './storage/search-store';
 import { createValidator } from './validation';
+import { seedQuestionnaires } from './interactions/conformance';
 import { configureSearchParameters, indexResource, searchIndexes } from './search';
 import { projectRoot } from './project-root';
 import path from 'node:path';
@@ -82,6 +83,7 @@ export async function openServer(
     search: { store: searchStore(repo), hooks: {} },
     validator,
   };
+  await seedQuestionnaires(ctx);
   const server = http.createServer(createApp(ctx));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

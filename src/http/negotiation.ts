@@ -41,7 +41,7 @@ export function negotiateResponseFormat(format: string | undefined, accept: stri
   }
 }
 
-export type BodyKind = 'resource' | 'json-patch' | 'form';
+export type BodyKind = 'resource' | 'json-patch' | 'form' | 'csv';
 
 /** Classifies a request body by its Content-Type; throws 415 for anything else. */
 export function requestBodyKind(contentType: string | undefined): BodyKind {
@@ -55,6 +55,8 @@ export function requestBodyKind(contentType: string | undefined): BodyKind {
       return 'json-patch';
     case 'application/x-www-form-urlencoded':
       return 'form';
+    case 'text/csv':
+      return 'csv';
     default:
       throw fail(
         415,

@@ -21,6 +21,12 @@ const TYPE_LEVEL: Array<[string, TypeInteraction]> = [
 
 export function capabilityStatement(ctx: ServerContext): CapabilityStatement {
   const has = (i: string): boolean => i in ctx.handlers;
+  const profilesByType = new Map<string, string[]>();
+  for (const r of ctx.validator?.conformanceResources() ?? []) {
+    const sd = r as { resourceType: string; kind?: string; type?: string; url?: string };
+    if (sd.resourceType !== 'StructureDefinition' || sd.kind !== 'resource' || !sd.type || !sd.url) continue;
+    profilesByType.set(sd.type, [...(profilesByType.get(sd.type) ?? []), sd.url]);
+  }
   const interactions = TYPE_LEVEL.filter(([h]) => has(h)).map(([, code]) => ({ code }));
   const resource: CapabilityStatementRestResource[] =
     interactions.length === 0
@@ -35,6 +41,12 @@ export function capabilityStatement(ctx: ServerContext): CapabilityStatement {
           conditionalUpdate: has('conditional-update'),
           conditionalDelete: has('conditional-delete') ? 'single' : 'not-supported',
           ...(has('search-type') && searchCapabilities(type)),
+          ...(profilesByType.has(type) && { supportedProfile: profilesByType.get(type) }),
+          ...(has('operation-type') && {
+            operation: [
+              { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+            ],
+          }),
         }));
   const system = (
     [
@@ -64,6 +76,11 @@ export function capabilityStatement(ctx: ServerContext): CapabilityStatement {
         mode: 'server',
         resource,
         ...(system.length > 0 && { interaction: system }),
+        ...(has('operation-system') && {
+          operation: [
+            { name: 'import-ephr', definition: 'http://ephr-fhir.org/fhir/OperationDefinition/import-ephr' },
+          ],
+        }),
       },
     ],
   };

@@ -4,16 +4,24 @@ import { batch } from './batch';
 import { capabilities } from './capabilities';
 import { create } from './create';
 import { searchCompartment } from './compartment';
+import {
+  CONFORMANCE_TYPES,
+  isOwnQuestionnaire,
+  readConformance,
+  readOnly,
+  searchConformance,
+} from './conformance';
 import { conditionalDelete, del } from './delete';
 import { history } from './history';
 import { conditionalPatch, patch } from './patch';
+import { operationHandler } from './operations';
 import { read } from './read';
 import { searchSystem, searchType } from './search';
 import type { Handler } from './types';
 import { conditionalUpdate, update } from './update';
 import { vread } from './vread';
 
-export const handlers: Partial<Record<Interaction, Handler>> = {
+const base: Partial<Record<Interaction, Handler>> = {
   capabilities,
   batch,
   create,
@@ -31,4 +39,36 @@ export const handlers: Partial<Record<Interaction, Handler>> = {
   'search-type': searchType,
   'search-system': searchSystem,
   'search-compartment': searchCompartment,
+  'operation-system': operationHandler('system'),
+  'operation-type': operationHandler('type'),
+  'operation-instance': operationHandler('instance'),
 };
+
+const WRITES: Interaction[] = [
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'conditional-update',
+  'conditional-patch',
+  'conditional-delete',
+];
+
+/** Conformance types are answered from the profiles and the R4 definitions, never from the database. */
+function conformanceAware(interaction: Interaction, handler: Handler): Handler {
+  const special =
+    interaction === 'read' || interaction === 'vread'
+      ? readConformance
+      : interaction === 'search-type'
+        ? searchConformance
+        : WRITES.includes(interaction)
+          ? readOnly
+          : undefined;
+  if (!special) return handler;
+  return (ctx, req) =>
+    req.route.type && CONFORMANCE_TYPES.has(req.route.type) ? special(ctx, req) : handler(ctx, req);
+}
+
+export const handlers: Partial<Record<Interaction, Handler>> = Object.fromEntries(
+  Object.entries(base).map(([k, h]) => [k, conformanceAware(k as Interaction, h)]),
+);

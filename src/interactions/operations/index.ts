@@ -1,0 +1,30 @@
+// The operations this server implements, by name, and the one handler that dispatches them (operations.html).
+import { notFound } from '../../fhir/outcome';
+import type { Handler } from '../types';
+import { importEphr } from './import-ephr';
+import { validate } from './validate';
+
+type Level = 'system' | 'type' | 'instance';
+
+const OPERATIONS: Record<string, { levels: Level[]; handler: Handler }> = {
+  validate: { levels: ['type', 'instance'], handler: validate },
+  'import-ephr': { levels: ['system'], handler: importEphr },
+};
+
+export function operationHandler(level: Level): Handler {
+  return (ctx, req) => {
+    const name = req.route.operation ?? '';
+    const op = OPERATIONS[name];
+    if (!op || !op.levels.includes(level))
+      throw notFound(`The operation $${name} is not known at ${level} level`);
+    return op.handler(ctx, req);
+  };
+}
+
+export function registerOperation(name: string, levels: Level[], handler: Handler): void {
+  OPERATIONS[name] = { levels, handler };
+}
+
+export function operationNames(): Array<{ name: string; levels: Level[] }> {
+  return Object.entries(OPERATIONS).map(([name, o]) => ({ name, levels: o.levels }));
+}
