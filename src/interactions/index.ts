@@ -4,13 +4,7 @@ import { batch } from './batch';
 import { capabilities } from './capabilities';
 import { create } from './create';
 import { searchCompartment } from './compartment';
-import {
-  CONFORMANCE_TYPES,
-  isOwnQuestionnaire,
-  readConformance,
-  readOnly,
-  searchConformance,
-} from './conformance';
+import { CONFORMANCE_TYPES, readConformance, readOnly, searchConformance } from './conformance';
 import { conditionalDelete, del } from './delete';
 import { history } from './history';
 import { conditionalPatch, patch } from './patch';

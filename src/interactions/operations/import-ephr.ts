@@ -46,11 +46,9 @@ export async function importRecords(
 }
 
 async function importOne(ctx: ServerContext, record: unknown, opts: ImportOptions): Promise<RecordReport> {
-  const recordId = String(
-    (record as { recordId?: unknown; ephrId?: unknown })?.recordId ??
-      (record as { ephrId?: unknown })?.ephrId ??
-      '?',
-  );
+  const r = (record ?? {}) as { recordId?: unknown; ephrId?: unknown };
+  const id = r.recordId ?? r.ephrId;
+  const recordId = typeof id === 'string' || typeof id === 'number' ? String(id) : '?';
   const invalid = validateRecord(record).filter((i) => i.severity === 'error' || i.severity === 'fatal');
   if (invalid.length > 0) return { recordId, status: 'failed', written: [], unmapped: [], issues: invalid };
   const { bundle, report } = mapRecord(record, {
@@ -74,7 +72,7 @@ async function importOne(ctx: ServerContext, record: unknown, opts: ImportOption
       headers: {},
       baseUrl: ctx.config.baseUrl,
     };
-    const result = await executeTransaction(ctx, req, (bundle.entry ?? []) as unknown[]);
+    const result = await executeTransaction(ctx, req, (bundle.entry ?? []));
     const outcomes = result.writes.flatMap((w) => (w.outcome ? [w.outcome] : []));
     const status: RecordStatus = outcomes.some((o) => o.created)
       ? 'created'
@@ -118,7 +116,10 @@ export const importEphr: Handler = async (ctx, req) => {
   const failed = reports.filter((r) => r.status === 'failed').length;
   // All failed: the request as a whole did nothing, so it is a 4xx; otherwise 200 with the per-record report.
   if (failed === reports.length && !dryRun) {
-    return { status: 422, body: reportParameters(reports) };
+    const issues = reports.flatMap((r) =>
+      r.issues.map((i) => ({ ...i, diagnostics: `record ${r.recordId}: ${i.diagnostics}` })),
+    );
+    throw new OperationOutcomeError(422, issues);
   }
   return { status: 200, body: reportParameters(reports) };
 };
