@@ -103,6 +103,22 @@ export function rootNames(expression: string): string[] | undefined {
   return [...names];
 }
 
+const SYSTEM_PRIMITIVES = ['Boolean', 'String', 'Integer', 'Decimal', 'Date', 'DateTime', 'Time'];
+
+/**
+ * `answer is Boolean` (que-7) must hold for `answerBoolean`: FHIRPath lets a FHIR primitive pass for its System
+ * type, but fhirpath.js tests only the System type, so the FHIR type is tested as well.
+ */
+export function systemTypeTests(expression: string): string {
+  return expression.replace(
+    /(\b[A-Za-z_][A-Za-z0-9_.]*) is (?:System\.)?([A-Z][A-Za-z]*)\b/g,
+    (whole, subject: string, type: string) =>
+      SYSTEM_PRIMITIVES.includes(type)
+        ? `(${subject} is System.${type} or ${subject} is FHIR.${type[0]!.toLowerCase()}${type.slice(1)})`
+        : whole,
+  );
+}
+
 const cache = new Map<string, Invariant | undefined>();
 
 /** Compiles a constraint for elements at `path`; undefined when it is skipped or cannot be compiled. */
@@ -113,7 +129,7 @@ export function compileInvariant(c: ElementDefinitionConstraint, path: string): 
   if (cache.has(cacheKey)) return cache.get(cacheKey);
   let inv: Invariant | undefined;
   try {
-    const fn = fhirpath.compile({ base: path, expression: c.expression }, r4, {
+    const fn = fhirpath.compile({ base: path, expression: systemTypeTests(c.expression) }, r4, {
       traceFn: () => undefined,
     }) as (n: unknown, env?: Record<string, unknown>) => unknown[];
     inv = {

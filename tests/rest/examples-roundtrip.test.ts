@@ -2,7 +2,7 @@
 // server-owned meta.versionId and meta.lastUpdated (issue 3, "Tests that must exist"). Decimals are compared as text.
 import request from 'supertest';
 import { canonicalText, parseExact, type JsonObject } from '../../src/fhir/json';
-import { INVALID_EXAMPLES } from '../validation/r4-examples';
+import { INVALID_DEFINITIONS, INVALID_EXAMPLES } from '../validation/r4-examples';
 import { r4Examples } from '../support/examples';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -14,6 +14,7 @@ const REJECTED: Record<string, string> = {
     "21 MB: over MAX_BODY_SIZE (16mb here) and over MongoDB's 16 MB document limit (413)",
   // really invalid against the R4 definitions: refused with 422 (reasons in tests/validation/r4-examples.ts)
   ...INVALID_EXAMPLES,
+  ...INVALID_DEFINITIONS,
 };
 
 let s: TestServer;

@@ -63,5 +63,31 @@ if (!present) {
       expect(validator.hasProfile('http://example.org/nothing')).toBe(false);
       expect(validator.conformanceResources().length).toBeGreaterThan(10);
     });
+
+    it('our own conformance resources conform to base R4 (the server stores the Questionnaire at start)', () => {
+      const errors = validator
+        .conformanceResources()
+        .flatMap((r) => validator.validate(r).filter((i) => i.severity === 'error'))
+        .map((i) => `${i.expression?.join() ?? ''}: ${i.diagnostics}`);
+      expect(errors).toEqual([]);
+    });
+
+    it("que-7: an 'exists' enableWhen needs a boolean answer (answerBoolean passes for Boolean)", () => {
+      const q = (answer: Record<string, unknown>): unknown => ({
+        resourceType: 'Questionnaire',
+        status: 'draft',
+        item: [
+          { linkId: 'a', type: 'boolean' },
+          { linkId: 'b', type: 'string', enableWhen: [{ question: 'a', operator: 'exists', ...answer }] },
+        ],
+      });
+      const que7 = (answer: Record<string, unknown>): string[] =>
+        validator
+          .validate(q(answer))
+          .filter((i) => i.diagnostics.includes('que-7'))
+          .map((i) => i.expression?.join() ?? '');
+      expect(que7({ answerBoolean: true })).toEqual([]);
+      expect(que7({ answerString: 'yes' })).toEqual(['Questionnaire.item[1].enableWhen[0]']);
+    });
   });
 }

@@ -57,7 +57,6 @@ export function r4Examples(): Example[] {
 /** Examples of hl7.fhir.r4.examples@4.0.1 that break the R4 definitions, with the reason (checked by hand). */
 export const INVALID_EXAMPLES: Record<string, string> = {
   'Questionnaire-qs1.json': 'nested items have no linkId (Questionnaire.item.linkId is 1..1)',
-  'Questionnaire-bb.json': "an enableWhen with operator 'exists' has a non-boolean answer (que-7)",
   'DeviceMetric-example.json':
     'DeviceMetric.parent references a DeviceDefinition; R4 allows Reference(Device) only',
   'DeviceUseStatement-example.json': 'reasonReference points to a Procedure, which R4 does not allow there',
@@ -66,4 +65,24 @@ export const INVALID_EXAMPLES: Record<string, string> = {
   'Observation-clinical-gender.json': 'performer references an Encounter, which R4 does not allow',
   'Bundle-ussg-fht.json':
     'its Questionnaire and ValueSets claim SDC profiles (hl7.fhir.us.sdc) that are not part of R4 core',
+};
+
+/** The specification's own definition bundles that break the R4 definitions: the core content uses some of its own
+ *  extensions outside the contexts their definitions allow, and claims profiles the package does not hold. */
+export const INVALID_DEFINITIONS: Record<string, string> = {
+  'Bundle-extensions.json':
+    'structuredefinition-fhir-type sits on ElementDefinition.type; its context allows ElementDefinition.type.code only',
+  'Bundle-profiles-others.json':
+    'structuredefinition-fhir-type sits on ElementDefinition.type; its context allows ElementDefinition.type.code only',
+  'Bundle-types.json':
+    'structuredefinition-normative-version on ElementDefinition (context: StructureDefinition); fhir-type and regex on ElementDefinition.type',
+  'Bundle-v2-valuesets.json':
+    'structuredefinition-normative-version on CodeSystem (context: StructureDefinition)',
+  'Bundle-v3-valuesets.json':
+    'structuredefinition-normative-version on CodeSystem (context: StructureDefinition)',
+  'Bundle-valueset-expansions.json':
+    'translation on ValueSet.expansion.contains (context: string, code, markdown); normative-version on ValueSet',
+  'Bundle-valuesets.json':
+    'normative-version on CodeSystem and ValueSet; claims profiles (valueset-endpoint-connection-type...) R4 does not define',
+  'ig-r4.json': 'the ImplementationGuide has no name and no status (both 1..1)',
 };

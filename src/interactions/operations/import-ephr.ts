@@ -72,7 +72,7 @@ async function importOne(ctx: ServerContext, record: unknown, opts: ImportOption
       headers: {},
       baseUrl: ctx.config.baseUrl,
     };
-    const result = await executeTransaction(ctx, req, (bundle.entry ?? []));
+    const result = await executeTransaction(ctx, req, bundle.entry ?? []);
     const outcomes = result.writes.flatMap((w) => (w.outcome ? [w.outcome] : []));
     const status: RecordStatus = outcomes.some((o) => o.created)
       ? 'created'
