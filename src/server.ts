@@ -12,7 +12,7 @@ import { recover } from './storage/recovery';
 import { Repository, type Faults, type WritePipeline } from './storage/repository';
 import { searchStore } from './storage/search-store';
 import { createValidator } from './validation';
-import { seedQuestionnaires } from './interactions/conformance';
+import { isOwnQuestionnaire, seedQuestionnaires } from './interactions/conformance';
 import { configureSearchParameters, indexResource, searchIndexes } from './search';
 import { projectRoot } from './project-root';
 import path from 'node:path';
@@ -60,6 +60,10 @@ export async function openServer(
     validate: (resource) =>
       validator.validate(resource, { profiles: config.requiredProfiles[resource.resourceType] ?? [] }),
     index: (resource) => indexResource(resource, { baseUrl: config.baseUrl }),
+    protect: (type, id) =>
+      isOwnQuestionnaire(validator, type, id)
+        ? `${type}/${id} is the server's own: it changes with a release of the server, not through the API`
+        : undefined,
   };
   const repo = new Repository(db.db!, pipeline, atomic, options.faults);
   await ensureIndexes(

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { R4_PACKAGE_DIR, packageFiles, readPackageFile } from '../fhir/definitions';
 import { bundleText } from '../fhir/json';
 import { fail, notFound } from '../fhir/outcome';
+import type { Validator } from '../validation';
 import type { Handler, ServerContext } from './types';
 
 export const CONFORMANCE_TYPES = new Set([
@@ -27,8 +28,8 @@ function coreIndex(): Map<string, string> {
   coreByUrl = new Map();
   for (const type of CONFORMANCE_TYPES) {
     for (const file of packageFiles(type)) {
-      const text = fs.readFileSync(path.join(R4_PACKAGE_DIR, file), 'utf8');
-      const url = /"url"\s*:\s*"([^"]+)"/.exec(text)?.[1];
+      // parsed, not scanned: the first "url" in the text is often an extension's
+      const { url } = readPackageFile<Canonical>(file);
       if (url) coreByUrl.set(`${type}|${url}`, file);
     }
   }
@@ -82,19 +83,21 @@ export const searchConformance: Handler = (ctx, req) => {
 };
 
 /** Our own Questionnaires (the GBV clinical enquiry) are seeded into the database and may not be changed there. */
-export function isOwnQuestionnaire(
-  ctx: ServerContext,
-  type: string | undefined,
-  id: string | undefined,
-): boolean {
-  return type === 'Questionnaire' && id !== undefined && ours(ctx, 'Questionnaire').some((q) => q.id === id);
+export function isOwnQuestionnaire(validator: Validator, type: string, id: string): boolean {
+  return (
+    type === 'Questionnaire' &&
+    validator.conformanceResources().some((q) => q.resourceType === 'Questionnaire' && q.id === id)
+  );
 }
 
 /** Stores our Questionnaires, so that clinics read and search them like any other (unchanged ones add nothing). */
 export async function seedQuestionnaires(ctx: ServerContext): Promise<void> {
   for (const q of ours(ctx, 'Questionnaire')) {
     const tree = JSON.parse(JSON.stringify(q)) as Record<string, unknown>;
-    await ctx.repo.write('Questionnaire', q.id!, () => ({ kind: 'put', tree }), { method: 'PUT' });
+    await ctx.repo.write('Questionnaire', q.id!, () => ({ kind: 'put', tree }), {
+      method: 'PUT',
+      system: true,
+    });
   }
 }
 

@@ -128,6 +128,8 @@ export async function executeSearch(
   result.matches = rows.map((r) => ({ type: r.type, id: r.id, json: r.json }));
   if (req.total === 'accurate') result.total = await countAll(p);
   else if (req.total === 'estimate') result.total = await store.count(p.filter);
+  // The first page holds every match: the total is known without counting (clients rely on it).
+  else if (cursor === undefined && !more && req.count > 0) result.total = rows.length;
   if (req.include.length || req.revinclude.length) result.includes = await includes(ctx, req, rows);
   return result;
 }

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Resource } from 'fhir/r4';
 import { canonicalText, parseExact, type JsonObject } from '../fhir/json';
-import { OperationOutcomeError, preconditionFailed, type Issue } from '../fhir/outcome';
+import { fail, OperationOutcomeError, preconditionFailed, type Issue } from '../fhir/outcome';
 import { shapeIssues } from '../fhir/shape';
 import {
   collections,
@@ -32,6 +32,8 @@ export interface StoredResource {
 export interface WritePipeline {
   validate(resource: Resource): Issue[];
   index(resource: Resource): { idx: Record<string, unknown[]>; sort: Record<string, unknown> };
+  /** Why this resource may not be changed through the API (the server's own Questionnaire), if so. */
+  protect?(type: string, id: string): string | undefined;
 }
 
 /** A write decided and checked but not yet stored (see {@link Repository.prepare}). */
@@ -61,6 +63,8 @@ export interface WriteOptions {
   ifMatch?: number;
   /** Status for malformed content: 400 for a request body, 422 for the result of a patch. */
   malformedStatus?: 400 | 422;
+  /** The server's own write (seeding its Questionnaire at start): protected resources may change. */
+  system?: boolean;
 }
 
 export interface WriteOutcome {
@@ -297,6 +301,8 @@ export class Repository {
     change: Change,
     opts: WriteOptions,
   ): { doc: VersionDoc; json?: string } {
+    const protectedWhy = opts.system ? undefined : this.pipeline.protect?.(type, id);
+    if (protectedWhy) throw fail(405, 'not-supported', protectedWhy);
     const base = {
       _id: versionKey(type, id, versionId),
       type,

@@ -1,0 +1,145 @@
+// $validate (resource-operation-validate.html) over HTTP: every profile fixture through $validate and through
+// create, the Parameters form, the profile parameter, the instance level and mode=update.
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import type { OperationOutcome } from 'fhir/r4';
+import { projectRoot } from '../../src/project-root';
+import { startTestServer, type TestServer } from '../support/server';
+
+interface Expectation {
+  severity: string;
+  expression: string;
+}
+interface Entry {
+  file: string;
+  profile?: string;
+  expect?: Expectation;
+}
+const fixtures = path.join(projectRoot, 'fixtures', 'profiles');
+const manifest = JSON.parse(fs.readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as {
+  valid: Entry[];
+  invalid: Entry[];
+};
+const read = (file: string): Record<string, unknown> =>
+  JSON.parse(fs.readFileSync(path.join(fixtures, file), 'utf8')) as Record<string, unknown>;
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(() => s.close());
+
+const FHIR = 'application/fhir+json';
+const errors = (oo: OperationOutcome): string[] =>
+  (oo.issue ?? [])
+    .filter((i) => i.severity === 'error' || i.severity === 'fatal')
+    .map((i) => `${i.expression?.join() ?? ''}: ${i.diagnostics ?? ''}`);
+const validateAs = (type: string, body: unknown, query = '') =>
+  request(s.url).post(`/fhir/${type}/$validate${query}`).set('Content-Type', FHIR).send(JSON.stringify(body));
+/** The resource claiming the profile in meta.profile, so that create validates against it. */
+const claiming = (r: Record<string, unknown>, profile?: string): Record<string, unknown> => ({
+  ...r,
+  meta: { ...(r.meta as object | undefined), profile: profile ? [profile] : [] },
+});
+const profileParam = (profile?: string): string => (profile ? `?profile=${encodeURIComponent(profile)}` : '');
+
+describe('profile fixtures through $validate and create', () => {
+  it.each(manifest.valid.map((e) => [e.file, e] as const))(
+    '%s: $validate finds no error, create stores it',
+    async (_f, e) => {
+      const resource = read(e.file);
+      const type = String(resource.resourceType);
+      const res = await validateAs(type, resource, profileParam(e.profile)).expect(200);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+      expect(errors(res.body)).toEqual([]);
+      const created = await request(s.url)
+        .post(`/fhir/${type}`)
+        .set('Content-Type', FHIR)
+        .send(JSON.stringify(claiming(resource, e.profile)));
+      expect([created.status, errors(created.body ?? {})]).toEqual([201, []]);
+    },
+  );
+
+  it.each(manifest.invalid.map((e) => [e.file, e] as const))(
+    '%s: $validate names the issue, create is refused with 422 and stores nothing',
+    async (_f, e) => {
+      const resource = read(e.file);
+      const type = String(resource.resourceType);
+      const res = await validateAs(type, resource, profileParam(e.profile)).expect(200);
+      const x = e.expect!;
+      const hit = (res.body as OperationOutcome).issue.some(
+        (i) => i.severity === x.severity && (i.expression ?? []).includes(x.expression),
+      );
+      expect([hit, x.expression]).toEqual([true, x.expression]);
+      if (x.severity !== 'error' || !e.profile) return;
+      const tagged = claiming(resource, e.profile);
+      const before = await request(s.url).get(`/fhir/${type}?_summary=count`).expect(200);
+      const created = await request(s.url)
+        .post(`/fhir/${type}`)
+        .set('Content-Type', FHIR)
+        .send(JSON.stringify(tagged));
+      expect(created.status).toBe(422);
+      expect(created.body.resourceType).toBe('OperationOutcome');
+      const after = await request(s.url).get(`/fhir/${type}?_summary=count`).expect(200);
+      expect(after.body.total).toBe(before.body.total);
+    },
+  );
+});
+
+describe('$validate forms', () => {
+  const patient = read(manifest.valid[0]!.file);
+  const ephrPatient = 'http://ephr-fhir.org/fhir/StructureDefinition/ephr-patient';
+
+  it('takes a Parameters body with resource and profile', async () => {
+    const bare = { resourceType: 'Patient', gender: 'female' };
+    const ok = await validateAs('Patient', {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'resource', resource: bare }],
+    }).expect(200);
+    expect(errors(ok.body)).toEqual([]);
+    const res = await validateAs('Patient', {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'resource', resource: bare },
+        { name: 'profile', valueUri: ephrPatient },
+      ],
+    }).expect(200);
+    expect(errors(res.body).some((e) => e.startsWith('Patient.identifier'))).toBe(true);
+  });
+
+  it('reports an unknown profile instead of passing the resource', async () => {
+    const res = await validateAs('Patient', patient, profileParam('http://example.org/no-such-profile'));
+    expect(res.status).toBe(200);
+    expect(errors(res.body).join()).toMatch(/not known/);
+  });
+
+  it('locates base R4 errors with FHIRPath', async () => {
+    const res = await validateAs('Patient', { resourceType: 'Patient', birthDate: '1990-13-45' }).expect(200);
+    expect(errors(res.body).some((e) => e.startsWith('Patient.birthDate'))).toBe(true);
+  });
+
+  it('validates a stored resource at instance level, and checks the id in mode=update', async () => {
+    const created = await request(s.url)
+      .post('/fhir/Patient')
+      .set('Content-Type', FHIR)
+      .send(JSON.stringify({ resourceType: 'Patient', gender: 'male' }))
+      .expect(201);
+    const id = created.body.id as string;
+    const stored = await request(s.url).post(`/fhir/Patient/${id}/$validate`).expect(200);
+    expect(errors(stored.body)).toEqual([]);
+    const wrongId = await request(s.url)
+      .post(`/fhir/Patient/${id}/$validate?mode=update`)
+      .set('Content-Type', FHIR)
+      .send(JSON.stringify({ resourceType: 'Patient', id: 'other', gender: 'male' }))
+      .expect(200);
+    expect(errors(wrongId.body).join()).toMatch(/Patient\.id/);
+    await request(s.url).post('/fhir/Patient/does-not-exist/$validate').expect(404);
+  });
+
+  it('refuses a body of the wrong type with an OperationOutcome', async () => {
+    const res = await validateAs('Observation', { resourceType: 'Patient' });
+    expect([res.status, res.body.resourceType]).toEqual([200, 'OperationOutcome']);
+    expect(errors(res.body).join()).toMatch(/Patient/);
+  });
+});
