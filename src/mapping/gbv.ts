@@ -55,6 +55,14 @@ function answerOf(ctx: MappingContext, item: GbvItemRule, raw: unknown, path: st
   return out;
 }
 
+/** Whether the item's enableWhen (from the rules) holds for the record's sibling field. */
+function enabled(ctx: MappingContext, gpath: string, item: GbvItemRule): boolean {
+  if (!item.enabledWhen) return true;
+  const v = ctx.src.peek(`${gpath}.${item.enabledWhen.from}`);
+  const values = Array.isArray(v) ? (v as unknown[]) : [v];
+  return values.some((x) => typeof x === 'string' && item.enabledWhen!.anyOf.includes(x));
+}
+
 function buildItems(
   ctx: MappingContext,
   base: string,
@@ -68,8 +76,16 @@ function buildItems(
     const answered: InstrumentAnswers = { group, answers: [] };
     for (const item of group.items) {
       const path = `${gpath}.${item.from}`;
+      if (!ctx.src.has(path)) continue;
+      if (!enabled(ctx, gpath, item)) {
+        // The Questionnaire disables the item for these answers: an answer there would make the response invalid.
+        ctx.src.explain(
+          path,
+          `not asked: ${item.linkId} is enabled only when ${item.enabledWhen!.from} is ${item.enabledWhen!.anyOf.join(' or ')}`,
+        );
+        continue;
+      }
       const raw = ctx.src.get(path);
-      if (raw === undefined) continue;
       if (raw === 'declined') {
         // The answer options hold no "declined": the item carries a data-absent-reason and no answer.
         items.push({ linkId: item.linkId, extension: [darExtension(ctx)] });
@@ -121,7 +137,8 @@ export function mapGbv(ctx: MappingContext, ep: EpisodeScope): void {
       meta: ctx.meta('gbvResponse', true),
       identifier,
       questionnaire: g.questionnaire,
-      status: 'completed',
+      // Not asked: the enquiry stopped before its required items, which only a completed response must answer.
+      status: enquiry === 'not-asked' ? 'stopped' : 'completed',
       subject: ctx.patient,
       encounter: ep.encounter,
       authored: ep.date,

@@ -95,6 +95,8 @@ export interface GbvItemRule {
   answers?: string;
   repeats?: boolean;
   code?: Coding;
+  /** The Questionnaire's enableWhen for this item, as a sibling field of the record and the values that enable it. */
+  enabledWhen?: { from: string; anyOf: string[] };
 }
 
 export interface GbvGroupRule {

@@ -31,6 +31,13 @@ interface Answer {
 const list = (v: unknown): Json[] =>
   Array.isArray(v) ? v.filter((x): x is Json => typeof x === 'object' && x !== null) : [];
 
+const DATA_ABSENT_REASON = 'http://hl7.org/fhir/StructureDefinition/data-absent-reason';
+
+/** A required item the person declined is present with a data-absent-reason instead of an answer: accounted for. */
+function absentWithReason(item: Json): boolean {
+  return list(item.extension).some((e) => (e as { url?: unknown }).url === DATA_ABSENT_REASON);
+}
+
 function answerOf(a: Json): Answer | undefined {
   for (const [k, v] of Object.entries(a)) if (k.startsWith('value')) return { type: k.slice(5), value: v };
   return undefined;
@@ -184,7 +191,13 @@ function checkItem(s: State, item: Json, q: QuestionnaireItem, given: Json[], at
       `Item '${q.linkId}' does not repeat: one answer only (found ${given.length})`,
       at,
     );
-  } else if (given.length === 0 && q.required && s.checkRequired && !list(item.item).length) {
+  } else if (
+    given.length === 0 &&
+    q.required &&
+    s.checkRequired &&
+    !list(item.item).length &&
+    !absentWithReason(item)
+  ) {
     report(ctx, 'error', 'required', `Required item '${q.linkId}' has no answer`, at);
   }
   given.forEach((a, j) => {

@@ -28,22 +28,29 @@ function follow(item: unknown, path: string): unknown[] {
   return values;
 }
 
-/** The element definition a discriminator path reaches inside a slice (looking into type profiles too). */
-function target(ctx: Context, slice: ElementModel, path: string): ElementModel | undefined {
-  let def: ElementModel | undefined = slice;
-  if (path === '$this') return def;
+/**
+ * The element definitions a discriminator path reaches inside a slice (looking into type profiles too). A step through
+ * a sliced element also reaches its slices: `code.coding.code` of the bp profile's SystolicBP finds its fixed code in
+ * the slice `coding:SBPCode`, not in the base `coding`.
+ */
+function targets(ctx: Context, slice: ElementModel, path: string): ElementModel[] {
+  let defs: ElementModel[] = [slice];
+  if (path === '$this') return defs;
   for (const seg of path.split('.')) {
-    if (!def) return undefined;
     const name = /^extension\('(.+)'\)$/.test(seg) ? 'extension' : seg;
-    let child: ElementModel | undefined = def.children.get(name);
-    if (!child) {
-      for (const t of def.types) {
-        for (const p of t.profiles) child ??= ctx.engine.model(p)?.root.children.get(name);
+    const next: ElementModel[] = [];
+    for (const def of defs) {
+      let child: ElementModel | undefined = def.children.get(name);
+      if (!child) {
+        for (const t of def.types) {
+          for (const p of t.profiles) child ??= ctx.engine.model(p)?.root.children.get(name);
+        }
       }
+      if (child) next.push(child, ...child.slices);
     }
-    def = child;
+    defs = next;
   }
-  return def;
+  return defs;
 }
 
 function matches(
@@ -53,14 +60,15 @@ function matches(
   d: ElementDefinitionSlicingDiscriminator,
 ): boolean {
   const values = follow(item, d.path);
-  const def = target(ctx, slice, d.path);
+  const all = targets(ctx, slice, d.path);
+  const def = all[0];
   switch (d.type) {
     case 'value':
     case 'pattern': {
-      if (!def) return false;
-      if (def.fixed !== undefined) return values.some((v) => deepEqual(v, def.fixed));
-      if (def.pattern !== undefined) return values.some((v) => matchesPattern(v, def.pattern));
-      return false;
+      const fixed = all.find((t) => t.fixed !== undefined || t.pattern !== undefined);
+      if (!fixed) return false;
+      if (fixed.fixed !== undefined) return values.some((v) => deepEqual(v, fixed.fixed));
+      return values.some((v) => matchesPattern(v, fixed.pattern));
     }
     case 'exists':
       return def ? (def.min > 0 ? values.length > 0 : def.max === 0 ? values.length === 0 : true) : false;

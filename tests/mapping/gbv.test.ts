@@ -2,7 +2,7 @@
 // and no Condition from a screening answer.
 import type { FhirResource, Observation } from 'fhir/r4';
 import { mapRecord } from '../../src/mapping';
-import { byType, clinic, itemIdentifier, loadFixture, mapFixture, resources } from './fixtures';
+import { byType, clinic, itemIdentifier, loadFixture, mapFixture, now, resources } from './fixtures';
 
 const SDV = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'SDV' };
 const R = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
@@ -68,6 +68,23 @@ describe('GBV clinical enquiry', () => {
     expect(obs[0]?.interpretation).toBeUndefined();
   });
 
+  it('leaves out an answer the Questionnaire does not enable, and reports it with the reason', () => {
+    const record = loadFixture('08-gbv-disclosed');
+    const incident = (record.episodes as Array<{ gbv: { incident: Record<string, unknown> } }>)[0]!.gbv
+      .incident;
+    incident.types = ['physical-assault']; // no rape or sexual assault: gbv-3.4 is not enabled
+    incident.timeSinceSexualViolence = 'unknown';
+    const { bundle, report } = mapRecord(record, { clinic, now });
+    const qr = byType(bundle, 'QuestionnaireResponse')[0];
+    const linkIds = qr?.item?.flatMap((i) => (i.item ?? []).map((x) => x.linkId));
+    expect(linkIds).not.toContain('gbv-3.4');
+    expect(report.unmapped).toContainEqual({
+      path: 'episodes[0].gbv.incident.timeSinceSexualViolence',
+      value: 'unknown',
+      reason: 'not asked: gbv-3.4 is enabled only when types is rape or sexual-assault',
+    });
+  });
+
   it('records an enquiry not asked (preconditions not met) as not-asked, with the reason', () => {
     const { bundle } = mapFixture('10-gbv-not-asked-preconditions');
     const obs = byType(bundle, 'Observation');
@@ -75,6 +92,7 @@ describe('GBV clinical enquiry', () => {
     expect(obs[0]?.note?.[0]?.text).toContain('preconditions-not-met');
     const qr = byType(bundle, 'QuestionnaireResponse')[0];
     expect(qr?.item?.map((i) => i.linkId)).toEqual(['gbv-0']);
+    expect(qr?.status).toBe('stopped');
   });
 
   it('keeps a declined item as declined and leaves the total unknown, not zero', () => {

@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { mapRecord, parseCsv } from '../../src/mapping';
+import { projectRoot } from '../../src/project-root';
+import { createValidator } from '../../src/validation';
 import { r4SchemaErrors } from '../support/r4-schema';
 import {
   clinic,
@@ -40,6 +42,25 @@ describe('e-PHR fixtures', () => {
         errors: [],
       });
     }
+  });
+
+  const validator = createValidator({ profileDirs: [path.join(projectRoot, 'profiles')] });
+  const validationErrors = (bundle: ReturnType<typeof mapFixture>['bundle']): string[] =>
+    resources(bundle).flatMap((r, i) =>
+      validator
+        .validate(r)
+        .filter((x) => x.severity === 'error' || x.severity === 'fatal')
+        .map((x) => `entry[${i}] ${x.expression?.join() ?? ''}: ${x.diagnostics}`),
+    );
+
+  it.each(names)('%s: every resource conforms to the profile it claims and to base R4', (name) => {
+    const { bundle } = mapFixture(name);
+    const profiled = ['Patient', 'Encounter', 'Immunization', 'Condition', 'QuestionnaireResponse'];
+    const unclaimed = resources(bundle).filter(
+      (r) => profiled.includes(r.resourceType) && !(r.meta?.profile ?? []).length,
+    );
+    expect(unclaimed.map((r) => r.resourceType)).toEqual([]);
+    expect(validationErrors(bundle)).toEqual([]);
   });
 
   it('lists fields the schema does not define as unmapped, with a reason', () => {
