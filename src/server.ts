@@ -24,6 +24,8 @@ export interface RunningServer {
   db: Database;
   repo: Repository;
   embedded: EmbeddedDb | undefined;
+  /** What the interactions see: the CLI imports through it without HTTP. */
+  ctx: ServerContext;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,8 @@ const RECOVERY_INTERVAL_MS = 15_000;
 export interface ServerOptions {
   /** Test-only fault injection into the write pipeline. */
   faults?: Faults;
+  /** False opens the database and the context without an HTTP listener (the CLI's embedded import). */
+  listen?: boolean;
 }
 
 export async function openServer(
@@ -88,23 +92,35 @@ export async function openServer(
     validator,
   };
   await seedQuestionnaires(ctx);
-  const server = http.createServer(createApp(ctx));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server = options.listen === false ? undefined : http.createServer(createApp(ctx));
+  if (server) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, resolve);
+      });
+    } catch (err) {
+      clearInterval(sweeper);
+      await db.close();
+      await embedded?.stop();
+      throw err;
+    }
+  }
+  const port = server ? (server.address() as AddressInfo).port : 0;
   let closing: Promise<void> | undefined;
   return {
     port,
     db,
     repo,
     embedded,
+    ctx,
     close: () =>
       (closing ??= (async () => {
         clearInterval(sweeper);
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        if (server) {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        }
         await db.close();
         await embedded?.stop();
       })()),

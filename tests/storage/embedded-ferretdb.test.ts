@@ -122,7 +122,7 @@ it.each(['SIGKILL', 'SIGTERM', 'exit'])(
       else setInterval(() => {}, 1000);
     });`;
     // A plain node parent that requires the TypeScript sources through a small transpiling hook.
-    const child = spawn(process.execPath, ['-r', require.resolve('../support/register-ts'), '-e', script], {
+    const child = spawn(process.execPath, ['-r', require.resolve('../../scripts/register-ts'), '-e', script], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const pid = await new Promise<number>((resolve, reject) => {

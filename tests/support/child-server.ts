@@ -16,7 +16,7 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
   const port = await freePort();
   const proc = spawn(
     process.execPath,
-    ['-r', path.join(__dirname, 'register-ts.js'), path.join(root, 'src/main.ts')],
+    ['-r', path.join(root, 'scripts', 'register-ts.js'), path.join(root, 'src/main.ts')],
     {
       env: { ...process.env, PORT: String(port), LOG_LEVEL: 'error', CI: '1', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],

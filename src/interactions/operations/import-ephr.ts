@@ -104,6 +104,29 @@ export function reportParameters(reports: RecordReport[]): Parameters {
   };
 }
 
+/** The reverse of {@link reportParameters}: what a client (the CLI with --server) reads back. */
+export function reportsFromParameters(p: Parameters): RecordReport[] {
+  return (p.parameter ?? []).map((record) => {
+    const parts = record.part ?? [];
+    const all = (name: string): ParametersParameter[] => parts.filter((x) => x.name === name);
+    const outcome = all('outcome')[0]?.resource as { issue?: Issue[] } | undefined;
+    const report: RecordReport = {
+      recordId: all('recordId')[0]?.valueString ?? '?',
+      status: (all('status')[0]?.valueCode ?? 'failed') as RecordStatus,
+      written: all('written').map((w) => w.valueReference?.reference ?? ''),
+      unmapped: all('unmapped').map((u) => {
+        const text = u.valueString ?? '';
+        const at = text.indexOf(': ');
+        return at < 0 ? { path: text, reason: '' } : { path: text.slice(0, at), reason: text.slice(at + 2) };
+      }),
+      issues: outcome?.issue ?? [],
+    };
+    const bundle = all('bundle')[0]?.resource;
+    if (bundle) report.bundle = bundle as Bundle;
+    return report;
+  });
+}
+
 export const importEphr: Handler = async (ctx, req) => {
   if (req.method !== 'POST') throw fail(405, 'not-supported', '$import-ephr is a POST operation');
   if (!req.body) throw badRequest('$import-ephr needs a body: an e-PHR record, an array of records, or CSV');

@@ -1,4 +1,4 @@
-// Lets a plain `node` child process require the TypeScript sources (used to test parent-death handling).
+// Lets plain `node` require the TypeScript sources (the CLI in a checkout, child processes in the tests).
 const ts = require('typescript');
 require.extensions['.ts'] = (module, filename) => {
   const src = require('fs').readFileSync(filename, 'utf8');

@@ -1,0 +1,159 @@
+// The command line as a user runs it (bin/ephr-fhir.js in a child process): map prints Bundles, import stores records
+// through a running server or straight into the configured database, with a report and an exit code.
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import type { Bundle } from 'fhir/r4';
+import { projectRoot } from '../../src/project-root';
+import { startTestServer, testDatabaseUri, type TestServer } from '../support/server';
+
+const BIN = path.join(projectRoot, 'bin', 'ephr-fhir.js');
+const FIXTURES = path.join(projectRoot, 'fixtures', 'ephr');
+const EPHR_ID = 'http://ephr-fhir.org/fhir/sid/ephr-id';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+let tmp: string;
+let s: TestServer;
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ephr-cli-'));
+  s = await startTestServer();
+});
+afterAll(async () => {
+  await s.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('ephr-fhir map', () => {
+  it('prints the transaction Bundle of a record, with the same entries as its golden file', async () => {
+    const run = await cli(['map', path.join(FIXTURES, '01-syrian-family-father.json')]);
+    expect(run.code).toBe(0);
+    const bundle = JSON.parse(run.stdout) as Bundle;
+    const golden = JSON.parse(
+      fs.readFileSync(path.join(FIXTURES, 'expected', '01-syrian-family-father.bundle.json'), 'utf8'),
+    ) as Bundle;
+    expect(bundle.type).toBe('transaction');
+    // the Provenance's id is drawn from the clinic and the time of mapping, which differ here
+    const urls = (b: Bundle): Array<string | undefined> =>
+      (b.entry ?? []).map((e) => e.request?.url).filter((u) => !u?.startsWith('Provenance/'));
+    expect(urls(bundle)).toEqual(urls(golden));
+    expect(urls(bundle).length).toBeGreaterThan(10);
+  });
+
+  it('fails with exit code 1 and the JSON path of each error for a malformed record', async () => {
+    const run = await cli(['map', path.join(FIXTURES, 'invalid', 'bad-dates-and-codes.json')]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/bad-dates-and-codes\.json: \S+/);
+  });
+
+  it('answers an unknown command with exit code 2', async () => {
+    expect((await cli(['frobnicate'])).code).toBe(2);
+  });
+});
+
+describe('ephr-fhir import --server', () => {
+  const reportFile = (): string => path.join(tmp, `report-${crypto.randomUUID()}.json`);
+
+  it('imports a folder of records, writes the report, and a second import changes nothing', async () => {
+    const report = reportFile();
+    const first = await cli(['import', FIXTURES, '--server', s.base, '--report', report, '--no-progress']);
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    const records = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).length;
+    expect(first.stdout).toMatch(new RegExp(`^\\d+ record\\(s\\): \\d+ created`));
+    const written = JSON.parse(fs.readFileSync(report, 'utf8')) as {
+      records: Array<{ recordId: string; status: string; written: string[] }>;
+    };
+    // the CSV export in the folder adds its own records to the JSON ones
+    expect(written.records.length).toBeGreaterThan(records);
+    expect(written.records.every((r) => r.status === 'created' && r.written.length > 0)).toBe(true);
+    const again = await cli(['import', FIXTURES, '--server', s.base, '--no-progress']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(`${written.records.length} record(s): ${written.records.length} unchanged\n`);
+    const found = await request(s.url).get(`/fhir/Patient?identifier=${EPHR_ID}|GR-2023-000101`).expect(200);
+    expect(found.body.entry).toHaveLength(1);
+  });
+
+  it('exits 1 and names the errors when a record fails; the others are stored', async () => {
+    const good = JSON.parse(fs.readFileSync(path.join(FIXTURES, '20-minimal.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const file = path.join(tmp, 'mixed.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify([
+        { ...good, ephrId: 'CLI-0001' },
+        { ...good, ephrId: 'CLI-0002', episodes: 'broken' },
+      ]),
+    );
+    const run = await cli(['import', file, '--server', s.base, '--no-progress']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('2 record(s): 1 created, 1 failed\n');
+    expect(run.stderr).toMatch(/^CLI-0002: episodes/m);
+    const one = await request(s.url).get(`/fhir/Patient?identifier=${EPHR_ID}|CLI-0001&_summary=count`);
+    const two = await request(s.url).get(`/fhir/Patient?identifier=${EPHR_ID}|CLI-0002&_summary=count`);
+    expect([one.body.total, two.body.total]).toEqual([1, 0]);
+  });
+
+  it('exits 2 when the server cannot be reached', async () => {
+    const run = await cli([
+      'import',
+      path.join(FIXTURES, '20-minimal.json'),
+      '--server',
+      'http://127.0.0.1:9/fhir',
+    ]);
+    expect(run.code).toBe(2);
+  });
+});
+
+describe('ephr-fhir import on the configured database', () => {
+  it('imports through the same functions as the operation, with no server running', async () => {
+    const dbName = `cli_${crypto.randomBytes(6).toString('hex')}`;
+    const run = await cli(
+      ['import', path.join(FIXTURES, '06-two-episodes-two-countries.json'), '--no-progress'],
+      {
+        MONGODB_URI: testDatabaseUri(),
+        DB_NAME: dbName,
+      },
+    );
+    expect([run.code, run.stdout]).toEqual([0, '1 record(s): 1 created\n']);
+    const server = await startTestServer({ DB_NAME: dbName });
+    try {
+      const record = JSON.parse(
+        fs.readFileSync(path.join(FIXTURES, '06-two-episodes-two-countries.json'), 'utf8'),
+      ) as { ephrId: string };
+      const found = await request(server.url)
+        .get(`/fhir/Patient?identifier=${EPHR_ID}|${record.ephrId}`)
+        .expect(200);
+      expect(found.body.entry).toHaveLength(1);
+      const encounters = await request(server.url)
+        .get(`/fhir/Encounter?subject=Patient/${found.body.entry[0].resource.id as string}&_summary=count`)
+        .expect(200);
+      expect(encounters.body.total).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+});
