@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { importCommand } from './import';
 import { mapCommand, type Output } from './map';
+import { reindexCommand } from './reindex';
 
 const stdio: Output = {
   out: (t) => void process.stdout.write(t),
@@ -46,6 +47,12 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
         },
         io,
       );
+    });
+  program
+    .command('reindex')
+    .description('rebuild the search index of every resource on the configured database')
+    .action(async () => {
+      code = await reindexCommand(io);
     });
   try {
     await program.parseAsync(argv);

@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Resource } from 'fhir/r4';
 import { canonicalText, parseExact, type JsonObject } from '../fhir/json';
+import { reindexAll, type ReindexProgress } from './reindex';
 import { fail, OperationOutcomeError, preconditionFailed, type Issue } from '../fhir/outcome';
 import { shapeIssues } from '../fhir/shape';
 import {
@@ -102,6 +103,11 @@ export class Repository {
     readonly faults: Faults = {},
   ) {
     this.c = collections(db);
+  }
+
+  /** Recomputes the search index of every current resource (see reindex.ts). */
+  reindex(onProgress?: (p: ReindexProgress) => void): Promise<ReindexProgress> {
+    return reindexAll(this.c, (r) => this.pipeline.index(r), onProgress);
   }
 
   static newId(): string {

@@ -157,3 +157,32 @@ describe('ephr-fhir import on the configured database', () => {
     }
   });
 });
+
+describe('ephr-fhir reindex', () => {
+  it('rebuilds an index that no longer matches the definitions, and changes nothing else', async () => {
+    const server = await startTestServer();
+    try {
+      const created = await request(server.url)
+        .post('/fhir/Patient')
+        .set('Content-Type', 'application/fhir+json')
+        .send(JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Reindexova' }] }))
+        .expect(201);
+      const id = created.body.id as string;
+      // what an index built under other definitions looks like: this resource's entries are missing
+      await server.running.db.db!.collection('resources').updateOne({ _id: `Patient/${id}` } as never, {
+        $set: { idx: {} },
+      });
+      const search = () => request(server.url).get('/fhir/Patient?family=reindexova&_summary=count');
+      expect((await search()).body.total).toBe(0);
+      const run = await cli(['reindex'], {
+        MONGODB_URI: testDatabaseUri(),
+        DB_NAME: server.running.db.db!.databaseName,
+      });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^\d+ resources reindexed, 1 changed, in [\d.]+ s\n$/);
+      expect((await search()).body.total).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
