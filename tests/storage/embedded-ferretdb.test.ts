@@ -122,9 +122,13 @@ it.each(['SIGKILL', 'SIGTERM', 'exit'])(
       else setInterval(() => {}, 1000);
     });`;
     // A plain node parent that requires the TypeScript sources through a small transpiling hook.
-    const child = spawn(process.execPath, ['-r', require.resolve('../../scripts/register-ts'), '-e', script], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', require.resolve('../../scripts/register-ts'), '-e', script],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const pid = await new Promise<number>((resolve, reject) => {
       child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
       child.once('exit', (code) => reject(new Error(`parent exited early: ${code}`)));
