@@ -34,6 +34,9 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   });
 }
 
+// Each test starts the CLI in child processes (TypeScript compiled on start) and imports through HTTP.
+jest.setTimeout(240_000);
+
 let tmp: string;
 let s: TestServer;
 beforeAll(async () => {
