@@ -13,7 +13,8 @@ import { Repository, type Faults, type WritePipeline } from './storage/repositor
 import { searchStore } from './storage/search-store';
 import { createValidator } from './validation';
 import { isOwnQuestionnaire, seedQuestionnaires } from './interactions/conformance';
-import { configureSearchParameters, indexResource, searchIndexes } from './search';
+import { configureSearchParameters, indexResource, searchIndexes, searchParameterRegistry } from './search';
+import { definitionsFingerprint, followDefinitions } from './storage/index-definitions';
 import { projectRoot } from './project-root';
 import path from 'node:path';
 import { startEmbeddedDb, type EmbeddedDb } from './storage/embedded-ferretdb';
@@ -75,6 +76,7 @@ export async function openServer(
     searchIndexes().map((key) => ({ key })),
   );
   const recovered = await recover(repo);
+  await followDefinitions(repo, definitionsFingerprint(searchParameterRegistry()), logger);
   if (recovered.rolledBack + recovered.rolledForward + recovered.repairedViews > 0) {
     logger.warn(recovered, 'recovered from an earlier crash');
   }

@@ -1,0 +1,38 @@
+// The search index follows the search parameter definitions: when they change (a SearchParameter added to
+// profiles/, a new release of the extraction code), the server rebuilds the index at start, with no manual step.
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import type { SearchParameterRegistry } from '../search';
+import type { Repository } from './repository';
+
+/** Raise when the extraction code changes what it writes for the same definitions. */
+export const INDEX_FORMAT = 1;
+const KEY = 'search-definitions';
+
+export function definitionsFingerprint(registry: SearchParameterRegistry): string {
+  const hash = crypto.createHash('sha256').update(`format ${INDEX_FORMAT}\n`);
+  for (const type of [...registry.types()].sort()) {
+    for (const d of [...registry.byType(type)].sort((a, b) => a.code.localeCompare(b.code))) {
+      hash.update(JSON.stringify([type, d.code, d.type, d.expression, d.target, d.components]));
+      hash.update('\n');
+    }
+  }
+  return hash.digest('hex');
+}
+
+/** Reindexes every stored resource when the fingerprint differs from the one the index was built with. */
+export async function followDefinitions(
+  repo: Repository,
+  fingerprint: string,
+  logger: Logger,
+): Promise<void> {
+  const mark = await repo.c.meta.findOne({ _id: KEY });
+  if (mark?.value === fingerprint) return;
+  const started = Date.now();
+  if (mark || (await repo.c.resources.findOne({}, { projection: { _id: 1 } }))) {
+    logger.warn('search parameter definitions changed: rebuilding the search index');
+    const p = await repo.reindex();
+    logger.warn({ ...p, ms: Date.now() - started }, 'search index rebuilt');
+  }
+  await repo.c.meta.updateOne({ _id: KEY }, { $set: { value: fingerprint } }, { upsert: true });
+}

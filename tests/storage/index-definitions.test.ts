@@ -1,0 +1,56 @@
+// When the search parameter definitions change, the server rebuilds the index at start: a SearchParameter added
+// to profiles/ takes effect on the resources already stored, with no manual step.
+import request from 'supertest';
+import { startTestServer } from '../support/server';
+
+it('rebuilds the index at start when the definitions it was built with differ', async () => {
+  const first = await startTestServer();
+  const dbName = first.running.db.db!.databaseName;
+  const created = await request(first.url)
+    .post('/fhir/Patient')
+    .set('Content-Type', 'application/fhir+json')
+    .send(JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Definitionsova' }] }))
+    .expect(201);
+  // an index built under other definitions: this resource's entries are missing, the fingerprint differs
+  const db = first.running.db.db!;
+  await db.collection('resources').updateOne({ _id: `Patient/${created.body.id as string}` } as never, {
+    $set: { idx: {} },
+  });
+  await db.collection('meta').updateOne({ _id: 'search-definitions' } as never, { $set: { value: 'older' } });
+  const count = (url: string) => request(url).get('/fhir/Patient?family=definitionsova&_summary=count');
+  expect((await count(first.url)).body.total).toBe(0);
+  await first.running.close(); // keeps the database
+
+  const second = await startTestServer({ DB_NAME: dbName });
+  try {
+    expect((await count(second.url)).body.total).toBe(1);
+    const mark = await second.running.db
+      .db!.collection('meta')
+      .findOne({ _id: 'search-definitions' } as never);
+    expect(mark?.value).toMatch(/^[0-9a-f]{64}$/);
+  } finally {
+    await second.close();
+  }
+});
+
+it('does not reindex when the definitions are the same', async () => {
+  const first = await startTestServer();
+  const dbName = first.running.db.db!.databaseName;
+  const created = await request(first.url)
+    .post('/fhir/Patient')
+    .set('Content-Type', 'application/fhir+json')
+    .send(JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Unchangedova' }] }))
+    .expect(201);
+  await first.running.db
+    .db!.collection('resources')
+    .updateOne({ _id: `Patient/${created.body.id as string}` } as never, { $set: { idx: {} } });
+  await first.running.close();
+  const second = await startTestServer({ DB_NAME: dbName });
+  try {
+    // the damaged entry stays damaged: nothing was rebuilt, so a start costs nothing when nothing changed
+    const res = await request(second.url).get('/fhir/Patient?family=unchangedova&_summary=count');
+    expect(res.body.total).toBe(0);
+  } finally {
+    await second.close();
+  }
+});
