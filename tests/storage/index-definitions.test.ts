@@ -1,22 +1,27 @@
 // When the search parameter definitions change, the server rebuilds the index at start: a SearchParameter added
 // to profiles/ takes effect on the resources already stored, with no manual step.
 import request from 'supertest';
-import { startTestServer } from '../support/server';
+import { startTestServer, type TestServer } from '../support/server';
+
+/** Stores a Patient, then removes its index entries as an index built under other definitions would lack them. */
+async function storeUnindexed(server: TestServer, family: string): Promise<void> {
+  const created = await request(server.url)
+    .post('/fhir/Patient')
+    .set('Content-Type', 'application/fhir+json')
+    .send(JSON.stringify({ resourceType: 'Patient', name: [{ family }] }))
+    .expect(201);
+  await server.running.db
+    .db!.collection('resources')
+    .updateOne({ _id: `Patient/${created.body.id as string}` } as never, { $set: { idx: {} } });
+}
 
 it('rebuilds the index at start when the definitions it was built with differ', async () => {
   const first = await startTestServer();
   const dbName = first.running.db.db!.databaseName;
-  const created = await request(first.url)
-    .post('/fhir/Patient')
-    .set('Content-Type', 'application/fhir+json')
-    .send(JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Definitionsova' }] }))
-    .expect(201);
-  // an index built under other definitions: this resource's entries are missing, the fingerprint differs
-  const db = first.running.db.db!;
-  await db.collection('resources').updateOne({ _id: `Patient/${created.body.id as string}` } as never, {
-    $set: { idx: {} },
-  });
-  await db.collection('meta').updateOne({ _id: 'search-definitions' } as never, { $set: { value: 'older' } });
+  await storeUnindexed(first, 'Definitionsova');
+  await first.running.db
+    .db!.collection('meta')
+    .updateOne({ _id: 'search-definitions' } as never, { $set: { value: 'older' } });
   const count = (url: string) => request(url).get('/fhir/Patient?family=definitionsova&_summary=count');
   expect((await count(first.url)).body.total).toBe(0);
   await first.running.close(); // keeps the database
