@@ -32,3 +32,19 @@ function walk(node: unknown, path: string, replace: (ref: FoundReference) => str
     }
   }
 }
+
+const RELATIVE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
+const ABSOLUTE = /^(https?:\/\/.+)\/[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
+
+/** Whether `ref` is a relative literal reference, `Type/id`. */
+export const isRelativeReference = (ref: string): boolean => RELATIVE.test(ref);
+
+/**
+ * The base a relative reference inside an entry resolves against (bundle.html#references): the base of the entry's
+ * fullUrl when that is an absolute RESTful URL (`http://example.org/fhir/Patient/123` -> `http://example.org/fhir`),
+ * the server's base otherwise.
+ */
+export function referenceBase(fullUrl: string | undefined, serverBase: string): string {
+  const m = fullUrl === undefined ? null : ABSOLUTE.exec(fullUrl);
+  return m ? m[1]! : serverBase;
+}

@@ -1,7 +1,7 @@
 // One entry of a batch or transaction Bundle as a request (bundle.html#transaction), and its answer as an entry.
 import { STATUS_CODES } from 'node:http';
 import { stringifyExact, type JsonObject } from '../fhir/json';
-import { badRequest, operationOutcome, OperationOutcomeError, type Issue } from '../fhir/outcome';
+import { badRequest, fail, operationOutcome, OperationOutcomeError, type Issue } from '../fhir/outcome';
 import { route, type RouteMatch } from './routes';
 import type { FhirRequest, FhirResponse } from './types';
 
@@ -83,16 +83,11 @@ function withLocation<T>(f: () => T, where: string): T {
 
 /** The entry as a request to dispatch in-process to the same handlers the HTTP edge uses. */
 export function toFhirRequest(e: EntryRequest, outer: FhirRequest): FhirRequest {
-  const body =
-    e.resource === undefined
+  const body = isPatch(e)
+    ? patchBody(e)
+    : e.resource === undefined
       ? undefined
-      : {
-          kind:
-            e.route.interaction === 'patch' && Array.isArray(e.resource)
-              ? ('json-patch' as const)
-              : ('resource' as const),
-          text: stringifyExact(e.resource),
-        };
+      : { kind: 'resource' as const, text: stringifyExact(e.resource) };
   const headers = { ...e.headers, prefer: outer.headers.prefer };
   return {
     method: e.method,
@@ -102,6 +97,44 @@ export function toFhirRequest(e: EntryRequest, outer: FhirRequest): FhirRequest 
     baseUrl: outer.baseUrl,
     ...(body && { body }),
   };
+}
+
+export const isPatch = (e: EntryRequest): boolean =>
+  e.route.interaction === 'patch' || e.route.interaction === 'conditional-patch';
+
+const JSON_PATCH = 'application/json-patch+json';
+
+/**
+ * The body of a PATCH entry (http.html#transaction, "the body of the PATCH is a Binary ... or Parameters"): a Binary
+ * whose data is a base64 JSON Patch document, or a FHIRPath Patch Parameters resource.
+ */
+export function patchBody(e: EntryRequest): { kind: 'json-patch' | 'resource'; text: string } {
+  const where = `Bundle.entry[${e.index}].resource`;
+  const r = e.resource;
+  if (r === undefined)
+    throw badRequest('A PATCH entry needs entry.resource: a Binary or a Parameters', where);
+  if (Array.isArray(r)) return { kind: 'json-patch', text: stringifyExact(r) }; // a bare JSON Patch, as some clients send
+  if (r.resourceType === 'Parameters') return { kind: 'resource', text: stringifyExact(r) };
+  if (r.resourceType !== 'Binary') {
+    throw badRequest(
+      `A PATCH entry's resource is a Binary (JSON Patch) or a Parameters (FHIRPath Patch), not ${String(r.resourceType)}`,
+      `${where}.resourceType`,
+    );
+  }
+  const mime = typeof r.contentType === 'string' ? r.contentType.split(';')[0]!.trim().toLowerCase() : '';
+  if (mime !== JSON_PATCH) {
+    throw fail(
+      415,
+      'not-supported',
+      `Binary.contentType must be ${JSON_PATCH} in a PATCH entry (it is ${typeof r.contentType === 'string' ? `"${r.contentType}"` : 'absent'})`,
+      `${where}.contentType`,
+    );
+  }
+  const data = typeof r.data === 'string' ? r.data.replace(/\s+/g, '') : undefined;
+  if (data === undefined || !/^[A-Za-z0-9+/]*={0,2}$/.test(data) || data.length % 4 !== 0) {
+    throw badRequest('Binary.data must hold the JSON Patch document in base64', `${where}.data`);
+  }
+  return { kind: 'json-patch', text: Buffer.from(data, 'base64').toString('utf8') };
 }
 
 export interface ResponseEntry {

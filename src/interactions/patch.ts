@@ -9,7 +9,7 @@ import { parseIfMatch, queryString, writeResponse } from './common';
 import { singleMatch } from './conditional';
 import type { FhirRequest, FhirResponse, Handler, ServerContext } from './types';
 
-type Patcher = (resource: JsonObject) => JsonObject;
+export type Patcher = (resource: JsonObject) => JsonObject;
 
 export const patch: Handler = async (ctx, req) => {
   const { type, id } = req.route as { type: string; id: string };
@@ -42,13 +42,13 @@ async function patchOne(
   return writeResponse(req, stored, 200, `Patched ${type}/${id} (version ${stored.versionId})`);
 }
 
-function currentTree(type: string, id: string, cur: StoredResource | undefined): JsonObject {
+export function currentTree(type: string, id: string, cur: StoredResource | undefined): JsonObject {
   if (!cur) throw notFound(`${type}/${id} is not known`);
   if (cur.deleted || cur.json === undefined) throw gone(`${type}/${id} was deleted`);
   return parseExact(cur.json) as JsonObject;
 }
 
-function readPatch(req: FhirRequest): Patcher {
+export function readPatch(req: FhirRequest): Patcher {
   if (!req.body)
     throw badRequest('PATCH needs a body: a JSON Patch document or a FHIRPath Patch Parameters resource');
   const body = parseExact(req.body.text);

@@ -1,8 +1,8 @@
 // A transaction Bundle (http.html#transaction): resolve every entry and rewrite references to the ids the server
 // assigns, check every write without storing anything, then commit them all at once (storage/transaction.ts).
 // Processing order as the spec gives it: DELETE, POST, PUT/PATCH, then GET/HEAD after the commit.
-import { badRequest, fail, OperationOutcomeError } from '../fhir/outcome';
-import { rewriteReferences } from '../fhir/references';
+import { badRequest, fail, notFound, OperationOutcomeError } from '../fhir/outcome';
+import { isRelativeReference, referenceBase, rewriteReferences } from '../fhir/references';
 import { release } from '../storage/locks';
 import { decideCreate, matchIds, singleMatch } from './conditional';
 import { currentMany } from '../storage/bulk-read';
@@ -25,7 +25,9 @@ import {
   type EntryRequest,
   type ResponseEntry,
 } from './bundle-entry';
+import type { JsonObject } from '../fhir/json';
 import { etag, location, parseIfMatch, returnPreference } from './common';
+import { currentTree, readPatch } from './patch';
 import type { FhirRequest, FhirResponse, ServerContext } from './types';
 
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -78,7 +80,7 @@ async function run(
   claimed: string[],
 ): Promise<TransactionResult> {
   const planned = await assignTargets(ctx, entries, claimed);
-  await rewriteAll(ctx, entries, planned);
+  const local = await rewriteAll(ctx, req, entries, planned);
   const order = [...planned.values()].sort((a, b) => ORDER[a.entry.method]! - ORDER[b.entry.method]!);
   // Entries touch distinct resources: their current versions are read in bulk, then each is checked and stamped.
   const existing = order
@@ -94,7 +96,7 @@ async function run(
           : { outcome: undefined };
       continue;
     }
-    p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () => prepare(ctx.repo, p, known));
+    p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () => prepare(ctx.repo, req, p, known, local));
   }
   const writes = order.filter(
     (p): p is Planned & { prepared: WritePrepared } => p.prepared?.doc !== undefined,
@@ -207,6 +209,12 @@ async function resolveTarget(
       e.route = { interaction: 'update', type: type!, id: target };
       return { type: type!, id: target };
     }
+    case 'conditional-patch': {
+      const match = await singleMatch(ctx, type!, query, 'Conditional patch');
+      if (match === undefined) throw notFound(`No ${type} matches "${query}": nothing to patch`);
+      e.route = { interaction: 'patch', type: type!, id: match };
+      return { type: type!, id: match };
+    }
     case 'conditional-delete': {
       const match = await singleMatch(ctx, type!, query, 'Conditional delete');
       e.route = { interaction: 'delete', type: type!, id: match ?? Repository.newId() };
@@ -223,19 +231,26 @@ async function resolveTarget(
  */
 async function rewriteAll(
   ctx: ServerContext,
+  req: FhirRequest,
   entries: EntryRequest[],
   planned: Map<number, Planned>,
-): Promise<void> {
+): Promise<LocalReferences> {
   const byFullUrl = new Map<string, string>();
   for (const p of planned.values()) {
-    if (p.entry.fullUrl !== undefined && p.entry.method !== 'DELETE')
-      byFullUrl.set(p.entry.fullUrl, `${p.type}/${p.id}`);
+    const fullUrl = p.entry.fullUrl;
+    if (fullUrl === undefined || p.entry.method === 'DELETE') continue;
+    byFullUrl.set(fullUrl, `${p.type}/${p.id}`);
+    // A relative fullUrl names a resource on this server: references resolved against our base find it too.
+    if (isRelativeReference(fullUrl)) byFullUrl.set(`${req.baseUrl}/${fullUrl}`, `${p.type}/${p.id}`);
   }
   for (const e of entries) {
     if (e.resource === undefined || Array.isArray(e.resource)) continue;
+    const base = referenceBase(e.fullUrl, req.baseUrl);
     const conditional: Array<{ value: string; path: string }> = [];
     rewriteReferences(e.resource, ({ value, path }) => {
-      const hit = byFullUrl.get(value);
+      // `Patient/123` inside an entry whose fullUrl is http://example.org/fhir/... means http://example.org/fhir/Patient/123.
+      const hit =
+        byFullUrl.get(value) ?? (isRelativeReference(value) ? byFullUrl.get(`${base}/${value}`) : undefined);
       if (hit !== undefined) return hit;
       if (value.startsWith('urn:uuid:') || value.startsWith('urn:oid:')) {
         throw atIndex(e, badRequest(`${path} = "${value}" names no entry of this Bundle`, path));
@@ -262,12 +277,28 @@ async function rewriteAll(
     }
     if (resolved.size > 0) rewriteReferences(e.resource, ({ value }) => resolved.get(value));
   }
+  return (tree, e) => {
+    const base = referenceBase(e.fullUrl, req.baseUrl);
+    rewriteReferences(tree, ({ value, path }) => {
+      const hit =
+        byFullUrl.get(value) ?? (isRelativeReference(value) ? byFullUrl.get(`${base}/${value}`) : undefined);
+      if (hit === undefined && (value.startsWith('urn:uuid:') || value.startsWith('urn:oid:')))
+        throw fail(422, 'processing', `${path} = "${value}" names no entry of this Bundle`, path);
+      return hit;
+    });
+    return tree;
+  };
 }
+
+/** Rewrites references to entries of this Bundle in a tree computed later (the result of a patch). */
+type LocalReferences = (tree: JsonObject, e: EntryRequest) => JsonObject;
 
 async function prepare(
   repo: Repository,
+  req: FhirRequest,
   p: Planned,
   known: { current: StoredResource | undefined },
+  local: LocalReferences,
 ): Promise<Prepared> {
   const { entry: e, type, id } = p;
   const opts: WriteOptions & { fresh?: boolean } = {
@@ -291,8 +322,16 @@ async function prepare(
     case 'delete':
       decide = (cur) => (cur && !cur.deleted ? { kind: 'delete' } : undefined);
       break;
+    case 'patch': {
+      // The same parsing and application as PATCH over HTTP; a bad patch fails here, before anything is written.
+      const patcher = readPatch(toFhirRequest(e, req));
+      opts.malformedStatus = 422;
+      // A JSON Patch inside a Binary may add references to other entries: they are rewritten in the result.
+      decide = (cur) => ({ kind: 'put', tree: local(patcher(currentTree(type, id, cur)), e) });
+      break;
+    }
     default:
-      throw fail(400, 'not-supported', 'PATCH inside a transaction is not supported yet');
+      throw fail(400, 'not-supported', `${e.method} ${e.url} is not supported inside a transaction`);
   }
   return repo.prepare(type, id, decide, opts, known);
 }
