@@ -57,8 +57,22 @@ export function primitiveProblem(value: unknown, type: string, rule: PrimitiveRu
     // The regexes are written for Java, whose \s is ASCII whitespace only (JavaScript's also has U+00A0 and others).
     if (rule.regex && !rule.regex.test(s.replace(UNICODE_SPACE, 'x')))
       return `'${clip(s)}' is not a valid ${type}`;
+    if (CALENDAR_TYPES.has(type) && !realDay(s)) return `'${clip(s)}' is not a calendar date (no such day)`;
   }
   return undefined;
+}
+
+const CALENDAR_TYPES = new Set(['date', 'dateTime', 'instant']);
+
+/** The regexes allow day 31 in every month: the day must exist in that month and year (Gregorian leap years). */
+function realDay(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  if (!m) return true;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return Number(m[3]) <= days;
 }
 
 export function describe(value: unknown): string {
