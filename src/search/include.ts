@@ -6,6 +6,8 @@ import type { IncludeParam, SearchRequest } from './request';
 import type { Entry, StoredRow } from './store';
 
 const CHUNK = 500;
+/** Rows whose referencing resources one `_revinclude` query asks for. */
+const ROW_CHUNK = 100;
 const DEFAULT_MAX_INCLUDES = 1000;
 const MAX_ITERATIONS = 4;
 
@@ -56,22 +58,41 @@ async function fetchByIds(ctx: QueryContext, ids: string[]): Promise<StoredRow[]
   return out;
 }
 
+/** Reference parameters of `source` that can point to a resource of `target` (an untargeted one can). */
+function codesTo(source: string, inc: IncludeParam, target: string): string[] {
+  return searchParameterRegistry()
+    .byType(source)
+    .filter(
+      (d) =>
+        d.type === 'reference' &&
+        (inc.code === '*' || d.code === inc.code) &&
+        (d.target.length === 0 || d.target.includes(target)),
+    )
+    .map((d) => d.code);
+}
+
+/**
+ * Resources that reference the rows. `_revinclude=*` asks every source type that has a reference parameter to
+ * the rows' types: one query per chunk of rows, an `$or` of one branch per source type, each branch through
+ * the access hook (which constrains by type, so there is no query without a type).
+ */
 async function reverse(ctx: QueryContext, rows: StoredRow[], incs: IncludeParam[]): Promise<StoredRow[]> {
   const out: StoredRow[] = [];
-  const ids = rows.map((r) => r._id);
   for (const inc of incs) {
-    const sourceTypes = inc.sourceType === '*' ? [] : [inc.sourceType];
-    for (const source of sourceTypes) {
-      const codes = referenceCodes(source, inc);
-      const keys = codes.flatMap((c) =>
-        ids.filter((id) => !inc.targetType || id.startsWith(inc.targetType + '/')).map((id) => `${c}|${id}`),
-      );
-      for (let i = 0; i < keys.length; i += CHUNK) {
-        const filter = typeFilter(ctx, source, { 'idx.k': { $in: keys.slice(i, i + CHUNK) } });
-        out.push(
-          ...(await ctx.store.find(filter, { projection: { _id: 1, type: 1, id: 1, json: 1, idx: 1 } })),
-        );
+    const sources = inc.sourceType === '*' ? searchParameterRegistry().types() : [inc.sourceType];
+    const targets = rows.filter((r) => !inc.targetType || r.type === inc.targetType);
+    for (let i = 0; i < targets.length; i += ROW_CHUNK) {
+      const chunk = targets.slice(i, i + ROW_CHUNK);
+      const branches: object[] = [];
+      for (const source of sources) {
+        const keys = chunk.flatMap((r) => codesTo(source, inc, r.type).map((c) => `${c}|${r._id}`));
+        if (keys.length) branches.push(typeFilter(ctx, source, { 'idx.k': { $in: keys } }));
       }
+      if (branches.length === 0) continue;
+      const filter = branches.length === 1 ? (branches[0] ?? {}) : { $or: branches };
+      out.push(
+        ...(await ctx.store.find(filter, { projection: { _id: 1, type: 1, id: 1, json: 1, idx: 1 } })),
+      );
     }
   }
   return out;

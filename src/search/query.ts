@@ -8,6 +8,7 @@ import type { Filter } from './request';
 import type { SearchHooks, SearchStore, StoredRow } from './store';
 import type { Predicate } from './types/common';
 import { referenceInPredicate } from './types/reference';
+import { tokenNoneOf } from './types/token';
 
 export interface QueryContext {
   store: SearchStore;
@@ -53,6 +54,8 @@ export async function filterPredicate(ctx: QueryContext, type: string, f: Filter
       const def = registry.get(type, f.code);
       if (!def) return NOTHING;
       if (f.code === '_id' && f.modifier === undefined) return { filter: { id: { $in: f.values } } };
+      if (def.type === 'token' && (f.modifier === 'not' || f.modifier === 'not-in'))
+        return tokenNoneOf(def, f.values, f.modifier);
       return anyOf(
         f.values.map((v) => valuePredicate(def, f.modifier, v, ctx.baseUrl)),
         matcherOf,

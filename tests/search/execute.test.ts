@@ -53,6 +53,12 @@ describe('string, token, date, quantity, reference on FerretDB', () => {
     ['birthdate:missing=true', ['p5']],
     ['gender=male,female', ['p1', 'p2', 'p3', 'p4']],
     ['gender:not=male', ['p4', 'p5']],
+    ['gender:not=male,female', ['p5']], // none of them, not "not male or not female"
+    ['gender:not=male&gender:not=female', ['p5']],
+    [
+      'gender:not-in=http://hl7.org/fhir/ValueSet/administrative-gender,http://hl7.org/fhir/ValueSet/days-of-week',
+      [],
+    ],
     ['identifier=urn:oid:iom|IOM-001', ['p1']],
     ['identifier=IOM-002', ['p2']],
     ['identifier=|IOM-001', []],
@@ -176,6 +182,50 @@ describe('_include and _revinclude', () => {
     expect(c.includes.map((m) => `${m.type}/${m.id}`).sort()).toEqual(['Observation/o4', 'Patient/p3']);
     const d = await executeSearch(store, parse('DiagnosticReport', '_include=*'));
     expect(d.includes.map((m) => `${m.type}/${m.id}`).sort()).toEqual(['Observation/o4', 'Patient/p3']);
+  });
+});
+
+describe('_revinclude=*', () => {
+  it('includes every resource that references a match, through any reference parameter', async () => {
+    const a = await executeSearch(store, parse('Patient', '_id=p3&_revinclude=*'));
+    expect(a.includes.map((m) => `${m.type}/${m.id}`).sort()).toEqual([
+      'DiagnosticReport/dr1',
+      'Observation/o4',
+    ]);
+    const b = await executeSearch(store, parse('Patient', '_id=p2&_revinclude=*'));
+    expect(b.includes.map((m) => `${m.type}/${m.id}`).sort()).toEqual(['Immunization/i1', 'Observation/o3']);
+  });
+  it('follows :iterate and goes through the access hook for every source type', async () => {
+    await store.put([
+      {
+        resourceType: 'Provenance',
+        id: 'pv1',
+        target: [{ reference: 'DiagnosticReport/dr1' }],
+        recorded: '2024-01-01T00:00:00Z',
+        agent: [{ who: { reference: 'Practitioner/x' } }],
+      },
+    ]);
+    try {
+      const once = await executeSearch(store, parse('Observation', '_id=o4&_revinclude=*'));
+      expect(once.includes.map((m) => `${m.type}/${m.id}`)).toEqual(['DiagnosticReport/dr1']);
+      const it2 = await executeSearch(store, parse('Observation', '_id=o4&_revinclude:iterate=*'));
+      expect(it2.includes.map((m) => `${m.type}/${m.id}`).sort()).toEqual([
+        'DiagnosticReport/dr1',
+        'Provenance/pv1',
+      ]);
+      const seen: string[] = [];
+      const hidden: SearchHooks = {
+        constrain: (type, f) => {
+          seen.push(type);
+          return type === 'Provenance' ? { $and: [f, { $nor: [{ id: 'pv1' }] }] } : f;
+        },
+      };
+      const h = await executeSearch(store, parse('Observation', '_id=o4&_revinclude:iterate=*'), hidden);
+      expect(h.includes.map((m) => `${m.type}/${m.id}`)).toEqual(['DiagnosticReport/dr1']);
+      expect(seen).toEqual(expect.arrayContaining(['Observation', 'DiagnosticReport', 'Provenance']));
+    } finally {
+      await store.remove('Provenance', 'pv1');
+    }
   });
 });
 

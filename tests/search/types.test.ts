@@ -405,3 +405,76 @@ describe(':missing', () => {
     expect(matches(patient, 'general-practitioner', 'false', 'missing')).toBe(true);
   });
 });
+
+describe('escaping (search.html#escaping) in every type', () => {
+  const odd: Resource = {
+    resourceType: 'Patient',
+    id: 'e',
+    name: [{ family: 'Smith|Jones$Brown\\Sr' }],
+    identifier: [
+      {
+        system: 'urn:oid:x',
+        value: 'A|1',
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PPN' }] },
+      },
+    ],
+  };
+  it('string values (default, :exact, :contains) are unescaped', () => {
+    expect(matches(odd, 'family', 'smith\\|jones\\$brown\\\\sr')).toBe(true);
+    expect(matches(odd, 'family', 'Smith\\|Jones\\$Brown\\\\Sr', 'exact')).toBe(true);
+    expect(matches(odd, 'family', 'jones\\$b', 'contains')).toBe(true);
+    expect(matches(odd, 'family', 'smith\\\\', 'contains')).toBe(false);
+  });
+  it(':of-type splits at unescaped bars only', () => {
+    const v2 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
+    expect(matches(odd, 'identifier', `${v2}|PPN|A\\|1`, 'of-type')).toBe(true);
+    expect(matches(odd, 'identifier', 'urn:oid:x|A\\|1')).toBe(true);
+    expect(() => pred('Patient', 'identifier', `${v2}|PPN|A|1`, 'of-type')).toThrow(/of-type/);
+  });
+  it('uri and reference values are unescaped', () => {
+    const vs: Resource = { resourceType: 'ValueSet', id: 'v', status: 'active', url: 'http://x.org/a$b' };
+    expect(matches(vs, 'url', 'http://x.org/a\\$b')).toBe(true);
+    expect(matches(vs, 'url', 'http://x.org/a\\$', 'below')).toBe(true);
+    const qr: Resource = {
+      resourceType: 'QuestionnaireResponse',
+      id: 'q',
+      status: 'completed',
+      questionnaire: 'http://x.org/Questionnaire/gbv|2.0',
+    };
+    expect(matches(qr, 'questionnaire', 'http://x.org/Questionnaire/gbv\\|2.0')).toBe(true);
+    expect(matches(qr, 'questionnaire', 'http://x.org/Questionnaire/gbv\\|3.0')).toBe(false);
+  });
+});
+
+describe('parts of a HumanName or an Address alone', () => {
+  it('finds an Address with only a state or a district, a HumanName with only a prefix or suffix', () => {
+    const p: Resource = {
+      resourceType: 'Patient',
+      id: 's',
+      address: [{ state: 'Attica' }, { district: 'Moria' }],
+      name: [{ prefix: ['Sheikh'] }, { suffix: ['Jr'] }],
+    };
+    expect(matches(p, 'address', 'atti')).toBe(true);
+    expect(matches(p, 'address', 'moria')).toBe(true);
+    expect(matches(p, 'name', 'sheikh')).toBe(true);
+    expect(matches(p, 'name', 'jr')).toBe(true);
+    expect(matches(p, 'name', 'attica')).toBe(false);
+  });
+});
+
+describe('number in exponent form', () => {
+  it('reads 1e2 as [95, 105) as R4 writes it, plain forms by their decimals', () => {
+    expect(parseNumber('n', '1e2')).toMatchObject({ value: 100, lo: 95, hi: 105 });
+    expect(parseNumber('n', '1.5e2')).toMatchObject({ value: 150, lo: 149.5, hi: 150.5 });
+    expect(parseNumber('n', '100')).toMatchObject({ lo: 99.5, hi: 100.5 });
+    const risk: Resource = {
+      resourceType: 'RiskAssessment',
+      id: 'r',
+      status: 'final',
+      subject: { reference: 'Patient/p' },
+      prediction: [{ probabilityDecimal: 140 }],
+    };
+    expect(matches(risk, 'probability', '1e2')).toBe(false);
+    expect(matches(risk, 'probability', '1.4e2')).toBe(true);
+  });
+});

@@ -2,6 +2,7 @@
 // `code|c0$c1` (tokens, strings) or, when the last component is a date, number or quantity, as a range entry
 // whose prefix carries the leading components (`code-value-quantity=http://loinc.org|8480-6$gt100`).
 import { badRequest } from '../../fhir/outcome';
+import { splitUnescaped, unescapeSearch } from '../escape';
 import { normaliseString } from '../normalise';
 import { compileExpression } from '../paths';
 import type { SearchParamDef, SearchParamType } from '../registry';
@@ -80,29 +81,14 @@ export const extractComposite: Extractor = (def, values, sink) => {
   }
 };
 
-/** Splits at unescaped `$`. */
-function splitComponents(value: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    if (value[i] === '\\') i++;
-    else if (value[i] === '$') {
-      out.push(value.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(value.slice(start));
-  return out;
-}
-
 function queryForm(type: SearchParamType, text: string): string {
-  if (type === 'string') return normaliseString(text);
+  if (type === 'string') return normaliseString(unescapeSearch(text));
   const { system, code } = splitToken(text);
   return system === undefined ? code : `${system}|${code}`;
 }
 
 export function compositePredicate(def: SearchParamDef, value: string): Predicate {
-  const parts = splitComponents(value);
+  const parts = splitUnescaped(value, '$');
   if (parts.length !== def.components.length) {
     throw badRequest(`${def.code}: expected ${def.components.length} components separated by $`, def.code);
   }

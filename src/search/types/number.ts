@@ -18,8 +18,11 @@ export function parseNumber(code: string, text: string): SearchNumber {
   const m = NUMBER_RE.exec(text.trim());
   if (!m) throw badRequest(`${code}: '${text}' is not a number`, code);
   const value = Number(text);
-  const decimals = (m[2]?.length ?? 0) - Number(m[3] ?? 0);
-  const half = 0.5 * 10 ** -decimals;
+  const exponent = m[3] === undefined ? undefined : Number(m[3]);
+  // Half a unit of the last digit written: `100` is [99.5, 100.5). In exponent form R4 gives `1e2` as
+  // [95, 105) (search.html#number), i.e. half a unit of the digit after the mantissa's last one.
+  const last = exponent === undefined ? -(m[2]?.length ?? 0) : exponent - (m[2]?.length ?? 0) - 1;
+  const half = 0.5 * 10 ** last;
   return { value, lo: value - half, hi: value + half };
 }
 

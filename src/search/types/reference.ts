@@ -3,6 +3,7 @@
 import { badRequest } from '../../fhir/outcome';
 import type { SearchParamDef } from '../registry';
 import { type ExtractContext, type Extractor, isObject, type Predicate, str } from './common';
+import { unescapeSearch } from '../escape';
 import { splitToken } from './token';
 
 const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
@@ -84,7 +85,7 @@ export function referencePredicate(def: SearchParamDef, value: string, opts: Ref
       },
     };
   }
-  const targets = referenceTargets(def, value, opts).map((t) => `${code}|${t}`);
+  const targets = referenceTargets(def, unescapeSearch(value), opts).map((t) => `${code}|${t}`);
   return { filter: { 'idx.k': targets.length === 1 ? targets[0] : { $in: targets } } };
 }
 

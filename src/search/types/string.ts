@@ -1,5 +1,6 @@
 // string parameters (search.html#string): accent- and case-insensitive starts-with, `:exact`, `:contains`.
 import { badRequest } from '../../fhir/outcome';
+import { unescapeSearch } from '../escape';
 import { escapeRegex, normaliseString } from '../normalise';
 import { phoneticKeys, phoneticQuery } from '../phonetic';
 import type { SearchParamDef } from '../registry';
@@ -16,12 +17,13 @@ export const CONTAINS_PREFIX = 24;
 export function stringParts(value: unknown): string[] {
   if (typeof value === 'string') return value === '' ? [] : [value];
   if (!isObject(value)) return [];
-  const keys =
-    'family' in value || 'given' in value
-      ? HUMAN_NAME_PARTS
-      : 'line' in value || 'city' in value || 'postalCode' in value || 'country' in value
-        ? ADDRESS_PARTS
-        : ['text', 'display', 'value', 'family', 'given', 'line', 'city'];
+  // Any part of its own tells the type: a HumanName with only a prefix, an Address with only a state.
+  const has = (parts: string[]): boolean => parts.some((k) => k !== 'text' && k in value);
+  const keys = has(HUMAN_NAME_PARTS)
+    ? HUMAN_NAME_PARTS
+    : has(ADDRESS_PARTS)
+      ? ADDRESS_PARTS
+      : ['text', 'display', 'value'];
   const out: string[] = [];
   for (const key of keys) {
     const v = value[key];
@@ -60,8 +62,9 @@ export const extractString: Extractor = (def, values, sink) => {
 export type StringModifier = 'exact' | 'contains' | undefined;
 
 /** One value of a string parameter (an OR member). */
-export function stringPredicate(def: SearchParamDef, value: string, modifier: StringModifier): Predicate {
+export function stringPredicate(def: SearchParamDef, raw: string, modifier: StringModifier): Predicate {
   const code = def.code;
+  const value = unescapeSearch(raw);
   if (modifier === 'exact') return { filter: { 'idx.k': `${code}:exact|${value}` } };
   const norm = normaliseString(value);
   if (def.code === 'phonetic') {

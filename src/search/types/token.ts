@@ -4,6 +4,7 @@ import { escapeRegex, normaliseString } from '../normalise';
 import type { SearchParamDef } from '../registry';
 import { expandValueSet } from '../valuesets';
 import { badRequest } from '../../fhir/outcome';
+import { splitUnescaped, unescapeSearch } from '../escape';
 import { type Extractor, type IndexSink, isObject, type Predicate, str } from './common';
 
 const CONTACT_SYSTEMS = new Set(['phone', 'fax', 'email', 'pager', 'url', 'sms', 'other']);
@@ -73,18 +74,12 @@ export const extractToken: Extractor = (def, values, sink) => {
   for (const v of values) tokenValue(sink, def.code, v);
 };
 
-/** Splits `system|code` at the first unescaped `|` (`\|` stays in the value). */
+/** Splits `system|code` at the first unescaped `|`, then unescapes both (`\|` is a bar in the value). */
 export function splitToken(value: string): { system?: string; code: string } {
-  for (let i = 0; i < value.length; i++) {
-    if (value[i] === '\\') i++;
-    else if (value[i] === '|') {
-      return { system: unescape(value.slice(0, i)), code: unescape(value.slice(i + 1)) };
-    }
-  }
-  return { code: unescape(value) };
+  const [first = '', rest] = splitUnescaped(value, '|', 2);
+  if (rest === undefined) return { code: unescapeSearch(first) };
+  return { system: unescapeSearch(first), code: unescapeSearch(rest) };
 }
-
-const unescape = (s: string): string => s.replace(/\\([\\|$,])/g, '$1');
 
 export type TokenModifier = 'not' | 'text' | 'of-type' | 'in' | 'not-in' | undefined;
 
@@ -103,16 +98,18 @@ export function tokenPredicate(def: SearchParamDef, value: string, modifier: Tok
       return { filter: tokenMatch(code, value) };
     case 'not':
       return { filter: { $nor: [tokenMatch(code, value)] } };
-    case 'text':
-      return { filter: { 'idx.k': { $regex: `^${escapeRegex(`${code}:text|${normaliseString(value)}`)}` } } };
+    case 'text': {
+      const text = normaliseString(unescapeSearch(value));
+      return { filter: { 'idx.k': { $regex: `^${escapeRegex(`${code}:text|${text}`)}` } } };
+    }
     case 'of-type': {
-      const parts = value.split('|');
+      const parts = splitUnescaped(value, '|');
       if (parts.length !== 3) throw badRequest(`${code}:of-type needs system|code|value`, code);
-      return { filter: { 'idx.k': `${code}:of-type|${parts.join('|')}` } };
+      return { filter: { 'idx.k': `${code}:of-type|${parts.map(unescapeSearch).join('|')}` } };
     }
     case 'in':
     case 'not-in': {
-      const concepts = expandValueSet(value);
+      const concepts = expandValueSet(unescapeSearch(value));
       if (!concepts)
         throw badRequest(`${code}:${modifier}: the ValueSet ${value} cannot be expanded here`, code);
       // A `code` element has no system of its own (its binding implies it): its `code||value` entry counts too.
@@ -121,4 +118,13 @@ export function tokenPredicate(def: SearchParamDef, value: string, modifier: Tok
       return { filter: modifier === 'in' ? match : { $nor: [match] } };
     }
   }
+}
+
+/**
+ * `:not` / `:not-in` with several values: the resources that match none of them (R5 says so explicitly, and
+ * HAPI does the same); an OR of negations would match almost everything.
+ */
+export function tokenNoneOf(def: SearchParamDef, values: string[], modifier: 'not' | 'not-in'): Predicate {
+  const positive = modifier === 'not' ? undefined : 'in';
+  return { filter: { $nor: values.map((v) => tokenPredicate(def, v, positive).filter) } };
 }

@@ -1,4 +1,5 @@
 // uri parameters (search.html#uri): exact, `:below` (a path prefix) and `:above` (the value is below the stored one).
+import { unescapeSearch } from '../escape';
 import { escapeRegex } from '../normalise';
 import type { SearchParamDef } from '../registry';
 import type { Extractor, Predicate } from './common';
@@ -17,8 +18,9 @@ export const extractUri: Extractor = (def, values, sink) => {
 
 export type UriModifier = 'below' | 'above' | undefined;
 
-export function uriPredicate(def: SearchParamDef, value: string, modifier: UriModifier): Predicate {
+export function uriPredicate(def: SearchParamDef, raw: string, modifier: UriModifier): Predicate {
   const code = def.code;
+  const value = unescapeSearch(raw);
   if (modifier === 'below') return { filter: { 'idx.k': { $regex: `^${escapeRegex(`${code}|${value}`)}` } } };
   if (modifier === 'above') {
     // Every ancestor path of the value: http://a/b/c is above-matched by http://a/b/c, http://a/b, http://a.
