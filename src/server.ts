@@ -60,7 +60,9 @@ export async function openServer(
   }
   const atomic = !(await isFerretDb(db));
   configureSearchParameters({ extraSearchParameterDirs: [path.join(projectRoot, 'profiles')] });
+  // Every definition is compiled here, before the server listens, so no request pays for a first use.
   const validator = createValidator({ profileDirs: [path.join(projectRoot, 'profiles')] });
+  logger.info(validator.compiled, 'validator compiled');
   const pipeline: WritePipeline = {
     validate: (resource) =>
       validator.validate(resource, { profiles: config.requiredProfiles[resource.resourceType] ?? [] }),

@@ -32,8 +32,22 @@ export function matchesPattern(value: unknown, pattern: unknown): boolean {
   return Object.entries(pattern).every(([k, p]) => v[k] !== undefined && matchesPattern(v[k], p));
 }
 
-export function checkFixedPattern(ctx: Context, value: unknown, def: ElementModel, path: string): void {
-  if (def.fixed !== undefined && !deepEqual(value, def.fixed)) {
+/** A canonical fixed without a version is the same artefact at any version (`url|0.1.0`; references.html#canonical). */
+const sameCanonical = (value: unknown, fixed: unknown, type?: string): boolean =>
+  type === 'canonical' &&
+  typeof value === 'string' &&
+  typeof fixed === 'string' &&
+  !fixed.includes('|') &&
+  value.startsWith(fixed + '|');
+
+export function checkFixedPattern(
+  ctx: Context,
+  value: unknown,
+  def: ElementModel,
+  path: string,
+  type?: string,
+): void {
+  if (def.fixed !== undefined && !deepEqual(value, def.fixed) && !sameCanonical(value, def.fixed, type)) {
     report(
       ctx,
       'error',
@@ -42,7 +56,11 @@ export function checkFixedPattern(ctx: Context, value: unknown, def: ElementMode
       path,
     );
   }
-  if (def.pattern !== undefined && !matchesPattern(value, def.pattern)) {
+  if (
+    def.pattern !== undefined &&
+    !matchesPattern(value, def.pattern) &&
+    !sameCanonical(value, def.pattern, type)
+  ) {
     report(
       ctx,
       'error',

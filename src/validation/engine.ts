@@ -1,6 +1,6 @@
 // The compiled state shared by every validation: registry, terminology, primitive rules and element trees.
 import type { Issue } from '../fhir/outcome';
-import type { Questionnaire } from 'fhir/r4';
+import type { Questionnaire, StructureDefinition } from 'fhir/r4';
 import { compileStructure, type ElementModel, type StructureModel, type TypeRef } from './model';
 import { primitiveRules, type PrimitiveRule } from './primitives';
 import { byCanonical, type Registry } from './registry';
@@ -22,14 +22,27 @@ export class Engine {
     this.primitives = primitiveRules(reg);
   }
 
-  /** The compiled model of a definition by canonical url (compiled on first use, then kept). */
+  /** The compiled model of a definition by canonical url (`url` or `url|version`); all are compiled at start. */
   model(url: string): StructureModel | undefined {
-    if (this.models.has(url)) return this.models.get(url);
-    const sd = byCanonical(this.reg.structureDefinitions, url);
-    let model: StructureModel | undefined;
-    if (sd && (sd.snapshot || sd.differential)) model = compileStructure(sd, this.reg);
-    this.models.set(url, model);
-    return model;
+    return this.models.get(url) ?? this.models.get(url.split('|')[0] ?? url);
+  }
+
+  /** Compiles every StructureDefinition held (base types, core profiles and extensions, ours) and expands the
+   *  ValueSets their required and extensible bindings name, so that no request pays for a first use. */
+  compileAll(): { models: number; valueSets: number } {
+    const compiled = new Map<StructureDefinition, StructureModel | undefined>();
+    for (const [key, sd] of this.reg.structureDefinitions) {
+      if (!compiled.has(sd))
+        compiled.set(sd, sd.snapshot || sd.differential ? compileStructure(sd, this.reg) : undefined);
+      this.models.set(key, compiled.get(sd));
+    }
+    const valueSets = new Set<string>();
+    for (const model of compiled.values())
+      for (const e of model?.byId.values() ?? [])
+        if (e.binding?.valueSet && e.binding.strength !== 'example' && e.binding.strength !== 'preferred')
+          valueSets.add(e.binding.valueSet);
+    for (const vs of valueSets) this.terminology.expand(vs);
+    return { models: [...compiled.values()].filter(Boolean).length, valueSets: valueSets.size };
   }
 
   /** The base definition of a type (`Patient`, `Quantity`). */

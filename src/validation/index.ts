@@ -1,5 +1,5 @@
 // The validator: base R4 definitions and our profiles compiled once, returning every located issue (validation.html).
-import type { Questionnaire, Resource } from 'fhir/r4';
+import type { Questionnaire, Resource, StructureDefinition } from 'fhir/r4';
 import type { Issue } from '../fhir/outcome';
 import { CORE, Engine, report, type Context } from './engine';
 import { byCanonical, loadRegistry } from './registry';
@@ -21,6 +21,8 @@ export interface Validator {
   hasProfile(url: string): boolean;
   /** The conformance resources loaded from profileDirs. */
   conformanceResources(): Resource[];
+  /** What compiling every definition at creation cost. */
+  readonly compiled: { models: number; valueSets: number; ms: number };
 }
 
 export type { Issue };
@@ -31,6 +33,10 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
   const reg = loadRegistry(opts.profileDirs);
   const resolve = opts.resolveQuestionnaire ?? ((c: string) => byCanonical(reg.questionnaires, c));
   const engine = new Engine(reg, resolve);
+  const started = performance.now();
+  const compiled = { ...engine.compileAll(), ms: 0 };
+  compiled.ms = Math.round(performance.now() - started);
+  const byQuestionnaire = profilesByQuestionnaire(reg.local);
   const hasProfile = (url: string): boolean => byCanonical(reg.structureDefinitions, url) !== undefined;
 
   function newContext(root: Json, path: string): Context {
@@ -54,7 +60,12 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
         const claimed = Array.isArray(meta?.profile)
           ? meta.profile.filter((p): p is string => typeof p === 'string')
           : [];
-        for (const url of [...new Set([...claimed, ...extra])]) {
+        // Our profiles of a Questionnaire's responses apply whether claimed or not (GBV labels must not leak).
+        const implied =
+          resource.resourceType === 'QuestionnaireResponse' && typeof resource.questionnaire === 'string'
+            ? (byQuestionnaire.get(resource.questionnaire.split('|')[0]!) ?? [])
+            : [];
+        for (const url of [...new Set([...claimed, ...extra, ...implied])]) {
           const model = engine.model(url);
           if (!model) {
             report(
@@ -110,5 +121,24 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
     },
     hasProfile,
     conformanceResources: () => reg.local,
+    compiled,
   };
+}
+
+/** Our QuestionnaireResponse profiles by the Questionnaire canonical (without version) they fix `questionnaire` to. */
+function profilesByQuestionnaire(local: Resource[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of local as StructureDefinition[]) {
+    if (r.resourceType !== 'StructureDefinition' || r.type !== 'QuestionnaireResponse') continue;
+    const elements = [...(r.snapshot?.element ?? []), ...(r.differential?.element ?? [])];
+    for (const e of elements) {
+      if (e.id !== 'QuestionnaireResponse.questionnaire') continue;
+      const canonical = e.fixedCanonical ?? e.patternCanonical;
+      if (!canonical) continue;
+      const key = canonical.split('|')[0]!;
+      const urls = out.get(key) ?? [];
+      if (!urls.includes(r.url)) out.set(key, [...urls, r.url]);
+    }
+  }
+  return out;
 }

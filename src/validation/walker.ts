@@ -238,7 +238,7 @@ function walkValue(
         if (def.maxLength && typeof value === 'string' && value.length > def.maxLength) {
           report(ctx, 'error', 'value', `Longer than the maximum length ${def.maxLength}`, path);
         }
-        checkFixedPattern(ctx, value, def, path);
+        checkFixedPattern(ctx, value, def, path, type.code);
         checkBinding(ctx, value, def, type.code, path);
       }
     }

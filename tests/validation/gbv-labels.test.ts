@@ -1,0 +1,116 @@
+// GBV labels cannot be left out by not claiming the profile: our profiles that fix QuestionnaireResponse.questionnaire
+// apply to every response to that Questionnaire (with or without |version), on every write path and in $validate.
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import type { OperationOutcome } from 'fhir/r4';
+import { projectRoot } from '../../src/project-root';
+import { startTestServer, type TestServer } from '../support/server';
+
+const FHIR = 'application/fhir+json';
+const GBV_Q = 'http://ephr-fhir.org/fhir/Questionnaire/gbv-clinical-enquiry';
+type Json = Record<string, unknown>;
+const labelled = (): Json =>
+  JSON.parse(
+    fs.readFileSync(path.join(projectRoot, 'fixtures/profiles/valid/gbv-response-hark.json'), 'utf8'),
+  ) as Json;
+/** The response as a client that knows nothing of our profiles would send it: no meta.profile. */
+const unclaimed = (): Json => {
+  const r = labelled();
+  delete (r.meta as Json).profile;
+  return r;
+};
+const unlabelled = (): Json => {
+  const r = labelled();
+  delete r.meta;
+  return r;
+};
+const errorsAt = (oo: OperationOutcome): string[] =>
+  oo.issue.filter((i) => i.severity === 'error').flatMap((i) => i.expression ?? []);
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(() => s.close());
+
+const count = async (): Promise<number> =>
+  (await request(s.url).get('/fhir/QuestionnaireResponse?_summary=count').expect(200)).body.total as number;
+const post = (body: unknown, url = '/fhir/QuestionnaireResponse') =>
+  request(s.url).post(url).set('Content-Type', FHIR).send(JSON.stringify(body));
+
+describe('a GBV QuestionnaireResponse that does not claim EphrGbvResponse', () => {
+  it.each([
+    ['without meta', unlabelled(), 'QuestionnaireResponse.meta.security'],
+    [
+      'with meta but no security labels',
+      { ...unlabelled(), meta: { source: 'clinic-a' } },
+      'QuestionnaireResponse.meta.security',
+    ],
+    [
+      'with a versioned questionnaire and only SDV',
+      {
+        ...unclaimed(),
+        questionnaire: `${GBV_Q}|0.1.0`,
+        meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'SDV' }] },
+      },
+      'QuestionnaireResponse.meta.security',
+    ],
+  ])('%s: create answers 422 and stores nothing', async (_name, body, expression) => {
+    const before = await count();
+    const res = await post(body);
+    expect(res.status).toBe(422);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(errorsAt(res.body)).toContain(expression);
+    expect(await count()).toBe(before);
+  });
+
+  it('PUT (update as create) is refused too, and nothing is stored', async () => {
+    const res = await request(s.url)
+      .put('/fhir/QuestionnaireResponse/gbv-unlabelled-put')
+      .set('Content-Type', FHIR)
+      .send(JSON.stringify({ ...unlabelled(), id: 'gbv-unlabelled-put' }));
+    expect(res.status).toBe(422);
+    expect(errorsAt(res.body)).toContain('QuestionnaireResponse.meta.security');
+    await request(s.url).get('/fhir/QuestionnaireResponse/gbv-unlabelled-put').expect(404);
+  });
+
+  it('a transaction carrying one is refused as a whole', async () => {
+    const before = await count();
+    const res = await post(
+      {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ resource: unlabelled(), request: { method: 'POST', url: 'QuestionnaireResponse' } }],
+      },
+      '/fhir',
+    );
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await count()).toBe(before);
+  });
+
+  it('$validate reports the missing labels', async () => {
+    const res = await post(
+      { ...unlabelled(), meta: { source: 'clinic-a' } },
+      '/fhir/QuestionnaireResponse/$validate',
+    ).expect(200);
+    const security = (res.body as OperationOutcome).issue.filter(
+      (i) => i.severity === 'error' && i.expression?.includes('QuestionnaireResponse.meta.security'),
+    );
+    expect(security.length).toBeGreaterThan(0);
+  });
+
+  it('a labelled one is stored, with or without a version on the questionnaire', async () => {
+    await post(unclaimed()).expect(201);
+    await post({ ...unclaimed(), questionnaire: `${GBV_Q}|0.1.0` }).expect(201);
+  });
+
+  it('a response to another Questionnaire is not held to the GBV profile', async () => {
+    await post({
+      resourceType: 'QuestionnaireResponse',
+      questionnaire: 'http://example.org/Questionnaire/phq-9',
+      status: 'completed',
+    }).expect(201);
+  });
+});
