@@ -14,6 +14,14 @@ export interface Config {
   maxBundleEntries: number;
   searchDefaultCount: number;
   searchMaxCount: number;
+  /** Links one chained parameter may have (`subject.organization.name` has 2). */
+  searchMaxChainDepth: number;
+  /** Resources one chain or `_has` link may find before the search is refused as too costly. */
+  searchMaxChainResults: number;
+  /** Resources `_include`/`_revinclude` add to one page at most. */
+  searchMaxIncludes: number;
+  /** Rounds of `_include:iterate` / `_revinclude:iterate`. */
+  searchMaxIncludeIterations: number;
   /** Profiles every resource of a type must conform to, by type (REQUIRE_PROFILES). */
   requiredProfiles: Record<string, string[]>;
   /** The clinic an e-PHR import names in its Provenance when the request names none. */
@@ -94,6 +102,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 5000, 1, 100_000),
     searchDefaultCount: int(env, 'SEARCH_DEFAULT_COUNT', 20, 1, 10_000),
     searchMaxCount: int(env, 'SEARCH_MAX_COUNT', 1000, 1, 10_000),
+    searchMaxChainDepth: int(env, 'SEARCH_MAX_CHAIN_DEPTH', 3, 1, 10),
+    searchMaxChainResults: int(env, 'SEARCH_MAX_CHAIN_RESULTS', 10_000, 1, 1_000_000),
+    searchMaxIncludes: int(env, 'SEARCH_MAX_INCLUDES', 1000, 0, 100_000),
+    searchMaxIncludeIterations: int(env, 'SEARCH_MAX_INCLUDE_ITERATIONS', 4, 1, 10),
     requiredProfiles: profilePolicy(env.REQUIRE_PROFILES ?? ''),
     importClinic: env.IMPORT_CLINIC || 'unnamed clinic',
   };

@@ -7,6 +7,13 @@ it('has the documented defaults', () => {
   expect(c.baseUrl).toBe('http://localhost:8080/fhir');
   expect(c.mongodbUri).toBeUndefined();
   expect(c.maxBodyBytes).toBe(5 * 1024 * 1024);
+  expect(c).toMatchObject({
+    searchMaxChainDepth: 3,
+    searchMaxChainResults: 10_000,
+    searchMaxIncludes: 1000,
+    searchMaxIncludeIterations: 4,
+  });
+  expect(loadConfig({ SEARCH_MAX_CHAIN_DEPTH: '5' }).searchMaxChainDepth).toBe(5);
   expect(loadConfig({ PORT: '9000' }).baseUrl).toBe('http://localhost:9000/fhir');
   expect(loadConfig({ BASE_URL: 'https://x.org/fhir/' }).baseUrl).toBe('https://x.org/fhir');
 });
@@ -19,6 +26,11 @@ it.each([
   ['LOG_LEVEL', 'loud'],
   ['MAX_BODY_SIZE', 'big'],
   ['DB_NAME', 'Has-Dash'],
+  ['SEARCH_MAX_CHAIN_DEPTH', '0'],
+  ['SEARCH_MAX_CHAIN_DEPTH', 'deep'],
+  ['SEARCH_MAX_CHAIN_RESULTS', '0'],
+  ['SEARCH_MAX_INCLUDES', '-1'],
+  ['SEARCH_MAX_INCLUDE_ITERATIONS', '11'],
 ])('rejects %s=%s naming the variable', (name, value) => {
   expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ [name]: value })).toThrow(name);

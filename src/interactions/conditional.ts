@@ -3,29 +3,46 @@
 import { executeSearch } from '../search';
 import { badRequest, notFound, preconditionFailed } from '../fhir/outcome';
 import { claim, release } from '../storage/locks';
-import { parse } from './search';
+import { parse, searchHooks } from './search';
 import type { ServerContext } from './types';
 
-/** Ids of the resources of `type` that match a conditional query (at most `limit`). */
+/** Parameters that shape a result instead of selecting resources: meaningless in a condition. */
+const RESULT_PARAMETERS = new Set([
+  '_sort',
+  '_count',
+  '_total',
+  '_summary',
+  '_elements',
+  '_include',
+  '_revinclude',
+  '_cursor',
+  '_contained',
+  '_containedType',
+  '_type',
+]);
+/** Parameters of the HTTP exchange, not of the search. */
+const TRANSPORT_PARAMETERS = new Set(['_format', '_pretty']);
+
+/**
+ * Ids of the resources of `type` that match a conditional query (at most `limit`). Every criterion is applied
+ * (chains, `_has`, `_source`, ...); one that cannot be applied is a 400, never a wider match.
+ */
 export async function matchIds(
   ctx: ServerContext,
   type: string,
   query: string,
   limit = 2,
 ): Promise<string[]> {
-  const params = [...new URLSearchParams(query).entries()].filter(
-    ([k]) =>
-      !k.startsWith('_') ||
-      k === '_id' ||
-      k === '_lastUpdated' ||
-      k === '_tag' ||
-      k === '_profile' ||
-      k === '_security',
-  );
+  const params = [...new URLSearchParams(query).entries()].filter(([k]) => !TRANSPORT_PARAMETERS.has(k));
+  for (const [k] of params) {
+    const base = k.split(':')[0] ?? k;
+    if (RESULT_PARAMETERS.has(base))
+      throw badRequest(`The condition "${query}" uses ${k}, which selects no resources`, k);
+  }
   if (params.length === 0) throw badRequest(`The condition "${query}" has no search parameter`);
-  // Strict: an unknown parameter must fail, never widen the match to every resource.
+  // Strict: an unknown parameter must fail, never widen the match.
   const sreq = parse(ctx, type, [...params, ['_count', String(limit)]], true);
-  const result = await executeSearch(ctx.search.store, sreq, ctx.search.hooks);
+  const result = await executeSearch(ctx.search.store, sreq, searchHooks(ctx));
   return result.matches.map((m) => m.id);
 }
 
@@ -63,7 +80,7 @@ export async function decideCreate(
     if (c.won) return { create: newId, key };
     const again = await singleMatch(ctx, type, ifNoneExist, 'If-None-Exist');
     if (again !== undefined) return { existing: again };
-    await release(ctx.repo, key); // the holder no longer carries this identifier
+    await release(ctx.repo, key, c.target); // the holder no longer carries this identifier
   }
   throw notFound(`If-None-Exist "${ifNoneExist}" could not be settled; try again`);
 }

@@ -3,7 +3,14 @@
 import type { Resource } from 'fhir/r4';
 import { bundleText, type TextEntry } from '../fhir/json';
 import { badRequest } from '../fhir/outcome';
-import { executeSearch, parseSearch, searchsetBundle, summarise, type SearchRequest } from '../search';
+import {
+  executeSearch,
+  parseSearch,
+  searchsetBundle,
+  summarise,
+  type SearchHooks,
+  type SearchRequest,
+} from '../search';
 import type { FhirRequest, Handler, ServerContext } from './types';
 
 /** The parameters of a search: the query string, plus a form body for POST _search. */
@@ -32,8 +39,17 @@ export function parse(
     baseUrl: ctx.config.baseUrl,
     defaultCount: ctx.config.searchDefaultCount,
     maxCount: ctx.config.searchMaxCount,
+    maxChainDepth: ctx.config.searchMaxChainDepth,
   });
 }
+
+/** The context's hooks with the configured limits (a hook that sets a limit itself keeps it). */
+export const searchHooks = (ctx: ServerContext): SearchHooks => ({
+  maxChainResults: ctx.config.searchMaxChainResults,
+  maxIncludes: ctx.config.searchMaxIncludes,
+  maxIncludeIterations: ctx.config.searchMaxIncludeIterations,
+  ...ctx.search.hooks,
+});
 
 export const searchType: Handler = async (ctx, req) => {
   const sreq = parse(ctx, req.route.type!, searchParameters(req), strictHandling(req));
@@ -46,7 +62,7 @@ export const searchSystem: Handler = async (ctx, req) => {
 };
 
 export async function searchBundle(ctx: ServerContext, sreq: SearchRequest): Promise<string> {
-  const result = await executeSearch(ctx.search.store, sreq, ctx.search.hooks);
+  const result = await executeSearch(ctx.search.store, sreq, searchHooks(ctx));
   const skeleton = searchsetBundle(ctx.config.baseUrl, sreq, { ...result, matches: [], includes: [] });
   const { resourceType: _rt, entry: _e, ...head } = skeleton;
   const reshaped = (sreq.summary !== undefined && sreq.summary !== 'false') || sreq.elements !== undefined;

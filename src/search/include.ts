@@ -9,7 +9,7 @@ const CHUNK = 500;
 /** Rows whose referencing resources one `_revinclude` query asks for. */
 const ROW_CHUNK = 100;
 const DEFAULT_MAX_INCLUDES = 1000;
-const MAX_ITERATIONS = 4;
+const DEFAULT_ITERATIONS = 4;
 
 function referenceCodes(type: string, inc: IncludeParam): string[] {
   if (inc.sourceType !== '*' && inc.sourceType !== type) return [];
@@ -113,7 +113,8 @@ export async function includes(
     return fresh;
   };
   let frontier = matches;
-  for (let round = 0; round < MAX_ITERATIONS && frontier.length > 0 && found.length < max; round++) {
+  const rounds = ctx.hooks.maxIncludeIterations ?? DEFAULT_ITERATIONS;
+  for (let round = 0; round < rounds && frontier.length > 0 && found.length < max; round++) {
     const inc = req.include.filter((i) => round === 0 || i.iterate);
     const rev = req.revinclude.filter((i) => round === 0 || i.iterate);
     if (inc.length === 0 && rev.length === 0) break;

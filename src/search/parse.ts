@@ -88,13 +88,17 @@ function referenceTargets(types: string[], code: string, targetType: string | un
   return def.target;
 }
 
-/** Parses `name` (everything left of `=`) with its value for `types`; `depth` counts chain links. */
+/**
+ * Parses `name` (everything left of `=`) with its value for `types`; `depth` counts chain links, `whole` is the
+ * parameter as the client wrote it (errors name it).
+ */
 function parseFilter(
   types: string[],
   name: string,
   value: string,
   opts: ParseOptions,
   depth: number,
+  whole = name,
 ): Filter {
   const maxDepth = opts.maxChainDepth ?? 3;
   if (name.startsWith('_has:')) {
@@ -102,7 +106,7 @@ function parseFilter(
     if (!type || !reference || rest.length === 0)
       throw badRequest(`${name}: expected _has:Type:reference:parameter`, name);
     if (!concreteResourceTypes().has(type)) throw badRequest(`${name}: unknown resource type ${type}`, name);
-    if (depth >= maxDepth) throw badRequest(`${name}: more than ${maxDepth} chained links`, name);
+    if (depth >= maxDepth) throw badRequest(`${whole}: more than ${maxDepth} chained links`, whole);
     const ref = searchParameterRegistry().get(type, reference);
     if (!ref || ref.type !== 'reference')
       throw new Unknown(`${type} has no reference parameter ${reference}`);
@@ -110,13 +114,13 @@ function parseFilter(
       kind: 'has',
       type,
       reference,
-      next: parseFilter([type], rest.join(':'), value, opts, depth + 1),
+      next: parseFilter([type], rest.join(':'), value, opts, depth + 1, whole),
     };
   }
   const dot = name.indexOf('.');
   if (dot > 0) {
     const [code = '', targetType] = name.slice(0, dot).split(':');
-    if (depth >= maxDepth) throw badRequest(`${name}: more than ${maxDepth} chained links`, name);
+    if (depth >= maxDepth) throw badRequest(`${whole}: more than ${maxDepth} chained links`, whole);
     const targets = referenceTargets(types, code, targetType);
     const rest = name.slice(dot + 1);
     // The chained parameter must exist on one target at least.
@@ -128,7 +132,7 @@ function parseFilter(
       kind: 'chain',
       code,
       ...(targetType ? { targetType } : {}),
-      next: parseFilter(usable, rest, value, opts, depth + 1),
+      next: parseFilter(usable, rest, value, opts, depth + 1, whole),
     };
   }
   const [code = '', modifier, ...extra] = name.split(':');

@@ -30,6 +30,8 @@ export interface SearchHooks {
   maxChainResults?: number;
   /** The most resources `_include`/`_revinclude` add to one page. */
   maxIncludes?: number;
+  /** The most rounds of `:iterate` includes (the first round counts). */
+  maxIncludeIterations?: number;
 }
 
 export interface Entry {

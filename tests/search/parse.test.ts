@@ -45,6 +45,21 @@ describe('parseSearch', () => {
     expect(() => parse('Patient', '_include=Patient:name')).toThrow(/_include/);
     expect(() => parse('Patient', 'general-practitioner:Patient=1')).toThrow(/not a target/);
   });
+  it('limits chains by maxChainDepth, naming the whole parameter', () => {
+    const params: Array<[string, string]> = [['subject:Patient.organization.name', 'x']];
+    const at = (maxChainDepth: number): unknown => {
+      try {
+        return parseSearch('Observation', params, { ...OPTS, maxChainDepth });
+      } catch (e) {
+        return e;
+      }
+    };
+    expect(at(2)).toMatchObject({ filters: [{ kind: 'chain', code: 'subject' }] });
+    expect(at(1)).toMatchObject({
+      status: 400,
+      issues: [{ expression: ['subject:Patient.organization.name'] }],
+    });
+  });
 });
 
 describe('formatSearchUrl', () => {
