@@ -1,9 +1,11 @@
 // The Patient `phonetic` key on transliteration variants of names from Arabic, Dari, Pashto, Tigrinya,
-// Somali and Kurdish: recall within each group of variants, false matches across groups.
+// Somali and Kurdish: recall within each group of variants, false matches across groups, and hard
+// negatives: different names that a consonant skeleton confuses (a false match between two people is
+// worse than a miss, since a clinic would merge two histories).
 import { phoneticKeys } from '../../src/search/phonetic';
 import { phoneticQuery } from '../../src/search/phonetic';
 
-/** Each line: spellings of one name met in registration records. */
+/** Each line: spellings of one name met in registration records (the list the README's figures were first taken on). */
 const GROUPS: string[][] = [
   ['Mohammed', 'Muhammad', 'Mohamad', 'Mohamed', 'Mohammad', 'Muhammed', 'Mehmed', 'Maxamed', 'Mouhamed'],
   [
@@ -35,11 +37,101 @@ const GROUPS: string[][] = [
   ['Qasim', 'Kasim', 'Qassim', 'Kassem'],
 ];
 
+/** More spellings of names above (Somali `x` for ḥ, Egyptian `-y`). */
+const MORE_VARIANTS: Record<string, string[]> = {
+  Hussein: ['Xuseen', 'Husein'],
+  Hassan: ['Xasan'],
+  Abdelrahman: ['Cabdiraxmaan'],
+};
+
+/** Names that are hard negatives of the ones above, each with its own spellings. */
+const NEW_GROUPS: string[][] = [
+  ['Mahmoud', 'Mahmud', 'Mahmood', 'Mahmod', 'Maxamuud'], // محمود, not محمد
+  ['Said', 'Saeed', 'Saied', "Sa'id"], // سعيد
+  ['Saad', "Sa'ad", 'Saʿd'], // سعد
+  ['Amin', 'Ameen', 'Amine'], // أمين (Amine: the French spelling of the man's name)
+  ['Amina', 'Aminah', 'Ameena', 'Amineh'], // أمينة
+  ['Ali', 'Aly'], // علي
+  ['Alia', 'Aliya', 'Aaliyah', 'Alya'], // عليا / عالية
+  ['Karim', 'Kareem', 'Kerim'], // كريم
+  ['Karima', 'Kareema', 'Karimah'], // كريمة
+  ['Hamid', 'Hamed', 'Hameed'], // حامد / حميد
+];
+
+/** Different people's names that must not find each other, whichever is stored. */
+const HARD_NEGATIVES: Array<[string, string]> = [
+  ['Hassan', 'Hussein'],
+  ['Hasan', 'Husayn'],
+  ['Hassen', 'Hossein'],
+  ['Xasan', 'Xuseen'],
+  ['Mahmoud', 'Mohammed'],
+  ['Mahmud', 'Muhammad'],
+  ['Mahmood', 'Mohamed'],
+  ['Maxamuud', 'Maxamed'],
+  ['Said', 'Saad'],
+  ['Saeed', 'Saad'],
+  ["Sa'id", "Sa'ad"],
+  ['Amin', 'Amina'],
+  ['Ameen', 'Ameena'],
+  ['Ali', 'Alia'],
+  ['Aly', 'Aliya'],
+  ['Karim', 'Karima'],
+  ['Ahmad', 'Hamid'],
+  ['Ahmed', 'Hamed'],
+  ['Ahmad', 'Mohammed'],
+  ['Hamid', 'Mohammed'],
+  ['Hamid', 'Mahmoud'],
+];
+
 function sameName(a: string, b: string): boolean {
   const stored = new Set(phoneticKeys(a));
   const q = phoneticQuery(b);
   return stored.has(q.whole) || (q.each.length > 1 && q.each.every((k) => stored.has(k)));
 }
+
+interface Rates {
+  recall: number;
+  falseRate: number;
+  line: string;
+}
+
+function rates(groups: string[][]): Rates {
+  let pairs = 0;
+  let found = 0;
+  const misses: string[] = [];
+  for (const g of groups)
+    for (const a of g)
+      for (const b of g) {
+        if (a === b) continue;
+        pairs++;
+        if (sameName(a, b)) found++;
+        else misses.push(`${a}~${b}`);
+      }
+  let crossPairs = 0;
+  let falseMatches = 0;
+  const wrong = new Set<string>();
+  groups.forEach((gi, i) =>
+    groups.forEach((gj, j) => {
+      if (i === j) return;
+      for (const a of gi)
+        for (const b of gj) {
+          crossPairs++;
+          if (sameName(a, b)) {
+            falseMatches++;
+            wrong.add(`${a}~${b}`);
+          }
+        }
+    }),
+  );
+  const recall = found / pairs;
+  const falseRate = falseMatches / crossPairs;
+  const line =
+    `recall ${(recall * 100).toFixed(1)}% (${found}/${pairs}), false matches ${(falseRate * 100).toFixed(2)}% ` +
+    `(${falseMatches}/${crossPairs}); colliding: ${[...wrong].join(', ') || 'none'}; misses: ${misses.join(', ')}`;
+  return { recall, falseRate, line };
+}
+
+const ALL: string[][] = [...GROUPS.map((g) => [...g, ...(MORE_VARIANTS[g[0] ?? ''] ?? [])]), ...NEW_GROUPS];
 
 describe('phonetic', () => {
   it('finds the variants named in the issue', () => {
@@ -50,51 +142,29 @@ describe('phonetic', () => {
       ['Abdul Rahman', 'Abdurrahman'],
       ['Youssef', 'Yusuf'],
       ['Yusuf', 'Yousef'],
+      ['Karim', 'Kareem'],
+      ['Fatima', 'Fatma'],
     ] as const) {
       expect(sameName(a, b)).toBe(true);
       expect(sameName(b, a)).toBe(true);
     }
   });
 
-  it('has high recall within groups and few false matches across them', () => {
-    let pairs = 0;
-    let found = 0;
-    const misses: string[] = [];
-    for (const g of GROUPS) {
-      for (const a of g) {
-        for (const b of g) {
-          if (a === b) continue;
-          pairs++;
-          if (sameName(a, b)) found++;
-          else misses.push(`${a}~${b}`);
-        }
-      }
-    }
-    let crossPairs = 0;
-    let falseMatches = 0;
-    const wrong = new Set<string>();
-    for (let i = 0; i < GROUPS.length; i++) {
-      for (let j = 0; j < GROUPS.length; j++) {
-        if (i === j) continue;
-        for (const a of GROUPS[i] ?? []) {
-          for (const b of GROUPS[j] ?? []) {
-            crossPairs++;
-            if (sameName(a, b)) {
-              falseMatches++;
-              wrong.add(`${GROUPS[i]?.[0]}~${GROUPS[j]?.[0]}`);
-            }
-          }
-        }
-      }
-    }
-    const recall = found / pairs;
-    const falseRate = falseMatches / crossPairs;
-    // Recorded for the report: recall, false-match rate and which groups collide.
-    console.log(
-      `phonetic: recall ${(recall * 100).toFixed(1)}% (${found}/${pairs}), false matches ${(falseRate * 100).toFixed(2)}% ` +
-        `(${falseMatches}/${crossPairs}); groups colliding: ${[...wrong].join(', ') || 'none'}; misses: ${misses.slice(0, 12).join(', ')}`,
-    );
-    expect(recall).toBeGreaterThanOrEqual(0.9);
-    expect(falseRate).toBeLessThanOrEqual(0.02);
+  it.each(HARD_NEGATIVES)('%s and %s are different names', (a, b) => {
+    expect([sameName(a, b), sameName(b, a)]).toEqual([false, false]);
+  });
+
+  it('keeps recall on the first variant list and has no false match across it', () => {
+    const r = rates(GROUPS);
+    console.log(`phonetic, first list: ${r.line}`);
+    expect(r.recall).toBeGreaterThanOrEqual(0.94);
+    expect(r.falseRate).toBe(0);
+  });
+
+  it('has high recall and few false matches with the hard-negative names added', () => {
+    const r = rates(ALL);
+    console.log(`phonetic, with hard negatives: ${r.line}`);
+    expect(r.recall).toBeGreaterThanOrEqual(0.93);
+    expect(r.falseRate).toBeLessThanOrEqual(0.001);
   });
 });
