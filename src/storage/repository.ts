@@ -205,7 +205,8 @@ export class Repository {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const p = await this.prepare(type, id, decide, opts);
       if (!p.doc || !p.outcome) return p.outcome;
-      if (p.outcome.created === false) {
+      // Any version above 1 has a view below it (live or deleted, so a revive too): mark it behind first.
+      if (p.doc.versionId > 1) {
         await this.c.resources.updateOne({ _id: `${type}/${id}` }, { $max: { pending: p.doc.versionId } });
       }
       if (p.json !== undefined) await this.c.blobs.insertOne({ _id: p.doc.blob!, json: p.json });

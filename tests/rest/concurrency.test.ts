@@ -96,6 +96,34 @@ describe('a writer that dies between the version and the current view', () => {
     expect(read.body.meta.versionId).toBe('1');
   });
 
+  it('a PUT that revives a deleted resource and dies before the view: the next read and write see it', async () => {
+    await put('torn-revive', 1).expect(201);
+    await request(s.url).delete('/fhir/Basic/torn-revive').expect(200);
+    crash = 'Basic/torn-revive';
+    expect((await put('torn-revive', 3)).status).toBe(500);
+    crash = undefined;
+    const view = await s.running.db.collection('resources').findOne({ _id: 'Basic/torn-revive' as never });
+    expect(view).toMatchObject({ versionId: 2, deleted: true, pending: 3 }); // behind, and marked so
+    const read = await request(s.url).get('/fhir/Basic/torn-revive').expect(200);
+    expect(read.body.meta.versionId).toBe('3');
+    expect(read.body.code.text).toBe('writer 3');
+    const next = await put('torn-revive', 4).expect(200);
+    expect(next.body.meta.versionId).toBe('4');
+    await request(s.url).get('/fhir/Basic/torn-revive').expect(200);
+  });
+
+  it('a revive that died is also repaired by the next write without a read first', async () => {
+    await put('torn-revive-w', 1).expect(201);
+    await request(s.url).delete('/fhir/Basic/torn-revive-w').expect(200);
+    crash = 'Basic/torn-revive-w';
+    await put('torn-revive-w', 3).expect(500);
+    crash = undefined;
+    const next = await put('torn-revive-w', 4).expect(200);
+    expect(next.body.meta.versionId).toBe('4');
+    const read = await request(s.url).get('/fhir/Basic/torn-revive-w').expect(200);
+    expect(read.body.code.text).toBe('writer 4');
+  });
+
   it('the next write builds on the newest version, not on the stale view', async () => {
     await put('torn-write', 1).expect(201);
     crash = 'Basic/torn-write';
