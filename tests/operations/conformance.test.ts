@@ -77,4 +77,108 @@ describe('CapabilityStatement', () => {
     const def = await request(s.url).get('/fhir/OperationDefinition/import-ephr').expect(200);
     expect([def.body.code, def.body.system]).toEqual(['import-ephr', true]);
   });
+
+  interface SearchParam {
+    name: string;
+    type: string;
+    definition?: string;
+  }
+  interface RestResource {
+    type: string;
+    searchParam?: SearchParam[];
+    searchInclude?: string[];
+    searchRevInclude?: string[];
+  }
+
+  it.each([
+    ['Patient', 'birthdate', 'date', 'http://hl7.org/fhir/SearchParameter/individual-birthdate'],
+    ['Patient', 'family', 'string', 'http://hl7.org/fhir/SearchParameter/individual-family'],
+    ['Patient', 'phonetic', 'string', 'http://hl7.org/fhir/SearchParameter/individual-phonetic'],
+    ['Patient', 'identifier', 'token', 'http://hl7.org/fhir/SearchParameter/Patient-identifier'],
+    [
+      'Patient',
+      'general-practitioner',
+      'reference',
+      'http://hl7.org/fhir/SearchParameter/Patient-general-practitioner',
+    ],
+    ['Patient', 'ephr-id', 'token', 'http://ephr-fhir.org/fhir/SearchParameter/patient-ephr-id'],
+    [
+      'Patient',
+      'country-of-origin',
+      'token',
+      'http://ephr-fhir.org/fhir/SearchParameter/patient-country-of-origin',
+    ],
+    ['Patient', 'arrival-date', 'date', 'http://ephr-fhir.org/fhir/SearchParameter/patient-arrival-date'],
+    ['Observation', 'code', 'token', 'http://hl7.org/fhir/SearchParameter/clinical-code'],
+    ['Observation', 'subject', 'reference', 'http://hl7.org/fhir/SearchParameter/Observation-subject'],
+    [
+      'Observation',
+      'value-quantity',
+      'quantity',
+      'http://hl7.org/fhir/SearchParameter/Observation-value-quantity',
+    ],
+    [
+      'Observation',
+      'code-value-quantity',
+      'composite',
+      'http://hl7.org/fhir/SearchParameter/Observation-code-value-quantity',
+    ],
+    ['Observation', 'date', 'date', 'http://hl7.org/fhir/SearchParameter/clinical-date'],
+    [
+      'RiskAssessment',
+      'probability',
+      'number',
+      'http://hl7.org/fhir/SearchParameter/RiskAssessment-probability',
+    ],
+    ['ValueSet', 'url', 'uri', 'http://hl7.org/fhir/SearchParameter/conformance-url'],
+    ['Location', 'near', 'special', 'http://hl7.org/fhir/SearchParameter/Location-near'],
+  ])('lists %s %s as a %s search parameter with its definition', async (type, name, paramType, url) => {
+    const cs = await request(s.url).get('/fhir/metadata').expect(200);
+    const resource = (cs.body.rest[0].resource as RestResource[]).find((r) => r.type === type);
+    const params = (resource?.searchParam ?? []).filter((p) => p.name === name);
+    expect(params).toEqual([{ name, type: paramType, definition: url }]);
+  });
+
+  it('names each search parameter once per type, with a search parameter type of R4', async () => {
+    const cs = await request(s.url).get('/fhir/metadata').expect(200);
+    const types = new Set([
+      'number',
+      'date',
+      'string',
+      'token',
+      'reference',
+      'composite',
+      'quantity',
+      'uri',
+      'special',
+    ]);
+    for (const r of cs.body.rest[0].resource as RestResource[]) {
+      const names = (r.searchParam ?? []).map((p) => p.name);
+      expect([r.type, new Set(names).size]).toEqual([r.type, names.length]);
+      for (const p of r.searchParam ?? [])
+        expect([r.type, p.name, types.has(p.type)]).toEqual([r.type, p.name, true]);
+    }
+  });
+
+  it('lists _include values that are the reference parameters of the type, and _revinclude', async () => {
+    const cs = await request(s.url).get('/fhir/metadata').expect(200);
+    const resources = cs.body.rest[0].resource as RestResource[];
+    const obs = resources.find((r) => r.type === 'Observation');
+    expect(obs?.searchInclude).toEqual(
+      expect.arrayContaining(['*', 'Observation:subject', 'Observation:patient', 'Observation:encounter']),
+    );
+    expect(obs?.searchInclude).not.toContain('Observation:code');
+    const patient = resources.find((r) => r.type === 'Patient');
+    expect(patient?.searchInclude).toEqual(
+      expect.arrayContaining(['Patient:general-practitioner', 'Patient:organization', 'Patient:link']),
+    );
+    for (const r of resources) {
+      const refs = new Set(
+        (r.searchParam ?? []).filter((p) => p.type === 'reference').map((p) => `${r.type}:${p.name}`),
+      );
+      for (const inc of r.searchInclude ?? [])
+        if (inc !== '*') expect([inc, refs.has(inc)]).toEqual([inc, true]);
+      expect(r.searchRevInclude).toContain('*');
+    }
+  });
 });
