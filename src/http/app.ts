@@ -8,7 +8,7 @@ import type { FhirRequest, ServerContext } from '../interactions/types';
 import { errorHandler, sendFhir } from './errors';
 import { negotiateResponseFormat, requestBodyKind } from './negotiation';
 import { route } from '../interactions/routes';
-import { OperationOutcomeError, issue } from '../fhir/outcome';
+import { OperationOutcomeError, badRequest, issue } from '../fhir/outcome';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -67,11 +67,12 @@ export function createApp(ctx: ServerContext): express.Express {
 
 async function handleFhir(ctx: ServerContext, req: Request, res: Response): Promise<void> {
   const query = new URL(req.originalUrl, 'http://x').searchParams;
+  checkQueryEncoding(req.originalUrl);
   negotiateResponseFormat(query.get('_format') ?? undefined, req.headers.accept);
   const segments = req.path
     .split('/')
     .filter((s) => s !== '')
-    .map((s) => decodeURIComponent(s));
+    .map(decodeSegment);
   const match = route(req.method, segments);
   const text = typeof req.body === 'string' && req.body.length > 0 ? req.body : undefined;
   const kind = text === undefined ? undefined : requestBodyKind(req.headers['content-type']);
@@ -91,6 +92,34 @@ async function handleFhir(ctx: ServerContext, req: Request, res: Response): Prom
   };
   const out = await handler(ctx, fhirReq);
   sendFhir(res, out.status, out.body, out.headers);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`The URL path segment "${segment}" is not valid percent-encoding`);
+  }
+}
+
+/** URLSearchParams silently keeps a broken escape such as `%zz` as text; a client that sent it meant something else. */
+function checkQueryEncoding(originalUrl: string): void {
+  const q = originalUrl.indexOf('?');
+  if (q < 0) return;
+  for (const part of originalUrl.slice(q + 1).split('&')) {
+    const name = part.split('=', 1)[0] ?? '';
+    try {
+      decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      let decodedName = name;
+      try {
+        decodedName = decodeURIComponent(name);
+      } catch {
+        // the name itself is broken: name it as sent
+      }
+      throw badRequest(`The query parameter "${decodedName}" is not valid percent-encoding`, decodedName);
+    }
+  }
 }
 
 function lowerHeaders(req: Request): Record<string, string | undefined> {

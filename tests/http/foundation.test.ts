@@ -62,6 +62,21 @@ describe('errors are OperationOutcomes with the right status', () => {
     expectOutcome(await request(server.url).get('/fhir/DomainResource/1'), 404, 'not-found');
   });
 
+  it('400 for a malformed percent-encoding in the path or the query, never 500', async () => {
+    const path = await request(server.url).get('/fhir/Patient/%zz');
+    expectOutcome(path, 400, 'invalid');
+    expect(path.body.issue[0].diagnostics).toMatch(/percent-encoding/);
+    expectOutcome(await request(server.url).get('/fhir/Patient/%E0%A4%A'), 400, 'invalid');
+    expectOutcome(await request(server.url).get('/fhir/%zz/_history'), 400, 'invalid');
+    const query = await request(server.url).get('/fhir/Patient?name=%zz');
+    expectOutcome(query, 400, 'invalid');
+    expect(query.body.issue[0].expression).toEqual(['name']);
+    expectOutcome(await request(server.url).get('/fhir/Patient/_history?_since=%E0%A4'), 400, 'invalid');
+    expectOutcome(await request(server.url).get('/fhir/metadata?%zz=1'), 400, 'invalid');
+    // well-formed escapes still work
+    await request(server.url).get('/fhir/metadata?_format=application%2Ffhir%2Bjson').expect(200);
+  });
+
   it('405 for a method the route does not have, with Allow', async () => {
     const res = await request(server.url).delete('/fhir/metadata');
     expectOutcome(res, 405, 'not-supported');
