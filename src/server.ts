@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import { createApp } from './http/app';
 import { handlers } from './interactions';
 import type { ServerContext } from './interactions/types';
@@ -11,7 +11,7 @@ import { ensureIndexes } from './storage/collections';
 import { recover } from './storage/recovery';
 import { Repository, type Faults, type WritePipeline } from './storage/repository';
 import { searchStore } from './storage/search-store';
-import { createValidator } from './validation';
+import { createValidator, type Validator } from './validation';
 import { isOwnQuestionnaire, seedQuestionnaires } from './interactions/conformance';
 import { configureSearchParameters, indexResource, searchIndexes, searchParameterRegistry } from './search';
 import { definitionsFingerprint, followDefinitions } from './storage/index-definitions';
@@ -39,11 +39,28 @@ export interface ServerOptions {
   listen?: boolean;
 }
 
+/** REQUIRE_PROFILES must name profiles we hold, each for the type it is listed under (else every write would fail). */
+function checkRequiredProfiles(config: Config, validator: Validator): void {
+  for (const [type, urls] of Object.entries(config.requiredProfiles)) {
+    for (const url of urls) {
+      const of = validator.profileType(url);
+      if (of === undefined)
+        throw new ConfigError(`REQUIRE_PROFILES: ${url} (for ${type}) is not a profile this server knows`);
+      if (of !== type)
+        throw new ConfigError(`REQUIRE_PROFILES: ${url} is a profile of ${of}, not of ${type}`);
+    }
+  }
+}
+
 export async function openServer(
   config: Config,
   logger: Logger,
   options: ServerOptions = {},
 ): Promise<RunningServer> {
+  // Every definition is compiled here, before anything is opened or listens, so no request pays for a first use.
+  const validator = createValidator({ profileDirs: [path.join(projectRoot, 'profiles')] });
+  logger.info(validator.compiled, 'validator compiled');
+  checkRequiredProfiles(config, validator);
   let embedded: EmbeddedDb | undefined;
   let uri = config.mongodbUri;
   if (uri === undefined) {
@@ -60,9 +77,6 @@ export async function openServer(
   }
   const atomic = !(await isFerretDb(db));
   configureSearchParameters({ extraSearchParameterDirs: [path.join(projectRoot, 'profiles')] });
-  // Every definition is compiled here, before the server listens, so no request pays for a first use.
-  const validator = createValidator({ profileDirs: [path.join(projectRoot, 'profiles')] });
-  logger.info(validator.compiled, 'validator compiled');
   const pipeline: WritePipeline = {
     validate: (resource) =>
       validator.validate(resource, { profiles: config.requiredProfiles[resource.resourceType] ?? [] }),

@@ -19,6 +19,8 @@ export interface Validator {
   validate(resource: unknown, opts?: { profiles?: string[] }): Issue[];
   /** Whether a profile canonical (url or url|version) is known. */
   hasProfile(url: string): boolean;
+  /** The type a known profile constrains (`Patient`), or undefined. */
+  profileType(url: string): string | undefined;
   /** The conformance resources loaded from profileDirs. */
   conformanceResources(): Resource[];
   /** What compiling every definition at creation cost. */
@@ -84,7 +86,21 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
               at,
             );
           } else {
+            const before = errorCount(ctx.issues);
             walkResource(ctx, resource, model, at);
+            // A profile the resource does not claim is named, so the sender learns why its resource is held to it.
+            if (!claimed.includes(url) && errorCount(ctx.issues) > before)
+              report(
+                ctx,
+                'error',
+                'invalid',
+                `${model.type} does not conform to the profile ${url}, which applies ${
+                  implied.includes(url)
+                    ? `to every response to ${String(resource.questionnaire).split('|')[0]}`
+                    : 'although the resource does not claim it'
+                }`,
+                at,
+              );
           }
         }
         if (resource.resourceType === 'QuestionnaireResponse') checkQuestionnaireResponse(ctx, resource, at);
@@ -120,10 +136,14 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
       return ctx.issues;
     },
     hasProfile,
+    profileType: (url) => engine.model(url)?.type,
     conformanceResources: () => reg.local,
     compiled,
   };
 }
+
+const errorCount = (issues: Issue[]): number =>
+  issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').length;
 
 /** Our QuestionnaireResponse profiles by the Questionnaire canonical (without version) they fix `questionnaire` to. */
 function profilesByQuestionnaire(local: Resource[]): Map<string, string[]> {

@@ -9,12 +9,14 @@ import { startTestServer, type TestServer } from '../support/server';
 
 interface Expectation {
   severity: string;
+  code: string;
   expression: string;
 }
 interface Entry {
   file: string;
   profile?: string;
   expect?: Expectation;
+  also?: Expectation[];
 }
 const fixtures = path.join(projectRoot, 'fixtures', 'profiles');
 const manifest = JSON.parse(fs.readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as {
@@ -68,10 +70,15 @@ describe('profile fixtures through $validate and create', () => {
       const type = String(resource.resourceType);
       const res = await validateAs(type, resource, profileParam(e.profile)).expect(200);
       const x = e.expect!;
-      const hit = (res.body as OperationOutcome).issue.some(
-        (i) => i.severity === x.severity && (i.expression ?? []).includes(x.expression),
-      );
-      expect([hit, x.expression]).toEqual([true, x.expression]);
+      for (const want of [x, ...(e.also ?? [])]) {
+        const hit = (res.body as OperationOutcome).issue.some(
+          (i) =>
+            i.severity === want.severity &&
+            i.code === want.code &&
+            (i.expression ?? []).includes(want.expression),
+        );
+        expect([hit, want.code, want.expression]).toEqual([true, want.code, want.expression]);
+      }
       if (x.severity !== 'error' || !e.profile) return;
       const tagged = claiming(resource, e.profile);
       const before = await request(s.url).get(`/fhir/${type}?_summary=count`).expect(200);
@@ -141,5 +148,101 @@ describe('$validate forms', () => {
     const res = await validateAs('Observation', { resourceType: 'Patient' });
     expect([res.status, res.body.resourceType]).toEqual([200, 'OperationOutcome']);
     expect(errors(res.body).join()).toMatch(/Patient/);
+  });
+});
+
+describe('writes', () => {
+  const count = async (type: string): Promise<number> =>
+    (await request(s.url).get(`/fhir/${type}?_summary=count`).expect(200)).body.total as number;
+  const create = (body: Record<string, unknown>) =>
+    request(s.url)
+      .post(`/fhir/${String(body.resourceType)}`)
+      .set('Content-Type', FHIR)
+      .send(JSON.stringify(body));
+  const issues = (oo: OperationOutcome, severity: string): string[] =>
+    (oo.issue ?? [])
+      .filter((i) => i.severity === severity)
+      .map((i) => `${i.code} ${i.expression?.join() ?? ''}: ${i.diagnostics ?? ''}`);
+
+  it('refuses a create claiming an unknown profile with 422 that names it, and stores nothing', async () => {
+    const before = await count('Patient');
+    const res = await create({
+      resourceType: 'Patient',
+      meta: { profile: ['http://example.org/fhir/StructureDefinition/no-such-profile'] },
+      gender: 'female',
+    });
+    expect(res.status).toBe(422);
+    expect(issues(res.body, 'error')).toEqual([
+      'not-supported Patient.meta.profile[0]: Profile http://example.org/fhir/StructureDefinition/no-such-profile ' +
+        'is not known to this server, so the resource cannot be validated against it',
+    ]);
+    expect(await count('Patient')).toBe(before);
+  });
+
+  it('stores a resource that misses an extensible binding, with a warning at the element', async () => {
+    const body = {
+      resourceType: 'Patient',
+      maritalStatus: { coding: [{ system: 'http://example.org/fhir/marital', code: 'engaged' }] },
+    };
+    const res = await validateAs('Patient', body).expect(200);
+    expect(issues(res.body, 'error')).toEqual([]);
+    expect(issues(res.body, 'warning')).toContainEqual(
+      expect.stringMatching(/^code-invalid Patient\.maritalStatus: .*extensible value set/),
+    );
+    const created = await create(body).expect(201);
+    expect(created.body.maritalStatus).toEqual(body.maritalStatus);
+  });
+
+  it('says a SNOMED CT code was checked for its system only (the code system is not held)', async () => {
+    const body = {
+      resourceType: 'AllergyIntolerance',
+      clinicalStatus: {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' },
+        ],
+      },
+      patient: { reference: 'Patient/example' },
+      reaction: [
+        {
+          manifestation: [{ text: 'rash' }],
+          extension: [
+            {
+              url: 'http://hl7.org/fhir/StructureDefinition/openEHR-location',
+              valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '368208006' }] },
+            },
+          ],
+        },
+      ],
+    };
+    const res = await validateAs('AllergyIntolerance', body).expect(200);
+    expect(issues(res.body, 'error')).toEqual([]);
+    expect(issues(res.body, 'information')).toContain(
+      'informational AllergyIntolerance.reaction[0].extension[0].value.ofType(CodeableConcept): ' +
+        "Code '368208006' of http://snomed.info/sct was checked for its system only (the code system is not held locally)",
+    );
+    await create(body).expect(201);
+  });
+
+  it('refuses a PUT of an invalid resource with 422; nothing is stored, the current version stays', async () => {
+    const absent = await request(s.url)
+      .put('/fhir/Patient/put-invalid-new')
+      .set('Content-Type', FHIR)
+      .send(JSON.stringify({ resourceType: 'Patient', id: 'put-invalid-new', birthDate: '2023-02-31' }));
+    expect(absent.status).toBe(422);
+    expect(issues(absent.body, 'error').join()).toMatch(/^value Patient\.birthDate: /);
+    await request(s.url).get('/fhir/Patient/put-invalid-new').expect(404);
+
+    const created = await create({ resourceType: 'Patient', gender: 'male' }).expect(201);
+    const id = created.body.id as string;
+    const res = await request(s.url)
+      .put(`/fhir/Patient/${id}`)
+      .set('Content-Type', FHIR)
+      .send(JSON.stringify({ resourceType: 'Patient', id, gender: 'none-of-these' }));
+    expect(res.status).toBe(422);
+    expect(issues(res.body, 'error').join()).toMatch(/^code-invalid Patient\.gender: /);
+    const read = await request(s.url).get(`/fhir/Patient/${id}`).expect(200);
+    expect([read.body.meta.versionId, read.body.gender]).toEqual(['1', 'male']);
+    const history = await request(s.url).get(`/fhir/Patient/${id}/_history`).expect(200);
+    expect(history.body.total).toBe(1);
   });
 });

@@ -50,7 +50,9 @@ if (!present) {
     it.each(manifest.invalid.map((e) => [e.file, e] as const))('%s is rejected', (_file, e) => {
       const issues = validator.validate(read(e.file), { profiles: e.profile ? [e.profile] : [] });
       for (const x of [e.expect!, ...(e.also ?? [])]) {
-        const hit = issues.some((i) => i.severity === x.severity && i.expression?.includes(x.expression));
+        const hit = issues.some(
+          (i) => i.severity === x.severity && i.code === x.code && i.expression?.includes(x.expression),
+        );
         if (!hit)
           throw new Error(
             `expected ${x.severity} ${x.code} at ${x.expression} (${x.why ?? ''}); got:\n${show(issues).join('\n')}`,
