@@ -5,7 +5,7 @@ export { formatSearchUrl, searchParams } from './format';
 export { executeSearch } from './execute';
 export { searchsetBundle } from './bundle';
 export { summarise } from './summary';
-export { searchIndexes, coverage, INDEXED_SORTS } from './mongo-indexes';
+export { searchIndexes, coverage, covered, INDEXED_SORTS } from './mongo-indexes';
 export {
   searchParameterRegistry,
   configureSearchParameters,

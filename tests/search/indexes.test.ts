@@ -1,6 +1,15 @@
 // Every query shape the search builds can use a declared MongoDB index (FerretDB scans, so this check is
-// the evidence for production): each query is narrowed by an index beyond its type, or read in index order.
-import { coverage, executeSearch, parseSearch, searchIndexes } from '../../src/search';
+// the evidence for production): each query's filter bounds the leading key(s) of a declared index, and is
+// narrowed by it beyond its type, read in its order, or asks for the whole type (a count, a negation).
+import { compartmentParams } from '../../src/interactions/compartment';
+import {
+  coverage,
+  covered,
+  executeSearch,
+  parseSearch,
+  searchIndexes,
+  type SearchHooks,
+} from '../../src/search';
 import { observations, others, patients } from './fixtures';
 import { openTestStore, type TestStore } from './support';
 
@@ -47,7 +56,49 @@ const SEARCHES: Array<[string, string]> = [
   ['ValueSet', 'url:below=http://hl7.org/fhir/'],
   ['ValueSet', 'url:above=http://hl7.org/fhir/ValueSet/x'],
   ['RiskAssessment', 'probability=gt0.5'],
+  ['Patient', '_id=p3&_revinclude=*'],
+  ['Patient', '_id=p3&_revinclude:iterate=*&_include=*'],
+  ['Patient', 'gender:not=male,female&_total=accurate'],
+  ['Patient', '_summary=count'],
+  ['Observation', 'subject:Patient.identifier=IOM-002&_summary=count'],
+  // system level
+  ['', '_type=Patient,Immunization&_lastUpdated=lt2024-01-02'],
+  ['', '_type=Patient,Observation&_count=2'],
+  ['', '_type=Patient,Observation&_summary=count'],
 ];
+
+/** The constraint a compartment search adds (src/interactions/compartment.ts) on every query of its type. */
+function compartmentHooks(type: string, id: string): SearchHooks {
+  const member = { 'idx.k': { $in: (compartmentParams(type) ?? []).map((p) => `${p}|Patient/${id}`) } };
+  const inCompartment = type === 'Patient' ? { $or: [{ _id: `Patient/${id}` }, member] } : member;
+  return { constrain: (t, f) => (t === type ? { $and: [f, inCompartment] } : f) };
+}
+const COMPARTMENT_SEARCHES: Array<[string, string]> = [
+  ['Observation', ''],
+  ['Observation', 'code=http://loinc.org|29463-7&_sort=date'],
+  ['Observation', '_count=1&_total=accurate'],
+  ['Patient', ''],
+  ['DiagnosticReport', '_include=DiagnosticReport:result'],
+];
+
+async function queriesOf(type: string, query: string, hooks?: SearchHooks): Promise<void> {
+  store.log.length = 0;
+  const params = [...new URLSearchParams(query)] as Array<[string, string]>;
+  const req = parseSearch(type === '' ? [] : type, params, {
+    strict: true,
+    baseUrl: BASE,
+    defaultCount: 20,
+    maxCount: 100,
+  });
+  const result = await executeSearch(store, req, hooks);
+  if (req.cursor === undefined && result.nextCursor) {
+    await executeSearch(store, { ...req, cursor: result.nextCursor }, hooks);
+  }
+  expect(store.log.length).toBeGreaterThan(0);
+  for (const q of store.log) {
+    if (!covered(coverage(q.filter, q.sort))) throw new Error(`not covered: ${JSON.stringify(q)}`);
+  }
+}
 
 describe('declared indexes', () => {
   it('are plain 1/-1 keys on scalar paths, few enough for one collection', () => {
@@ -60,18 +111,11 @@ describe('declared indexes', () => {
   });
 
   it.each(SEARCHES)('cover every query of %s?%s', async (type, query) => {
-    store.log.length = 0;
-    const params = [...new URLSearchParams(query)] as Array<[string, string]>;
-    const req = parseSearch(type, params, { strict: true, baseUrl: BASE, defaultCount: 20, maxCount: 100 });
-    const result = await executeSearch(store, req);
-    if (req.cursor === undefined && result.nextCursor) {
-      await executeSearch(store, { ...req, cursor: result.nextCursor });
-    }
-    expect(store.log.length).toBeGreaterThan(0);
-    for (const q of store.log) {
-      const c = coverage(q.filter, q.sort);
-      if (!(c.selective || c.sorted)) throw new Error(`not covered: ${JSON.stringify(q)}`);
-    }
+    await queriesOf(type, query);
+  });
+
+  it.each(COMPARTMENT_SEARCHES)('cover every query of Patient/p3/%s?%s', async (type, query) => {
+    await queriesOf(type, query, compartmentHooks(type, 'p3'));
   });
 
   it('reports a sort on a parameter without an index as not served in order', () => {
@@ -79,6 +123,37 @@ describe('declared indexes', () => {
       ['sort.address-city', 1],
       ['_id', 1],
     ]);
-    expect(c).toEqual({ selective: false, sorted: false });
+    expect(c).toMatchObject({ usable: true, selective: false, sorted: false });
+    expect(covered(c)).toBe(false);
+  });
+
+  it('does not take a query without a sort as covered', () => {
+    // A condition no index leads with: only the type bounds the scan.
+    const unindexed = { type: 'Patient', deleted: false, lastUpdated: { $gt: new Date(0) } };
+    expect(covered(coverage(unindexed, undefined))).toBe(false);
+    // No type: no declared index can be used at all.
+    expect(coverage({ 'idx.k': 'family|x' }, undefined)).toMatchObject({ usable: false });
+    expect(covered(coverage({ type: 'Patient', deleted: false, 'idx.k': 'family|x' }, undefined))).toBe(true);
+    // An $or is covered when every branch is.
+    const both = {
+      $or: [
+        { type: 'Patient', 'idx.k': 'a|b' },
+        { type: 'Group', member: 'x' },
+      ],
+    };
+    expect(covered(coverage(both, undefined))).toBe(false);
+    expect(
+      covered(
+        coverage(
+          {
+            $or: [
+              { type: 'Patient', 'idx.k': 'a|b' },
+              { type: 'Group', id: 'x' },
+            ],
+          },
+          undefined,
+        ),
+      ),
+    ).toBe(true);
   });
 });
