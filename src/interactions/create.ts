@@ -1,7 +1,8 @@
 // POST [base]/[type] (http.html#create): the server assigns the id; a client id is ignored. With If-None-Exist
 // (http.html#ccreate): an existing single match is returned (200) instead; several matches are 412.
-import { Repository } from '../storage/repository';
+import { Repository, type StoredResource } from '../storage/repository';
 import { location, resourceBody, writeResponse } from './common';
+import { release } from '../storage/locks';
 import { decideCreate } from './conditional';
 import type { Handler } from './types';
 
@@ -9,6 +10,7 @@ export const create: Handler = async (ctx, req) => {
   const type = req.route.type!;
   const tree = resourceBody(req);
   let id = Repository.newId();
+  let key: string | undefined;
   const ifNoneExist = req.headers['if-none-exist'];
   if (ifNoneExist !== undefined && ifNoneExist.trim() !== '') {
     const decision = await decideCreate(ctx, type, ifNoneExist.replace(/^[^?]*\?/, ''), id);
@@ -17,9 +19,20 @@ export const create: Handler = async (ctx, req) => {
       return writeResponse(req, found, 200, `${type}/${found.id} exists already: nothing created`);
     }
     id = decision.create;
+    key = decision.key;
   }
-  const out = await ctx.repo.write(type, id, () => ({ kind: 'put', tree }), { method: 'POST', fresh: true });
-  const stored = out!.stored;
+  let stored: StoredResource;
+  try {
+    const out = await ctx.repo.write(type, id, () => ({ kind: 'put', tree }), {
+      method: 'POST',
+      fresh: true,
+    });
+    stored = out!.stored;
+  } catch (err) {
+    // A refused create frees its If-None-Exist key at once, or other creates would wait for it in vain.
+    if (key !== undefined) await release(ctx.repo, key, `${type}/${id}`);
+    throw err;
+  }
   return writeResponse(req, stored, 201, `Created ${type}/${id}`, {
     Location: location(req.baseUrl, stored),
   });

@@ -32,6 +32,11 @@ import type { FhirRequest, FhirResponse, ServerContext } from './types';
 
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
 
+interface Claimed {
+  key: string;
+  target: string;
+}
+
 interface Planned {
   entry: EntryRequest;
   type: string;
@@ -64,11 +69,11 @@ export async function executeTransaction(
   rawEntries: unknown[],
 ): Promise<TransactionResult> {
   const entries = rawEntries.map((e, i) => atEntry(i, undefined, () => parseEntry(e, i, req.baseUrl)));
-  const claimed: string[] = []; // conditional-create keys this transaction holds, freed if it fails
+  const claimed: Claimed[] = []; // conditional-create keys this transaction holds, freed if it fails
   try {
     return await run(ctx, req, entries, claimed);
   } catch (err) {
-    for (const key of claimed) await release(ctx.repo, key);
+    for (const c of claimed) await release(ctx.repo, c.key, c.target);
     throw err;
   }
 }
@@ -77,7 +82,7 @@ async function run(
   ctx: ServerContext,
   req: FhirRequest,
   entries: EntryRequest[],
-  claimed: string[],
+  claimed: Claimed[],
 ): Promise<TransactionResult> {
   const planned = await assignTargets(ctx, entries, claimed);
   const local = await rewriteAll(ctx, req, entries, planned);
@@ -146,7 +151,7 @@ async function run(
 async function assignTargets(
   ctx: ServerContext,
   entries: EntryRequest[],
-  claimed: string[],
+  claimed: Claimed[],
 ): Promise<Map<number, Planned>> {
   const planned = new Map<number, Planned>();
   const touched = new Map<string, number>();
@@ -172,7 +177,7 @@ async function assignTargets(
 async function resolveTarget(
   ctx: ServerContext,
   e: EntryRequest,
-  claimed: string[],
+  claimed: Claimed[],
 ): Promise<{ type: string; id: string; existing?: boolean; absent?: boolean }> {
   const { interaction, type, id } = e.route;
   const query = e.url.includes('?') ? e.url.slice(e.url.indexOf('?') + 1) : '';
@@ -188,7 +193,7 @@ async function resolveTarget(
       if (ifNoneExist === undefined) return { type: type!, id: Repository.newId() };
       const d = await decideCreate(ctx, type!, ifNoneExist.replace(/^[^?]*\?/, ''), Repository.newId());
       if ('existing' in d) return { type: type!, id: d.existing, existing: true };
-      if (d.key !== undefined) claimed.push(d.key);
+      if (d.key !== undefined) claimed.push({ key: d.key, target: `${type}/${d.create}` });
       return { type: type!, id: d.create };
     }
     case 'update':

@@ -1,17 +1,22 @@
 // Race-free conditional create on an identifier (storage design: "Conditional create without duplicates"): the
 // first writer inserts a lock for the normalised key; a loser finds the winner's resource instead of creating one.
+// A win is only ever reported for the insert that took the key: a holder that is still writing makes the others
+// wait, and past the wait answer 409, never create a second resource.
+import { OperationOutcomeError } from '../fhir/outcome';
 import type { Repository } from './repository';
 import { isDuplicateKey } from './errors';
 
 /** A lock whose target never appeared within this time is taken to be left by a writer that died. */
 const STALE_MS = 30_000;
-const WAIT_MS = 3_000;
+/** How long a loser waits for the holder's resource to appear (a transaction of the holder may take seconds). */
+const WAIT_MS = 5_000;
 
 export type Claim = { won: true } | { won: false; target: string };
 
-/** Claims `key` for `target` (`Type/id`), or says who holds it once that resource exists. */
+/** Claims `key` for `target` (`Type/id`), or says who holds it once that resource exists (even deleted). */
 export async function claim(repo: Repository, key: string, target: string): Promise<Claim> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const end = Date.now() + WAIT_MS;
+  for (;;) {
     try {
       await repo.c.locks.insertOne({ _id: key, target, createdAt: new Date() });
       return { won: true };
@@ -19,21 +24,29 @@ export async function claim(repo: Repository, key: string, target: string): Prom
       if (!isDuplicateKey(err)) throw err;
     }
     const lock = await repo.c.locks.findOne({ _id: key });
-    if (!lock) continue;
-    const [type, id] = lock.target.split('/') as [string, string];
-    for (const end = Date.now() + WAIT_MS; Date.now() < end; await sleep(25)) {
-      const s = await repo.read(type, id);
-      if (s && !s.deleted) return { won: false, target: lock.target };
+    if (lock) {
+      const [type, id] = lock.target.split('/') as [string, string];
+      if (await repo.read(type, id)) return { won: false, target: lock.target };
+      if (Date.now() - lock.createdAt.getTime() > STALE_MS) {
+        await release(repo, key, lock.target);
+        continue;
+      }
     }
-    if (Date.now() - lock.createdAt.getTime() > STALE_MS)
-      await repo.c.locks.deleteOne({ _id: key, target: lock.target });
+    if (Date.now() > end) break;
+    await sleep(25);
   }
-  return { won: true };
+  throw new OperationOutcomeError(409, [
+    {
+      severity: 'error',
+      code: 'lock-error',
+      diagnostics: `Another request is creating the resource for ${key} right now; try again`,
+    },
+  ]);
 }
 
-/** Frees a key whose holder no longer carries it (its identifier changed, or it was deleted). */
-export async function release(repo: Repository, key: string): Promise<void> {
-  await repo.c.locks.deleteOne({ _id: key });
+/** Frees a key (only while `target` holds it, when given): its holder failed, or no longer carries it. */
+export async function release(repo: Repository, key: string, target?: string): Promise<void> {
+  await repo.c.locks.deleteOne(target === undefined ? { _id: key } : { _id: key, target });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
