@@ -3,10 +3,12 @@
 // current view. Readers ignore versions of a transaction that has not committed; recovery finishes or undoes
 // what a dead writer left.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { Collection } from 'mongodb';
 import { OperationOutcomeError } from '../fhir/outcome';
-import type { VersionDoc } from './collections';
+import type { TransactionDoc, VersionDoc } from './collections';
 import { isDuplicateKey } from './errors';
-import type { Prepared, Repository } from './repository';
+import type { Faults, Prepared, Repository } from './repository';
 
 /** How long a writer may hold a transaction before recovery rolls it back. */
 export const LEASE_MS = 60_000;
@@ -20,18 +22,28 @@ export class CommitConflict extends Error {
   }
 }
 
+/** A commit record that names the process writing it, so recovery can tell a dead writer from a slow one. */
+type OwnedTransactionDoc = TransactionDoc & { owner?: Owner };
+
+/** Test-only: runs after the checks, before anything of the transaction is written (a concurrent writer may win). */
+type TransactionFaults = Faults & { beforeTransactionWrites?: () => void | Promise<void> };
+
+const records = (repo: Repository): Collection<OwnedTransactionDoc> => repo.c.transactions;
+
 export async function commitTransaction(repo: Repository, writes: WritePrepared[]): Promise<void> {
-  const { faults } = repo;
+  const faults: TransactionFaults = repo.faults;
   if (writes.length === 0) return;
   const { c } = repo;
   const txn = crypto.randomUUID();
+  await faults.beforeTransactionWrites?.();
   const now = new Date();
-  await c.transactions.insertOne({
+  await records(repo).insertOne({
     _id: txn,
     state: 'pending',
     versions: writes.map((w) => w.doc._id),
     createdAt: now,
     expiresAt: new Date(now.getTime() + LEASE_MS),
+    owner: THIS_PROCESS,
   });
   const blobs = writes.flatMap((w) => (w.json === undefined ? [] : [{ _id: w.doc.blob!, json: w.json }]));
   if (blobs.length > 0) await c.blobs.insertMany(blobs, { ordered: false });
@@ -73,11 +85,22 @@ async function finish(
   await repo.c.transactions.updateOne({ _id: txn }, { $set: { state: 'done' } });
 }
 
-/** Aborted first, so readers and writers ignore the versions at once; a missing record also reads as aborted. */
-async function rollback(repo: Repository, txn: string): Promise<void> {
-  await repo.c.transactions.updateOne({ _id: txn }, { $set: { state: 'aborted' } });
+/**
+ * Aborted first, so readers and writers ignore the versions at once; a missing record also reads as aborted. Only a
+ * pending (or already aborted) record is rolled back: one that reached its commit point meanwhile is left alone.
+ */
+async function rollback(repo: Repository, txn: string): Promise<boolean> {
+  const aborted = await repo.c.transactions.updateOne(
+    { _id: txn, state: 'pending' },
+    { $set: { state: 'aborted' } },
+  );
+  if (aborted.matchedCount === 0) {
+    const t = await repo.c.transactions.findOne({ _id: txn }, { projection: { state: 1 } });
+    if (t && t.state !== 'aborted') return false;
+  }
   await repo.c.versions.deleteMany({ txn });
   await repo.c.transactions.deleteOne({ _id: txn });
+  return true;
 }
 
 function conflictIndex(err: unknown, writes: WritePrepared[]): number {
@@ -89,7 +112,9 @@ function conflictIndex(err: unknown, writes: WritePrepared[]): number {
 
 /**
  * Finishes committed transactions whose writer died after the commit point, and rolls back pending ones whose lease
- * expired. Safe to run from several server processes at once.
+ * expired or whose writer is known to be dead (./owner.ts: a process of this machine and pid namespace that no longer
+ * runs). A pending record of a writer that may be alive elsewhere waits for its lease. Safe to run from several
+ * server processes at once.
  */
 export async function recoverTransactions(
   repo: Repository,
@@ -97,12 +122,12 @@ export async function recoverTransactions(
 ): Promise<{ rolledBack: number; rolledForward: number }> {
   let rolledBack = 0;
   let rolledForward = 0;
-  const stale = await repo.c.transactions
-    .find({ state: { $in: ['pending', 'aborted'] }, expiresAt: { $lt: now } })
+  const open = await records(repo)
+    .find({ state: { $in: ['pending', 'aborted'] } }, { projection: { versions: 0 } })
     .toArray();
-  for (const t of stale) {
-    await rollback(repo, t._id);
-    rolledBack++;
+  for (const t of open) {
+    if (t.expiresAt.getTime() >= now.getTime() && !deadOwner(t.owner)) continue;
+    if (await rollback(repo, t._id)) rolledBack++;
   }
   const committed = await repo.c.transactions.find({ state: 'committed' }).toArray();
   for (const t of committed) {
@@ -119,4 +144,46 @@ export async function recoverTransactions(
     rolledForward++;
   }
   return { rolledBack, rolledForward };
+}
+
+// Who writes a transaction: enough to prove, from another process, that the writer is dead. A pid says something
+// only inside its own pid namespace on a running kernel: the owner names both, so a process on another machine, in
+// another container, or after a reboot never takes a live writer for a dead one.
+export interface Owner {
+  /** One per server process; tells a restarted process from the one that had its pid. */
+  instance: string;
+  /** The kernel's boot id (Linux), or empty where unknown. */
+  boot: string;
+  /** The pid namespace (Linux), or empty where unknown. */
+  pidns: string;
+  pid: number;
+}
+
+const read = (f: () => string): string => {
+  try {
+    return f().trim();
+  } catch {
+    return '';
+  }
+};
+
+export const THIS_PROCESS: Owner = {
+  instance: crypto.randomUUID(),
+  boot: read(() => fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')),
+  pidns: read(() => fs.readlinkSync('/proc/self/ns/pid')),
+  pid: process.pid,
+};
+
+/** True only when `owner` is provably gone: same kernel boot and pid namespace, and its pid runs no more (or is us). */
+export function deadOwner(owner: Owner | undefined): boolean {
+  if (!owner || owner.instance === THIS_PROCESS.instance) return false;
+  if (THIS_PROCESS.boot === '' || THIS_PROCESS.pidns === '') return false;
+  if (owner.boot !== THIS_PROCESS.boot || owner.pidns !== THIS_PROCESS.pidns) return false;
+  if (owner.pid === THIS_PROCESS.pid) return true; // our pid, another instance: that process has exited
+  try {
+    process.kill(owner.pid, 0);
+    return false; // something runs under that pid: maybe the writer, so wait for its lease
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
