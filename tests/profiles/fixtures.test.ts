@@ -113,10 +113,24 @@ describe('manifest', () => {
       }
     }
   });
-  it('has at least five invalid fixtures per resource profile', () => {
+  it('has at least five invalid fixtures per profile, extension profiles included', () => {
     for (const url of profiles.keys()) {
-      if (profiles.get(url)!.type === 'Extension') continue;
       expect({ url, n: m.invalid.filter((e) => e.profile === url).length >= 5 }).toEqual({ url, n: true });
+    }
+  });
+  it('has a valid fixture for every profile: claiming it, or (an extension) using it', () => {
+    const uses = (node: unknown, url: string): boolean =>
+      Array.isArray(node)
+        ? node.some((n) => uses(n, url))
+        : typeof node === 'object' && node !== null
+          ? (node as Json).url === url || Object.values(node).some((v) => uses(v, url))
+          : false;
+    for (const [url, sd] of profiles) {
+      const covered =
+        sd.type === 'Extension'
+          ? validFixtures().some((f) => uses(f.resource, url))
+          : m.valid.some((e) => e.profile === url);
+      expect({ url, covered }).toEqual({ url, covered: true });
     }
   });
 });
