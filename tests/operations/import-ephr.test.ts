@@ -82,7 +82,7 @@ describe('$import-ephr', () => {
     firstWritten = out.flatMap((r) => r.written);
     expect(firstWritten.every((w) => w.endsWith('/_history/1'))).toBe(true);
     expect(await count(`Patient?identifier=${EPHR_ID}|`)).toBe(new Set(records.map((r) => r.ephrId)).size);
-  });
+  }, 300_000); // every fixture, each a transaction of conditional updates: FerretDB scans for each
 
   it('importing the same records again creates nothing and adds no version', async () => {
     const before = await systemVersions();
@@ -91,7 +91,7 @@ describe('$import-ephr', () => {
     expect([...new Set(out.map((r) => r.status))]).toEqual(['unchanged']);
     expect(out.flatMap((r) => r.written).sort()).toEqual([...firstWritten].sort());
     expect(await systemVersions()).toBe(before);
-  });
+  }, 300_000);
 
   it('an updated record changes only what changed', async () => {
     const record = structuredClone(byId('GR-2023-000101'));
@@ -111,6 +111,26 @@ describe('$import-ephr', () => {
       .get(`/fhir/${changed[0]!.replace(/\/_history\/2$/, '')}`)
       .expect(200);
     expect((obs.body as Observation).valueQuantity?.value).toBe(Number(heartRate.value));
+  });
+
+  it('a known record with an added vaccination is updated: the Immunization created, its Provenance revised', async () => {
+    // Another record than the one changed above, which is still stored with its changed heart rate.
+    const record = structuredClone(byId('GR-2023-000102'));
+    const episode = (record.episodes as Array<Record<string, unknown>>)[0]!;
+    episode.vaccinations = [
+      ...((episode.vaccinations as unknown[] | undefined) ?? []),
+      { id: 'mmr-1', vaccine: 'MMR', date: '2023-09-16', source: 'administered', doseNumber: 1 },
+    ];
+    const before = await systemVersions();
+    const res = await importJson(record).expect(200);
+    const [r] = results(res.body);
+    expect(r!.status).toBe('updated');
+    const fresh = r!.written.filter((w) => !firstWritten.includes(w)).sort();
+    expect(fresh).toEqual([
+      expect.stringMatching(/^Immunization\/[^/]+\/_history\/1$/),
+      expect.stringMatching(/^Provenance\/[^/]+\/_history\/2$/), // its targets now include the Immunization
+    ]);
+    expect(await systemVersions()).toBe(before + 2);
   });
 
   it('a malformed record is rejected with the JSON path of each error, and nothing of it is stored', async () => {

@@ -74,9 +74,10 @@ async function importOne(ctx: ServerContext, record: unknown, opts: ImportOption
     };
     const result = await executeTransaction(ctx, req, bundle.entry ?? []);
     const outcomes = result.writes.flatMap((w) => (w.outcome ? [w.outcome] : []));
-    const status: RecordStatus = outcomes.some((o) => o.created)
+    // The record is new when its Patient is; an item added to a known record is an update of that record.
+    const status: RecordStatus = outcomes.some((o) => o.created && o.stored.type === 'Patient')
       ? 'created'
-      : outcomes.some((o) => o.changed)
+      : outcomes.some((o) => o.created || o.changed)
         ? 'updated'
         : 'unchanged';
     const written = outcomes.map((o) => `${o.stored.type}/${o.stored.id}/_history/${o.stored.versionId}`);
