@@ -1,12 +1,13 @@
 // `npm run bench [-- module ...]`: runs the benchmark modules (bench/<area>.ts, each exporting
-// `bench(): Promise<string>`) one after the other and writes bench/results.md with the machine and every section.
+// `bench(): Promise<string>`) one after the other and writes their sections into bench/results.md, keeping the
+// sections of modules not run this time.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../src/project-root';
 import { stopBenchDb } from './support/db';
-import { machineHeader } from './support/machine';
-import { asSection, discoverModules, isBenchModule, selectModules } from './support/modules';
+import { loadAverage, machineHeader } from './support/machine';
+import { asSection, discoverModules, isBenchModule, mergeSections, selectModules } from './support/modules';
 
 /** A module that runs longer than this is reported as failed (the whole run should take ~3 minutes). */
 const MODULE_LIMIT_MS = Number(process.env.BENCH_MODULE_LIMIT_S ?? 300) * 1000;
@@ -16,6 +17,7 @@ const say = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
 
 async function runModule(name: string): Promise<string> {
   const started = Date.now();
+  const load = loadAverage(); // before the module adds its own
   try {
     const mod: unknown = await import(pathToFileURL(path.join(__dirname, `${name}.js`)).href);
     const m = isBenchModule(mod) ? mod : (mod as { default?: unknown }).default;
@@ -30,7 +32,8 @@ async function runModule(name: string): Promise<string> {
     const markdown = await Promise.race([m.bench(), limit]).finally(() => clearTimeout(timer));
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     say(`${name} done in ${secs} s`);
-    return `${asSection(name, markdown)}\n\n_Module \`${name}\` ran for ${secs} s._`;
+    const when = new Date(started).toISOString();
+    return `${asSection(name, markdown)}\n\n_Module \`${name}\`: measured ${when}, load average at start (1 / 5 / 15 min) ${load}, ran for ${secs} s._`;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     say(`${name} FAILED: ${msg}`);
@@ -42,17 +45,17 @@ async function runModule(name: string): Promise<string> {
 async function main(): Promise<void> {
   const available = discoverModules(__dirname, path.join(projectRoot, 'bench'));
   const chosen = selectModules(available, process.argv.slice(2));
-  const header = machineHeader(chosen); // load average before we add our own
-  const sections: string[] = [];
+  const sections = new Map<string, string>();
   try {
     for (const name of chosen) {
       say(`running ${name}`);
-      sections.push(await runModule(name));
+      sections.set(name, await runModule(name));
     }
   } finally {
     await stopBenchDb();
   }
-  fs.writeFileSync(RESULTS, [header, ...sections].join('\n') + '\n');
+  const previous = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '';
+  fs.writeFileSync(RESULTS, mergeSections(machineHeader(), previous, sections));
   say(`wrote ${path.relative(process.cwd(), RESULTS)}`);
 }
 

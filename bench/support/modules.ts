@@ -40,3 +40,24 @@ export function asSection(name: string, markdown: string): string {
 export function isBenchModule(m: unknown): m is BenchModule {
   return typeof m === 'object' && m !== null && typeof (m as { bench?: unknown }).bench === 'function';
 }
+
+const MARK = /<!-- bench:([a-z0-9-]+) -->\n([\s\S]*?)\n<!-- \/bench:\1 -->/g;
+
+/** The module sections of a results file written by {@link mergeSections}, by module name. */
+export function readSections(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(MARK)) out.set(m[1]!, m[2]!);
+  return out;
+}
+
+/**
+ * A results file: the header, then one marked section per module, sorted by name. Modules run now replace their
+ * section; the others keep the one an earlier run wrote (each section says when it was measured).
+ */
+export function mergeSections(header: string, previous: string, fresh: ReadonlyMap<string, string>): string {
+  const all = new Map([...readSections(previous), ...fresh]);
+  const body = [...all.keys()]
+    .sort()
+    .map((name) => `<!-- bench:${name} -->\n${all.get(name)!}\n<!-- /bench:${name} -->`);
+  return [header, ...body].join('\n') + '\n';
+}

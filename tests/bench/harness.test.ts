@@ -2,7 +2,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { asSection, discoverModules, isBenchModule, selectModules } from '../../bench/support/modules';
+import {
+  asSection,
+  discoverModules,
+  isBenchModule,
+  mergeSections,
+  readSections,
+  selectModules,
+} from '../../bench/support/modules';
 import { figures, overhead, percentile } from '../../bench/support/stats';
 
 describe('benchmark module discovery', () => {
@@ -46,6 +53,45 @@ describe('benchmark module discovery', () => {
     expect(asSection('rest', '## REST core\n\ntext')).toBe('## REST core\n\ntext');
     expect(isBenchModule({ bench: () => Promise.resolve('') })).toBe(true);
     expect(isBenchModule({ default: {} })).toBe(false);
+  });
+});
+
+describe('results file', () => {
+  it('replaces the sections of the modules run now and keeps the others, sorted by module', () => {
+    const first = mergeSections(
+      '# H1\n',
+      '',
+      new Map([
+        ['search', '## Search\nold'],
+        ['rest', '## REST\nr1'],
+      ]),
+    );
+    expect([...readSections(first).keys()]).toEqual(['rest', 'search']);
+    const second = mergeSections(
+      '# H2\n',
+      first,
+      new Map([
+        ['search', '## Search\nnew'],
+        ['mapping', '## M'],
+      ]),
+    );
+    expect(second.startsWith('# H2\n')).toBe(true);
+    expect(second).not.toContain('# H1');
+    expect([...readSections(second)]).toEqual([
+      ['mapping', '## M'],
+      ['rest', '## REST\nr1'],
+      ['search', '## Search\nnew'],
+    ]);
+  });
+
+  it('drops the text of a file written before sections were marked', () => {
+    const merged = mergeSections(
+      '# H\n',
+      '# old header\n\n## rest\nstale figures\n',
+      new Map([['rest', 'x']]),
+    );
+    expect(merged).not.toContain('stale');
+    expect([...readSections(merged)]).toEqual([['rest', 'x']]);
   });
 });
 
