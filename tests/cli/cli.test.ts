@@ -25,7 +25,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -35,7 +35,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 // Each test starts the CLI in child processes (TypeScript compiled on start) and imports through HTTP.
-jest.setTimeout(240_000);
+jest.setTimeout(480_000); // two imports of every fixture in one test: FerretDB scans for each conditional entry
 
 let tmp: string;
 let s: TestServer;
