@@ -22,8 +22,9 @@
 //      syllable (the pattern mafʿūl: Mahmoud, Mahmud, Mansour); otherwise it goes (short vowels vary).
 //      A word-final `a`, `ah` or `eh` (tāʾ marbūṭa, alif) adds `a` (Amin ≠ Amina, Ali ≠ Alia); another
 //      word-final `h` after a vowel goes.
-// Known limits: a long vowel written as a single letter is not told from a short one (Jamal and Jamil
-// share a key; Somali Maxamuud and Maxamed too), and a monophthong spelling loses its ي (Zenab ≠ Zainab).
+// Known limits: a long vowel written as a single letter is not told from a short one (Jamal and Jamil,
+// Omar and Ammar, Nasser and Nasr, Somali Mohamud (Mahmoud) and Mohamed share a key); a monophthong
+// spelling loses its ي (Zenab does not find Zainab); German `ch` before a vowel reads as sh (Chalid).
 // The stored keys of a name part are the key of the whole part and of each word; a search value matches
 // when its whole key equals a stored key or every one of its words' keys is stored.
 import { normaliseString } from './normalise';
