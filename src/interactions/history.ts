@@ -17,12 +17,19 @@ export const history: Handler = async (ctx, req) => {
   if (type !== undefined) q.type = type;
   if (id !== undefined) q.id = id;
   q.visible = (v) => ctx.repo.visible(v);
+  const hook = ctx.search.hooks.constrain;
+  // The search's access hook, told that it constrains the version log (see SearchHooks.constrain).
+  if (hook) q.constrain = (t, filter) => hook(t, filter, 'history');
   const page = await readHistory(ctx.repo.c, q);
   const texts = await Promise.all(
     page.versions.map((v) => (v.blob === undefined ? Promise.resolve(undefined) : ctx.repo.blobText(v.blob))),
   );
   const path = [type, id, '_history'].filter((s) => s !== undefined).join('/');
-  const link = [{ relation: 'self', url: pageUrl(req.baseUrl, path, applied, {}) }];
+  const here = {
+    ...(q.after !== undefined && { after: q.after }),
+    ...(q.before !== undefined && { before: q.before }),
+  };
+  const link = [{ relation: 'self', url: pageUrl(req.baseUrl, path, applied, here) }];
   const last = page.versions[page.versions.length - 1];
   const first = page.versions[0];
   if (page.hasOlder && last)
@@ -39,17 +46,18 @@ export const history: Handler = async (ctx, req) => {
     status: 200,
     body: bundleText(
       head,
-      page.versions.map((v, i) => entry(req.baseUrl, v, texts[i])),
+      page.versions.map((v, i) => entry(req.baseUrl, v, texts[i], page.creates.has(v._id))),
     ),
   };
 };
 
-function entry(baseUrl: string, v: VersionDoc, text: string | undefined): TextEntry {
+/** `response.status` is what the interaction answered: 201 for a version that (re)created the resource, else 200. */
+function entry(baseUrl: string, v: VersionDoc, text: string | undefined, created: boolean): TextEntry {
   const e: TextEntry = {
     fullUrl: `${baseUrl}/${v.type}/${v.id}`,
     request: { method: v.method, url: v.method === 'POST' ? v.type : `${v.type}/${v.id}` },
     response: {
-      status: v.deleted ? '204 No Content' : v.versionId === 1 ? '201 Created' : '200 OK',
+      status: created ? '201 Created' : '200 OK',
       etag: etag(v.versionId),
       lastModified: v.lastUpdated.toISOString(),
     },
@@ -66,7 +74,8 @@ function parseHistoryParams(req: FhirRequest): { q: HistoryQuery; applied: URLSe
     switch (name) {
       case '_count': {
         if (!/^\d+$/.test(value)) throw badRequest(`_count "${value}" must be a whole number`, '_count');
-        q.count = Math.min(Math.max(Number(value), 1), MAX_COUNT);
+        // _count=0: only the total, no entries (as HAPI answers it).
+        q.count = Math.min(Number(value), MAX_COUNT);
         break;
       }
       case '_since': {

@@ -23,9 +23,12 @@ export interface SearchStore {
 export interface SearchHooks {
   /**
    * Adds constraints to every query the search makes on `type` (matches, totals, chains, `_has`, includes,
-   * revincludes, paging): the place for access rules, so nothing is reachable through a side door.
+   * revincludes, paging): the place for access rules, so nothing is reachable through a side door. `on` says what
+   * the filter reads: 'current' is the resources view (type, id, versionId, lastUpdated, deleted, idx, sort);
+   * 'history' is the version log of the history interactions, whose documents have type, id, versionId,
+   * lastUpdated, deleted and method but no idx (a hook that needs idx there should answer a filter on id).
    */
-  constrain?: (type: string, filter: object) => object;
+  constrain?: (type: string, filter: object, on?: 'current' | 'history') => object;
   /** The most resources one chain or `_has` link may find before the search is refused as too costly. */
   maxChainResults?: number;
   /** The most resources `_include`/`_revinclude` add to one page. */
