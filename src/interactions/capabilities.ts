@@ -2,6 +2,7 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
 import { concreteResourceTypes, FHIR_VERSION } from '../fhir/definitions';
 import { searchParameterRegistry } from '../search';
+import { CONFORMANCE_TYPES } from './conformance';
 import type { Handler, ServerContext } from './types';
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../version';
 
@@ -33,14 +34,7 @@ export function capabilityStatement(ctx: ServerContext): CapabilityStatement {
       ? []
       : [...concreteResourceTypes()].map((type) => ({
           type: type as CapabilityStatementRestResource['type'],
-          interaction: interactions,
-          versioning: 'versioned',
-          readHistory: has('vread'),
-          updateCreate: has('update'),
-          conditionalCreate: has('create'),
-          conditionalUpdate: has('conditional-update'),
-          conditionalDelete: has('conditional-delete') ? 'single' : 'not-supported',
-          ...(has('search-type') && searchCapabilities(type)),
+          ...(CONFORMANCE_TYPES.has(type) ? conformanceType(type, has) : storedType(type, has, interactions)),
           ...(profilesByType.has(type) && { supportedProfile: profilesByType.get(type) }),
           ...(has('operation-type') && {
             operation: [
@@ -87,6 +81,58 @@ export function capabilityStatement(ctx: ServerContext): CapabilityStatement {
 }
 
 const BUILD_DATE = new Date().toISOString();
+
+type Has = (interaction: string) => boolean;
+
+/** A type kept in the database: every interaction the server has, versioned, with If-Match (versioned-update). */
+function storedType(
+  type: string,
+  has: Has,
+  interactions: Array<{ code: TypeInteraction }>,
+): Partial<CapabilityStatementRestResource> {
+  return {
+    interaction: interactions,
+    versioning: has('update') ? 'versioned-update' : 'versioned',
+    readHistory: has('vread'),
+    updateCreate: has('update'),
+    conditionalCreate: has('create'), // If-None-Exist
+    conditionalRead: has('read') ? 'full-support' : 'not-supported', // If-None-Match and If-Modified-Since
+    conditionalUpdate: has('conditional-update'),
+    conditionalDelete: has('conditional-delete') ? 'single' : 'not-supported',
+    ...(has('search-type') && searchCapabilities(type)),
+  };
+}
+
+/** The parameters a conformance type's search understands (see conformance.ts). */
+const CONFORMANCE_SEARCH = ['url', '_id', 'name', 'status'];
+
+/** Conformance types come from the profiles and the R4 package: read and search only (writes answer 405). */
+function conformanceType(type: string, has: Has): Partial<CapabilityStatementRestResource> {
+  const interaction: Array<{ code: TypeInteraction }> = [];
+  if (has('read')) interaction.push({ code: 'read' });
+  if (has('search-type')) interaction.push({ code: 'search-type' });
+  const defs = new Map(
+    searchParameterRegistry()
+      .byType(type)
+      .map((d) => [d.code, d]),
+  );
+  return {
+    interaction,
+    versioning: 'no-version',
+    readHistory: false,
+    updateCreate: false,
+    conditionalCreate: false,
+    conditionalRead: 'not-supported',
+    conditionalUpdate: false,
+    conditionalDelete: 'not-supported',
+    ...(has('search-type') && {
+      searchParam: CONFORMANCE_SEARCH.flatMap((code) => {
+        const d = defs.get(code);
+        return d ? [{ name: d.code, definition: d.url, type: d.type }] : [];
+      }),
+    }),
+  };
+}
 
 /** The search parameters of a type as the registry knows them (R4 and ours), and what `_include` can follow. */
 function searchCapabilities(type: string): Partial<CapabilityStatementRestResource> {
