@@ -171,24 +171,73 @@ describe('vread and delete', () => {
 });
 
 describe('Prefer: return', () => {
-  it('minimal, OperationOutcome and representation on create, update and patch', async () => {
-    const minimal = await post('Patient', patient).set('Prefer', 'return=minimal').expect(201);
-    expect(minimal.text).toBe('');
-    expect(minimal.headers.location).toMatch(/\/_history\/1$/);
-    const id = minimal.headers.location!.split('/').slice(-3)[0]!;
-    const oo = await put('Patient', id, { ...patient, id, active: true }).set(
-      'Prefer',
-      'return=OperationOutcome',
-    );
-    expect(oo.status).toBe(200);
-    expect(oo.body.resourceType).toBe('OperationOutcome');
-    const rep = await request(s.url)
-      .patch(`/fhir/Patient/${id}`)
-      .set('Content-Type', 'application/json-patch+json')
-      .set('Prefer', 'return=representation')
-      .send(JSON.stringify([{ op: 'replace', path: '/active', value: false }]))
-      .expect(200);
-    expect(rep.body.active).toBe(false);
+  type Write = 'create' | 'update' | 'update-as-create' | 'JSON Patch' | 'FHIRPath Patch';
+  /** One write of each kind that sets Patient.active to `active`; `status` is the answer it must get. */
+  async function write(kind: Write, active: boolean, prefer?: string) {
+    const made = await post('Patient', patient).expect(201);
+    const id = kind === 'update-as-create' ? `prefer-${Date.now()}-${active}` : (made.body.id as string);
+    let r: request.Test;
+    if (kind === 'create') r = post('Patient', { ...patient, active });
+    else if (kind === 'update' || kind === 'update-as-create')
+      r = put('Patient', id, { ...patient, id, active });
+    else if (kind === 'JSON Patch')
+      r = request(s.url)
+        .patch(`/fhir/Patient/${id}`)
+        .set('Content-Type', 'application/json-patch+json')
+        .send(JSON.stringify([{ op: 'add', path: '/active', value: active }]));
+    else
+      r = request(s.url)
+        .patch(`/fhir/Patient/${id}`)
+        .set('Content-Type', FHIR)
+        .send(
+          JSON.stringify({
+            resourceType: 'Parameters',
+            parameter: [
+              {
+                name: 'operation',
+                part: [
+                  { name: 'type', valueCode: 'add' },
+                  { name: 'path', valueString: 'Patient' },
+                  { name: 'name', valueString: 'active' },
+                  { name: 'value', valueBoolean: active },
+                ],
+              },
+            ],
+          }),
+        );
+    if (prefer !== undefined) r = r.set('Prefer', prefer);
+    const res = await r;
+    const status = kind === 'create' || kind === 'update-as-create' ? 201 : 200;
+    const version = kind === 'create' || kind === 'update-as-create' ? '1' : '2';
+    expect(res.status).toBe(status);
+    expect(res.headers.etag).toBe(`W/"${version}"`);
+    expect(res.headers['last-modified']).toBeDefined();
+    // whatever was asked back, the write happened
+    const target = kind === 'create' ? res.headers.location!.split('/').slice(-3)[0]! : id;
+    const stored = await request(s.url).get(`/fhir/Patient/${target}`).expect(200);
+    expect(stored.body.active).toBe(active);
+    expect(stored.body.meta.versionId).toBe(version);
+    return { res, stored: stored.body as Record<string, unknown> };
+  }
+  const KINDS: Write[] = ['create', 'update', 'update-as-create', 'JSON Patch', 'FHIRPath Patch'];
+
+  it.each(KINDS)('%s: return=minimal answers no body', async (kind) => {
+    const { res } = await write(kind, true, 'return=minimal');
+    expect(res.text).toBe('');
+    if (kind === 'create') expect(res.headers.location).toMatch(/\/Patient\/[^/]+\/_history\/1$/);
+  });
+
+  it.each(KINDS)('%s: return=OperationOutcome answers an OperationOutcome', async (kind) => {
+    const { res } = await write(kind, false, 'return=OperationOutcome');
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0]).toMatchObject({ severity: 'information' });
+  });
+
+  it.each(KINDS)('%s: return=representation (and no Prefer) answers the stored resource', async (kind) => {
+    const rep = await write(kind, true, 'return=representation');
+    expect(rep.res.body).toEqual(rep.stored);
+    const plain = await write(kind, false);
+    expect(plain.res.body).toEqual(plain.stored);
   });
 });
 

@@ -132,6 +132,24 @@ describe('FHIRPath Patch', () => {
     expect(res.text).toContain('"valueDecimal":2.50');
   });
 
+  it('honours If-Match: 412 on a stale version, changing nothing; applied on the current one', async () => {
+    const id = await newPatient();
+    const replaceActive = [
+      { name: 'type', valueCode: 'replace' },
+      { name: 'path', valueString: 'Patient.active' },
+      { name: 'value', valueBoolean: false },
+    ];
+    const stale = await fhirPatch(id, replaceActive).set('If-Match', 'W/"2"');
+    expect(stale.status).toBe(412);
+    expect(stale.body.resourceType).toBe('OperationOutcome');
+    expect(await versionOf(id)).toBe('1');
+    expect((await request(s.url).get(`/fhir/Patient/${id}`)).body.active).toBe(true);
+    const ok = await fhirPatch(id, replaceActive).set('If-Match', 'W/"1"').expect(200);
+    expect(ok.headers.etag).toBe('W/"2"');
+    expect(ok.body.active).toBe(false);
+    expect((await fhirPatch(id, replaceActive).set('If-Match', 'W/"1"')).status).toBe(412);
+  });
+
   it('rejects a path that matches several elements, and an invalid result, changing nothing', async () => {
     const id = await newPatient();
     const several = await fhirPatch(id, [
