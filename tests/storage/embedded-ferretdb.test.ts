@@ -1,5 +1,5 @@
 // The embedded database manager: cached build, free port fallback, no orphaned process, clear error without Go.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -43,9 +43,21 @@ function launcherPids(): number[] {
     .map(Number);
 }
 
+/** A process's arguments, from /proc (undefined once it is gone). */
+function launcherArgs(pid: number): string[] | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
 let dir: string;
+/** Every data directory this file gave a launcher: none of them may still be served at the end. */
+const dirs: string[] = [];
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ephr-embedded-'));
+  dirs.push(dir);
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -140,8 +152,23 @@ it.each(['SIGKILL', 'SIGTERM', 'exit'])(
   },
 );
 
-it('the ps table shows no launcher of this test left running', () => {
-  const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  const ours = r.stdout.split('\n').filter((l) => l.includes('ferretdb-embedded') && l.includes(dir));
-  expect(ours).toEqual([]);
+it('the process table shows no launcher started by this file still running', async () => {
+  // A launcher names its data directory in its arguments; each test above gave one a directory of its own.
+  const leftOver = () =>
+    launcherPids().flatMap((pid) => {
+      const args = launcherArgs(pid);
+      return args && dirs.some((d) => args.includes(d)) ? [`${pid} ${args.join(' ')}`] : [];
+    });
+  for (const end = Date.now() + 10_000; leftOver().length > 0 && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(leftOver()).toEqual([]);
+  // and the check does see a launcher while there is one
+  const db = await startEmbeddedDb({ dataDir: dir, port: 0 });
+  try {
+    expect(leftOver()).toEqual([expect.stringMatching(new RegExp(`^${db.pid} `))]);
+  } finally {
+    await db.stop();
+  }
+  expect(await waitDead(db.pid)).toBe(true);
+  expect(leftOver()).toEqual([]);
 });
