@@ -10,6 +10,7 @@ import {
   reportsFromParameters,
   type RecordReport,
 } from '../interactions/operations/import-ephr';
+import { exportFormat } from '../mapping/export-format';
 import { openServer, type RunningServer } from '../server';
 import type { Output } from './map';
 import { readRecords } from './records';
@@ -19,6 +20,8 @@ export interface ImportCommandOptions {
   clinic?: string;
   report?: string;
   dryRun?: boolean;
+  /** The records' export layout (mappings/formats/<name>.json). */
+  format?: string;
   /** Progress bar on stderr (default: when stderr is a terminal). */
   progress?: boolean;
 }
@@ -30,6 +33,7 @@ function viaServer(base: string, opts: ImportCommandOptions): Importer {
   const url = new URL(`${base.replace(/\/+$/, '')}/$import-ephr`);
   if (opts.clinic) url.searchParams.set('clinic', opts.clinic);
   if (opts.dryRun) url.searchParams.set('dryRun', 'true');
+  if (opts.format) url.searchParams.set('format', opts.format);
   return async (record) => {
     const res = await fetch(url, {
       method: 'POST',
@@ -62,7 +66,13 @@ async function embedded(opts: ImportCommandOptions): Promise<{ run: Importer; cl
   const clinic = opts.clinic ?? config.importClinic;
   return {
     run: async (record) =>
-      (await importRecords(running.ctx, [record], { clinic, dryRun: opts.dryRun ?? false }))[0]!,
+      (
+        await importRecords(running.ctx, [record], {
+          clinic,
+          dryRun: opts.dryRun ?? false,
+          ...(opts.format !== undefined && { format: opts.format }),
+        })
+      )[0]!,
     close: () => running.close(),
   };
 }
@@ -77,6 +87,7 @@ export function summary(reports: RecordReport[]): string {
 }
 
 export async function importCommand(target: string, opts: ImportCommandOptions, io: Output): Promise<number> {
+  if (opts.format !== undefined) exportFormat(opts.format); // an unknown format stops before anything is read
   const sources = readRecords(target);
   const records = sources.flatMap((s) => s.records);
   const sink = opts.server

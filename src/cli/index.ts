@@ -20,8 +20,12 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
     .command('map')
     .argument('<file>', 'an e-PHR record (JSON), an array of records, a CSV export, or a folder of them')
     .option('--clinic <name>', 'the clinic named in the Provenance', 'ephr-fhir CLI')
+    .option(
+      '--format <name>',
+      'the export layout of JSON records: a file in mappings/formats/ (default: e-PHR)',
+    )
     .description('print the FHIR transaction Bundle of each record (stdout) and what was not mapped (stderr)')
-    .action((file: string, opts: { clinic: string }) => {
+    .action((file: string, opts: { clinic: string; format?: string }) => {
       code = mapCommand(file, opts, io);
     });
   program
@@ -30,6 +34,10 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
     .option('--server <url>', 'FHIR base of a running ephr-fhir server (default: the configured database)')
     .option('--clinic <name>', 'the importing clinic, named in the Provenance')
     .option('--report <file>', 'write the per-record report (JSON) to this file')
+    .option(
+      '--format <name>',
+      'the export layout of JSON records: a file in mappings/formats/ (default: e-PHR)',
+    )
     .option('--dry-run', 'map and check, store nothing')
     .option('--no-progress', 'no progress bar')
     .description(
@@ -42,6 +50,7 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
           ...(typeof opts.server === 'string' && { server: opts.server }),
           ...(typeof opts.clinic === 'string' && { clinic: opts.clinic }),
           ...(typeof opts.report === 'string' && { report: opts.report }),
+          ...(typeof opts.format === 'string' && { format: opts.format }),
           dryRun: opts.dryRun === true,
           ...(opts.progress === false && { progress: false }),
         },

@@ -1,6 +1,7 @@
 // `ephr-fhir map <file>`: prints the transaction Bundle of each record (the same mapping the import uses), and the
 // mapping report on stderr.
 import { mapRecord, validateRecord } from '../mapping';
+import { exportFormat, fromExport } from '../mapping/export-format';
 import { readRecords } from './records';
 
 export interface Output {
@@ -8,11 +9,13 @@ export interface Output {
   err: (text: string) => void;
 }
 
-export function mapCommand(file: string, opts: { clinic: string }, io: Output): number {
+export function mapCommand(file: string, opts: { clinic: string; format?: string }, io: Output): number {
+  const format = opts.format === undefined ? undefined : exportFormat(opts.format);
   const bundles: unknown[] = [];
   let failed = 0;
   for (const source of readRecords(file)) {
-    for (const record of source.records) {
+    for (const exported of source.records) {
+      const record = format ? fromExport(exported, format) : exported;
       const errors = validateRecord(record).filter((i) => i.severity === 'error');
       if (errors.length > 0) {
         failed++;

@@ -2,7 +2,7 @@
 // e-PHR records, using the column -> record path table in mappings/csv-columns.json. Rows sharing an ephrId
 // form one record with one episode per row.
 import { rules } from './rules';
-import { parseSourcePath } from './source';
+import { setPath } from './source';
 
 /** Rows of fields; quoted fields may hold commas, quotes ("") and line breaks. */
 export function parseCsvRows(text: string): string[][] {
@@ -71,20 +71,6 @@ function cellValue(raw: string, type: string | undefined): unknown {
   }
 }
 
-function put(target: Obj, path: string, value: unknown): void {
-  const keys = parseSourcePath(path);
-  // Arrays are written by index like objects; JSON.stringify and the mapper see ordinary arrays.
-  let cur: Record<string | number, unknown> = target;
-  keys.forEach((key, i) => {
-    if (i === keys.length - 1) {
-      cur[key] = value;
-      return;
-    }
-    cur[key] ??= typeof keys[i + 1] === 'number' ? [] : {};
-    cur = cur[key] as Record<string | number, unknown>;
-  });
-}
-
 /** Parses a CSV export into e-PHR records (not validated: call validateRecord on each). */
 export function parseCsv(text: string): Obj[] {
   const [header, ...rows] = parseCsvRows(text);
@@ -100,12 +86,12 @@ export function parseCsv(text: string): Obj[] {
       const spec = columns[h.trim()];
       if (spec === undefined) {
         // Unknown columns are kept (under `csv`) so that the mapping report lists them as unmapped.
-        put(record, `csv.${h.trim()}`, raw);
+        setPath(record, `csv.${h.trim()}`, raw);
         return;
       }
       const [path = '', type] = spec.split(':');
-      if (path.startsWith('episode.')) put(episode, path.slice('episode.'.length), cellValue(raw, type));
-      else put(record, path, cellValue(raw, type));
+      if (path.startsWith('episode.')) setPath(episode, path.slice('episode.'.length), cellValue(raw, type));
+      else setPath(record, path, cellValue(raw, type));
     });
     const id = typeof record.ephrId === 'string' ? record.ephrId : `row-${records.size + 1}`;
     const existing = records.get(id);

@@ -18,6 +18,21 @@ export function parseSourcePath(path: string): (string | number)[] {
   return out;
 }
 
+/** Writes `value` at `path` in `target`, creating the objects and arrays on the way. */
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = parseSourcePath(path);
+  // Arrays are written by index like objects; JSON.stringify and the mapper see ordinary arrays.
+  let cur: Record<string | number, unknown> = target;
+  keys.forEach((key, i) => {
+    if (i === keys.length - 1) {
+      cur[key] = value;
+      return;
+    }
+    cur[key] ??= typeof keys[i + 1] === 'number' ? [] : {};
+    cur = cur[key] as Record<string | number, unknown>;
+  });
+}
+
 export function joinPath(base: string, rel: string | number): string {
   if (typeof rel === 'number') return `${base}[${rel}]`;
   if (rel === '') return base;

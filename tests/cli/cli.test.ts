@@ -64,6 +64,22 @@ describe('ephr-fhir map', () => {
     expect(urls(bundle).length).toBeGreaterThan(10);
   });
 
+  it('maps another export layout with --format, naming what no move reads; an unknown format is exit 2', async () => {
+    const file = path.join(FIXTURES, 'formats', 'example-clinic-export', '01-syrian-family-father.json');
+    const run = await cli(['map', '--format', 'example-clinic-export', file]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(
+      'GR-2023-000101: not mapped: export.visits[0].ward: no mapping rule for this field\n',
+    );
+    const direct = await cli(['map', path.join(FIXTURES, '01-syrian-family-father.json')]);
+    const urls = (text: string): Array<string | undefined> =>
+      ((JSON.parse(text) as Bundle).entry ?? []).map((e) => e.request?.url);
+    expect(urls(run.stdout)).toEqual(urls(direct.stdout));
+    const unknown = await cli(['map', '--format', 'no-such-format', file]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('example-clinic-export');
+  });
+
   it('fails with exit code 1 and the JSON path of each error for a malformed record', async () => {
     const run = await cli(['map', path.join(FIXTURES, 'invalid', 'bad-dates-and-codes.json')]);
     expect(run.code).toBe(1);

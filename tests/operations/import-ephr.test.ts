@@ -157,6 +157,24 @@ describe('$import-ephr', () => {
     expect(await count(`Patient?identifier=${EPHR_ID}|GR-2099-000002`)).toBe(0);
   });
 
+  it('format= reads another export layout (mappings/formats); an unknown format is a 400', async () => {
+    const dir = path.join(fixturesDir, 'formats', 'example-clinic-export');
+    const exported = JSON.parse(fs.readFileSync(path.join(dir, '01-syrian-family-father.json'), 'utf8')) as {
+      record_id: string;
+    };
+    exported.record_id = 'GR-2099-000010';
+    const res = await importJson(exported, '?format=example-clinic-export').expect(200);
+    const [r] = results(res.body);
+    expect([r!.recordId, r!.status]).toEqual(['GR-2099-000010', 'created']);
+    const unmapped = (res.body as Parameters).parameter?.[0]?.part?.filter((p) => p.name === 'unmapped');
+    expect(unmapped?.map((p) => p.valueString)).toEqual([
+      'export.visits[0].ward: no mapping rule for this field',
+    ]);
+    expect(await count(`Patient?identifier=${EPHR_ID}|GR-2099-000010&family=al-hassan`)).toBe(1);
+    const bad = await importJson(exported, '?format=no-such-format');
+    expect([bad.status, bad.body.resourceType]).toEqual([400, 'OperationOutcome']);
+  });
+
   it('dryRun=true returns the Bundles and stores nothing', async () => {
     const fresh = { ...structuredClone(byId('GR-2023-000101')), ephrId: 'GR-2099-000003' };
     const before = await systemVersions();

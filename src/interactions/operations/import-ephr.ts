@@ -3,6 +3,7 @@
 import type { Bundle, Parameters, ParametersParameter } from 'fhir/r4';
 import { badRequest, fail, operationOutcome, OperationOutcomeError, type Issue } from '../../fhir/outcome';
 import { mapRecord, parseCsv, validateRecord } from '../../mapping';
+import { exportFormat, fromExport } from '../../mapping/export-format';
 import { executeTransaction } from '../transaction';
 import type { FhirRequest, Handler, ServerContext } from '../types';
 
@@ -21,6 +22,8 @@ export interface RecordReport {
 export interface ImportOptions {
   clinic: string;
   dryRun: boolean;
+  /** The export layout of the records (mappings/formats/<name>.json); absent: the e-PHR record itself. */
+  format?: string;
 }
 
 /** Parses a request body into records: a JSON object, a JSON array of them, or CSV. */
@@ -40,8 +43,10 @@ export async function importRecords(
   records: unknown[],
   opts: ImportOptions,
 ): Promise<RecordReport[]> {
+  const format = opts.format === undefined ? undefined : exportFormat(opts.format);
   const out: RecordReport[] = [];
-  for (const record of records) out.push(await importOne(ctx, record, opts));
+  for (const record of records)
+    out.push(await importOne(ctx, format ? fromExport(record, format) : record, opts));
   return out;
 }
 
@@ -134,9 +139,16 @@ export const importEphr: Handler = async (ctx, req) => {
   const q = new Map(req.query);
   const dryRun = q.get('dryRun') === 'true';
   const clinic = q.get('clinic') ?? ctx.config.importClinic;
+  const format = q.get('format');
+  if (format !== undefined && req.body.kind === 'csv')
+    throw badRequest('format applies to JSON exports; a CSV export is read by mappings/csv-columns.json');
   const records = recordsFrom(req.body.text, req.body.kind === 'csv');
   if (records.length === 0) throw badRequest('No record in the body');
-  const reports = await importRecords(ctx, records, { clinic, dryRun });
+  const reports = await importRecords(ctx, records, {
+    clinic,
+    dryRun,
+    ...(format !== undefined && { format }),
+  });
   const failed = reports.filter((r) => r.status === 'failed').length;
   // All failed: the request as a whole did nothing, so it is a 4xx; otherwise 200 with the per-record report.
   if (failed === reports.length && !dryRun) {
