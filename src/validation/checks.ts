@@ -116,7 +116,9 @@ type Verdict = 'in' | 'out' | 'system-only';
 
 function codingVerdict(ctx: Context, vs: string, coding: Coding): Verdict | undefined {
   const exp = ctx.engine.terminology.expand(vs);
+  // A malformed system or code is reported by the walker as a primitive error; the binding cannot judge it.
   if (!exp || typeof coding.code !== 'string') return undefined;
+  if (coding.system !== undefined && typeof coding.system !== 'string') return undefined;
   if (!coding.system) return exp.all.has(coding.code) ? 'in' : 'out';
   const codes = exp.systems.get(coding.system);
   if (codes === undefined) return 'out';
@@ -126,7 +128,7 @@ function codingVerdict(ctx: Context, vs: string, coding: Coding): Verdict | unde
 
 /** Codes of a CodeSystem we hold must exist in it, whatever the binding (the HL7 validator does the same). */
 function checkCodeSystem(ctx: Context, coding: Coding, path: string): void {
-  if (!coding.system || typeof coding.code !== 'string') return;
+  if (typeof coding.system !== 'string' || typeof coding.code !== 'string') return;
   const cs = ctx.engine.terminology.codeSystem(coding.system);
   if (cs?.content !== 'complete') return;
   if (!ctx.engine.terminology.hasCode(cs, coding.code)) {

@@ -223,6 +223,17 @@ describe('writes', () => {
     await create(body).expect(201);
   });
 
+  it('answers 422, not 500, for a Coding whose system is not a string', async () => {
+    const res = await create({
+      resourceType: 'Patient',
+      maritalStatus: { coding: [{ system: 42, code: 'M' }] },
+    });
+    expect(res.status).toBe(422);
+    expect(issues(res.body, 'error')).toContainEqual(
+      expect.stringMatching(/^structure Patient\.maritalStatus\.coding\[0\]\.system: /),
+    );
+  });
+
   it('refuses a PUT of an invalid resource with 422; nothing is stored, the current version stays', async () => {
     const absent = await request(s.url)
       .put('/fhir/Patient/put-invalid-new')

@@ -13,7 +13,13 @@ export type MutationKind =
   | 'unknown element'
   | 'two value[x]'
   | 'empty object'
-  | 'null value';
+  | 'null value'
+  | 'nested unknown element'
+  | 'nested wrong type'
+  | 'nested missing required element'
+  | 'nested malformed date'
+  | 'nested bad code in required binding'
+  | 'nested too many values';
 
 export interface Mutant {
   file: string;
@@ -21,6 +27,8 @@ export interface Mutant {
   resource: Record<string, unknown>;
   /** The FHIRPath location the error must carry. */
   expression: string;
+  /** The invariant the error must name (`dom-3`, `obs-7`). */
+  key?: string;
 }
 
 const snapshots = new Map<string, ElementDefinition[]>();
@@ -48,10 +56,11 @@ export function mutate(example: Example): Mutant[] {
     kind: MutationKind,
     change: (c: Record<string, unknown>) => void,
     expression: string,
+    key?: string,
   ): void => {
     const copy = structuredClone(r);
     change(copy);
-    out.push({ file: example.file, kind, resource: copy, expression });
+    out.push({ file: example.file, kind, resource: copy, expression, ...(key ? { key } : {}) });
   };
   const present = (e: ElementDefinition): string | undefined =>
     e.path.endsWith('[x]')
@@ -118,6 +127,7 @@ export function mutate(example: Example): Mutant[] {
       'broken invariant',
       (c) => (c.contained = [...((c.contained as unknown[]) ?? []), orphan]),
       `${rt}.contained[${((r.contained as unknown[]) ?? []).length}]`,
+      'dom-3',
     );
   }
 
@@ -129,7 +139,7 @@ export function mutate(example: Example): Mutant[] {
     !('dataAbsentReason' in r)
   ) {
     // obs-6 (FHIRPath): dataAbsentReason only when there is no value.
-    add('broken invariant', (c) => (c.dataAbsentReason = { text: 'not asked' }), rt);
+    add('broken invariant', (c) => (c.dataAbsentReason = { text: 'not asked' }), rt, 'obs-6');
   }
 
   add('unknown element', (c) => (c.colour = 'blue'), `${rt}.colour`);
