@@ -145,8 +145,13 @@ function checkCodeSystem(ctx: Context, coding: Coding, path: string): void {
 function codingsOf(value: unknown, type: string): Coding[] | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   if (type === 'Coding') return [value];
-  if (type === 'CodeableConcept')
-    return ((value as { coding?: Coding[] }).coding ?? []).filter((c) => typeof c === 'object' && c !== null);
+  if (type === 'CodeableConcept') {
+    // A coding that is not an array is reported by the walker; the binding sees no codes then.
+    const coding = (value as { coding?: unknown }).coding;
+    return Array.isArray(coding)
+      ? coding.filter((c): c is Coding => typeof c === 'object' && c !== null && !Array.isArray(c))
+      : [];
+  }
   return undefined;
 }
 

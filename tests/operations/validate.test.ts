@@ -250,15 +250,17 @@ describe('writes', () => {
     await create(body).expect(201);
   });
 
-  it('answers 422, not 500, for a Coding whose system is not a string', async () => {
-    const res = await create({
-      resourceType: 'Patient',
-      maritalStatus: { coding: [{ system: 42, code: 'M' }] },
-    });
+  it.each([
+    [
+      'a Coding whose system is not a string',
+      { coding: [{ system: 42, code: 'M' }] },
+      'Patient.maritalStatus.coding[0].system',
+    ],
+    ['a CodeableConcept whose coding is not an array', { coding: 42 }, 'Patient.maritalStatus.coding'],
+  ])('answers 422, not 500, for %s', async (_name, maritalStatus, expression) => {
+    const res = await create({ resourceType: 'Patient', maritalStatus });
     expect(res.status).toBe(422);
-    expect(issues(res.body, 'error')).toContainEqual(
-      expect.stringMatching(/^structure Patient\.maritalStatus\.coding\[0\]\.system: /),
-    );
+    expect(issues(res.body, 'error').some((i) => i.startsWith(`structure ${expression}: `))).toBe(true);
   });
 
   it('refuses a PUT of an invalid resource with 422; nothing is stored, the current version stays', async () => {
