@@ -106,6 +106,20 @@ describe('a GBV QuestionnaireResponse that does not claim EphrGbvResponse', () =
     await post({ ...unclaimed(), questionnaire: `${GBV_Q}|0.1.0` }).expect(201);
   });
 
+  it('a JSON Patch that drops the labels of a stored one is refused, and the stored version stays', async () => {
+    const created = await post(unclaimed()).expect(201);
+    const id = created.body.id as string;
+    const res = await request(s.url)
+      .patch(`/fhir/QuestionnaireResponse/${id}`)
+      .set('Content-Type', 'application/json-patch+json')
+      .send(JSON.stringify([{ op: 'remove', path: '/meta/security' }]));
+    expect(res.status).toBe(422);
+    expect(errorsAt(res.body)).toContain('QuestionnaireResponse.meta.security');
+    const read = await request(s.url).get(`/fhir/QuestionnaireResponse/${id}`).expect(200);
+    expect(read.body.meta.versionId).toBe('1');
+    expect(read.body.meta.security).toHaveLength(2);
+  });
+
   it('a response to another Questionnaire is not held to the GBV profile', async () => {
     await post({
       resourceType: 'QuestionnaireResponse',
