@@ -1,27 +1,13 @@
 // Conditional interactions (http.html#ccreate, #cond-update, #cdelete, #patch): a search decides the target by the
 // spec's 0 / 1 / many rules. Conditional create on `identifier=system|value` is race-free (storage/locks.ts).
-import { executeSearch } from '../search';
+import { executeSearch, RESULT_PARAMETERS, TRANSPORT_PARAMETERS } from '../search';
 import { badRequest, notFound, preconditionFailed } from '../fhir/outcome';
 import { claim, release } from '../storage/locks';
 import { parse, searchHooks } from './search';
 import type { ServerContext } from './types';
 
-/** Parameters that shape a result instead of selecting resources: meaningless in a condition. */
-const RESULT_PARAMETERS = new Set([
-  '_sort',
-  '_count',
-  '_total',
-  '_summary',
-  '_elements',
-  '_include',
-  '_revinclude',
-  '_cursor',
-  '_contained',
-  '_containedType',
-  '_type',
-]);
-/** Parameters of the HTTP exchange, not of the search. */
-const TRANSPORT_PARAMETERS = new Set(['_format', '_pretty']);
+/** What selects no resource, so has no place in a condition: the result parameters and contained-resource search. */
+const NOT_CRITERIA = new Set([...RESULT_PARAMETERS, '_contained', '_containedType']);
 
 /**
  * Ids of the resources of `type` that match a conditional query (at most `limit`). Every criterion is applied
@@ -36,7 +22,7 @@ export async function matchIds(
   const params = [...new URLSearchParams(query).entries()].filter(([k]) => !TRANSPORT_PARAMETERS.has(k));
   for (const [k] of params) {
     const base = k.split(':')[0] ?? k;
-    if (RESULT_PARAMETERS.has(base))
+    if (NOT_CRITERIA.has(base))
       throw badRequest(`The condition "${query}" uses ${k}, which selects no resources`, k);
   }
   if (params.length === 0) throw badRequest(`The condition "${query}" has no search parameter`);

@@ -1,6 +1,6 @@
 // FHIR search (search.html): the public surface of the search module, used by storage and the REST layer.
 export { indexResource, type SearchIndex } from './extract';
-export { parseSearch, splitOr } from './parse';
+export { parseSearch, splitOr, RESULT_PARAMETERS, TRANSPORT_PARAMETERS } from './parse';
 export { formatSearchUrl, searchParams } from './format';
 export { executeSearch } from './execute';
 export { searchsetBundle } from './bundle';

@@ -15,7 +15,8 @@ import type {
 import { valuePredicate } from './predicate';
 import { SORTABLE } from './types/index';
 
-const RESULT_PARAMS = new Set([
+/** Result parameters: they shape the answer and select no resource. */
+export const RESULT_PARAMETERS: ReadonlySet<string> = new Set([
   '_sort',
   '_count',
   '_total',
@@ -25,9 +26,9 @@ const RESULT_PARAMS = new Set([
   '_revinclude',
   '_cursor',
   '_type',
-  '_format',
-  '_pretty',
 ]);
+/** Parameters of the HTTP exchange, not of the search. */
+export const TRANSPORT_PARAMETERS: ReadonlySet<string> = new Set(['_format', '_pretty']);
 const MODIFIERS = new Set([
   'missing',
   'exact',
@@ -203,7 +204,7 @@ export function parseSearch(
   for (const [name, value] of params) {
     const base = name.split(':')[0] ?? name;
     try {
-      if (RESULT_PARAMS.has(base)) resultParam(req, name, value, opts);
+      if (RESULT_PARAMETERS.has(base) || TRANSPORT_PARAMETERS.has(base)) resultParam(req, name, value, opts);
       else req.filters.push(parseFilter(types, name, value, opts, 0));
     } catch (e) {
       if (!(e instanceof Unknown)) throw e as OperationOutcomeError;
