@@ -1,7 +1,7 @@
 // Every query shape the search builds can use a declared MongoDB index (FerretDB scans, so this check is
 // the evidence for production): each query's filter bounds the leading key(s) of a declared index, and is
 // narrowed by it beyond its type, read in its order, or asks for the whole type (a count, a negation).
-import { compartmentParams } from '../../src/interactions/compartment';
+import { compartmentHook } from '../../src/interactions/compartment';
 import {
   coverage,
   covered,
@@ -67,11 +67,11 @@ const SEARCHES: Array<[string, string]> = [
   ['', '_type=Patient,Observation&_summary=count'],
 ];
 
-/** The constraint a compartment search adds (src/interactions/compartment.ts) on every query of its type. */
+/** The constraint a compartment search adds on every query of its type. */
 function compartmentHooks(type: string, id: string): SearchHooks {
-  const member = { 'idx.k': { $in: (compartmentParams(type) ?? []).map((p) => `${p}|Patient/${id}`) } };
-  const inCompartment = type === 'Patient' ? { $or: [{ _id: `Patient/${id}` }, member] } : member;
-  return { constrain: (t, f) => (t === type ? { $and: [f, inCompartment] } : f) };
+  const constrain = compartmentHook(type, id);
+  if (!constrain) throw new Error(`${type} is not in the Patient compartment`);
+  return { constrain };
 }
 const COMPARTMENT_SEARCHES: Array<[string, string]> = [
   ['Observation', ''],
