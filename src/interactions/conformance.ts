@@ -108,3 +108,11 @@ export const readOnly: Handler = (_ctx, req) => {
     `${req.route.type} resources are served read-only: they come from the server's profiles and the R4 definitions`,
   );
 };
+
+export const noHistory: Handler = (_ctx, req) => {
+  throw fail(
+    405,
+    'not-supported',
+    `${req.route.type} resources have no history here: they come from the server's profiles and the R4 definitions`,
+  );
+};

@@ -4,7 +4,7 @@ import { batch } from './batch';
 import { capabilities } from './capabilities';
 import { create } from './create';
 import { searchCompartment } from './compartment';
-import { CONFORMANCE_TYPES, readConformance, readOnly, searchConformance } from './conformance';
+import { CONFORMANCE_TYPES, noHistory, readConformance, readOnly, searchConformance } from './conformance';
 import { conditionalDelete, del } from './delete';
 import { history } from './history';
 import { conditionalPatch, patch } from './patch';
@@ -57,7 +57,9 @@ function conformanceAware(interaction: Interaction, handler: Handler): Handler {
         ? searchConformance
         : WRITES.includes(interaction)
           ? readOnly
-          : undefined;
+          : interaction === 'history-type' || interaction === 'history-instance'
+            ? noHistory
+            : undefined;
   if (!special) return handler;
   return (ctx, req) =>
     req.route.type && CONFORMANCE_TYPES.has(req.route.type) ? special(ctx, req) : handler(ctx, req);

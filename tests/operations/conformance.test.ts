@@ -57,6 +57,15 @@ describe('conformance resources', () => {
     expect([res.status, res.body.resourceType]).toEqual([405, 'OperationOutcome']);
   });
 
+  it.each(['/fhir/StructureDefinition/_history', '/fhir/ValueSet/countries/_history'])(
+    'answers GET %s (no history is kept of conformance resources) with 405 and an OperationOutcome',
+    async (path) => {
+      const res = await request(s.url).get(path);
+      expect([res.status, res.body.resourceType]).toEqual([405, 'OperationOutcome']);
+      expect(res.body.issue[0].diagnostics).toMatch(/have no history/);
+    },
+  );
+
   it('stores the GBV Questionnaire so clinics read and search it', async () => {
     const read = await request(s.url).get('/fhir/Questionnaire/gbv-clinical-enquiry').expect(200);
     expect(read.body.url).toBe(GBV_QUESTIONNAIRE);
