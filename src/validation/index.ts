@@ -39,6 +39,7 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
   const compiled = { ...engine.compileAll(), ms: 0 };
   compiled.ms = Math.round(performance.now() - started);
   const byQuestionnaire = profilesByQuestionnaire(reg.local);
+  const everyInstance = profilesForEveryInstance(reg.local);
   const hasProfile = (url: string): boolean => byCanonical(reg.structureDefinitions, url) !== undefined;
 
   function newContext(root: Json, path: string): Context {
@@ -63,10 +64,13 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
           ? meta.profile.filter((p): p is string => typeof p === 'string')
           : [];
         // Our profiles of a Questionnaire's responses apply whether claimed or not (GBV labels must not leak).
-        const implied =
-          resource.resourceType === 'QuestionnaireResponse' && typeof resource.questionnaire === 'string'
+        const byType = everyInstance.get(String(resource.resourceType)) ?? [];
+        const implied = [
+          ...byType,
+          ...(resource.resourceType === 'QuestionnaireResponse' && typeof resource.questionnaire === 'string'
             ? (byQuestionnaire.get(resource.questionnaire.split('|')[0]!) ?? [])
-            : [];
+            : []),
+        ];
         for (const url of [...new Set([...claimed, ...extra, ...implied])]) {
           const model = engine.model(url);
           if (!model) {
@@ -95,9 +99,11 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
                 'error',
                 'invalid',
                 `${model.type} does not conform to the profile ${url}, which applies ${
-                  implied.includes(url)
-                    ? `to every response to ${String(resource.questionnaire).split('|')[0]}`
-                    : 'although the resource does not claim it'
+                  byType.includes(url)
+                    ? `to every ${model.type} on this server`
+                    : implied.includes(url)
+                      ? `to every response to ${String(resource.questionnaire).split('|')[0]}`
+                      : 'although the resource does not claim it'
                 }`,
                 at,
               );
@@ -146,6 +152,19 @@ const errorCount = (issues: Issue[]): number =>
   issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').length;
 
 /** Our QuestionnaireResponse profiles by the Questionnaire canonical (without version) they fix `questionnaire` to. */
+const EVERY_INSTANCE = 'http://ephr-fhir.org/fhir/StructureDefinition/applies-to-every-instance';
+
+/** Our profiles marked to apply to every resource of their type (server policy such as the GBV labels), by type. */
+function profilesForEveryInstance(local: Resource[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of local as StructureDefinition[]) {
+    if (r.resourceType !== 'StructureDefinition' || r.kind !== 'resource') continue;
+    if (!r.extension?.some((e) => e.url === EVERY_INSTANCE && e.valueBoolean === true)) continue;
+    out.set(r.type, [...(out.get(r.type) ?? []), r.url]);
+  }
+  return out;
+}
+
 function profilesByQuestionnaire(local: Resource[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const r of local as StructureDefinition[]) {

@@ -16,7 +16,15 @@ import {
 } from './support';
 
 const m = manifest();
-const profiles = new Map(ofType('StructureDefinition').map((sd) => [sd.url as string, sd]));
+/** Extensions that annotate our definitions (context StructureDefinition) say nothing about records. */
+const onDefinitionsOnly = (sd: Json): boolean =>
+  Array.isArray(sd.context) &&
+  (sd.context as Array<{ expression?: string }>).every((c) => c.expression === 'StructureDefinition');
+const profiles = new Map(
+  ofType('StructureDefinition')
+    .filter((sd) => !onDefinitionsOnly(sd))
+    .map((sd) => [sd.url as string, sd]),
+);
 
 /** FHIRPath that selects the nodes an element definition's constraints apply to. */
 function nodes(sd: Json, elementPath: string): string {

@@ -128,3 +128,56 @@ describe('a GBV QuestionnaireResponse that does not claim EphrGbvResponse', () =
     }).expect(201);
   });
 });
+
+// GBV Conditions and screening Observations from any sender: our policy profiles (marked applies-to-every-instance)
+// hold every Condition and Observation, claimed or not.
+describe('a GBV Condition or Observation that claims no profile', () => {
+  const SDV = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'SDV' };
+  const R = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
+  const condition = (meta?: Json): Json => ({
+    resourceType: 'Condition',
+    ...(meta && { meta }),
+    code: {
+      coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'T74.1', display: 'Physical abuse' }],
+    },
+    subject: { reference: 'Patient/p1' },
+  });
+  const observation = (meta?: Json): Json => ({
+    resourceType: 'Observation',
+    ...(meta && { meta }),
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '76504-0', display: 'HARK total score' }] },
+    subject: { reference: 'Patient/p1' },
+    valueInteger: 2,
+  });
+  const total = async (type: string): Promise<number> =>
+    (await request(s.url).get(`/fhir/${type}?_summary=count`).expect(200)).body.total as number;
+
+  it.each([
+    ['Condition', condition()],
+    ['Condition', condition({ security: [SDV] })],
+    ['Observation', observation()],
+    ['Observation', observation({ tag: [SDV, R] })],
+  ])(
+    '%s without both labels: create answers 422 naming the policy profile, and stores nothing',
+    async (type, body) => {
+      const before = await total(type);
+      const res = await post(body, `/fhir/${type}`);
+      expect([res.status, res.body.resourceType]).toEqual([422, 'OperationOutcome']);
+      const text = (res.body as OperationOutcome).issue.map((i) => i.diagnostics ?? '').join('\n');
+      expect(text).toMatch(/ephr-gbvl-[12]/);
+      expect(text).toContain(`which applies to every ${type} on this server`);
+      expect(await total(type)).toBe(before);
+    },
+  );
+
+  it('with both labels they are stored; a Condition that is not about GBV needs none', async () => {
+    await post(condition({ security: [SDV, R] }), '/fhir/Condition').expect(201);
+    await post(observation({ security: [R, SDV] }), '/fhir/Observation').expect(201);
+    const flu = {
+      ...condition(),
+      code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'J11' }] },
+    };
+    await post(flu, '/fhir/Condition').expect(201);
+  });
+});
