@@ -20,10 +20,23 @@ function cacheRoot(): string {
   return path.join(base, 'ephr-fhir');
 }
 
-/** The binary's path: keyed by the launcher's sources, so a change to them builds anew. */
+/**
+ * One fix applied to FerretDB 1.24.2 at build time. Its SQLite backend creates the `_id` index on
+ * `_ferretdb_sjson->"_id"` but filters with `_ferretdb_sjson->'$._id'`; SQLite uses an expression index only for the
+ * same expression text, so every `_id` lookup scanned the whole table. The fixed filter is the index's expression
+ * (the same value: both read the `_id` key), so lookups by `_id` use the index.
+ */
+export const FERRETDB_PATCH = {
+  file: 'internal/backends/sqlite/metadata/metadata.go',
+  from: `IDColumn = DefaultColumn + "->'$._id'"`,
+  to: 'IDColumn = DefaultColumn + `->"_id"`',
+};
+
+/** The binary's path: keyed by the launcher's sources and the patch, so a change to them builds anew. */
 export function ferretdbBinaryPath(): string {
   const hash = crypto.createHash('sha256');
   for (const f of ['main.go', 'go.mod', 'go.sum']) hash.update(fs.readFileSync(path.join(LAUNCHER_DIR, f)));
+  hash.update(JSON.stringify(FERRETDB_PATCH));
   return path.join(
     cacheRoot(),
     `ferretdb-${FERRETDB_VERSION}-${hash.digest('hex').slice(0, 12)}`,
@@ -56,20 +69,61 @@ export function ensureFerretdbBuilt(say: Say = (m) => process.stderr.write(m + '
   const started = Date.now();
   fs.mkdirSync(path.dirname(bin), { recursive: true });
   const tmp = `${bin}.${process.pid}.tmp`;
-  const r = spawnSync('go', ['build', '-trimpath', '-buildvcs=false', '-o', tmp, '.'], {
-    cwd: LAUNCHER_DIR,
-    env: { ...process.env, CGO_ENABLED: '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (r.status !== 0) {
-    fs.rmSync(tmp, { force: true });
-    throw new EmbeddedDbError(
-      `go build of the embedded database failed (exit ${r.status ?? r.signal}); see the output above`,
-    );
+  const src = `${path.dirname(bin)}/src.${process.pid}`;
+  try {
+    prepareSources(src);
+    const r = spawnSync('go', ['build', '-trimpath', '-buildvcs=false', '-o', tmp, '.'], {
+      cwd: src,
+      env: { ...process.env, CGO_ENABLED: '0' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (r.status !== 0) {
+      fs.rmSync(tmp, { force: true });
+      throw new EmbeddedDbError(
+        `go build of the embedded database failed (exit ${r.status ?? r.signal}); see the output above`,
+      );
+    }
+  } finally {
+    fs.rmSync(src, { recursive: true, force: true });
   }
   fs.renameSync(tmp, bin); // atomic: a concurrent builder sees either nothing or a whole binary
   say(`ephr-fhir: embedded database built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return bin;
+}
+
+function go(args: string[], cwd: string): string {
+  const r = spawnSync('go', args, { cwd, encoding: 'utf8', env: process.env, maxBuffer: 16 * 1024 * 1024 });
+  if (r.status !== 0)
+    throw new EmbeddedDbError(`go ${args.join(' ')} failed (exit ${r.status ?? r.signal}): ${r.stderr}`);
+  return r.stdout;
+}
+
+function writable(p: string): void {
+  const st = fs.statSync(p);
+  fs.chmodSync(p, st.mode | 0o200);
+  if (st.isDirectory()) for (const f of fs.readdirSync(p)) writable(path.join(p, f));
+}
+
+/** The launcher in `dir`, built against a copy of the FerretDB module with {@link FERRETDB_PATCH} applied. */
+function prepareSources(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of ['main.go', 'go.mod', 'go.sum'])
+    fs.copyFileSync(path.join(LAUNCHER_DIR, f), path.join(dir, f));
+  const module = `github.com/FerretDB/FerretDB@v${FERRETDB_VERSION}`;
+  const { Dir } = JSON.parse(go(['mod', 'download', '-json', module], dir)) as { Dir?: string };
+  if (!Dir) throw new EmbeddedDbError(`go mod download did not say where ${module} is`);
+  const copy = path.join(dir, 'ferretdb');
+  fs.cpSync(Dir, copy, { recursive: true });
+  writable(copy); // the module cache is read-only; the copy must be patched and removed
+  const file = path.join(copy, FERRETDB_PATCH.file);
+  const text = fs.readFileSync(file, 'utf8');
+  if (text.split(FERRETDB_PATCH.from).length !== 2)
+    throw new EmbeddedDbError(
+      `${module}: ${FERRETDB_PATCH.file} no longer reads as expected; the patch needs review`,
+    );
+  fs.writeFileSync(file, text.replace(FERRETDB_PATCH.from, FERRETDB_PATCH.to));
+  go(['mod', 'edit', `-replace=github.com/FerretDB/FerretDB=./ferretdb`], dir);
 }
 
 export interface EmbeddedDb {

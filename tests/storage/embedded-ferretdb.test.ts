@@ -122,6 +122,29 @@ it('keeps data in its directory across restarts', async () => {
   await second.stop();
 });
 
+it('answers a lookup by _id from its index, and finds, updates and deletes by _id as before', async () => {
+  const db = await startEmbeddedDb({ dataDir: dir, port: 0 });
+  const conn = await mongoose.createConnection(db.uri + 'idx?directConnection=true').asPromise();
+  try {
+    const c = conn.db!.collection<{ _id: string; v: number }>('c');
+    await c.insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: `Patient/${i}`, v: i })));
+    const plan = (filter: object): Promise<unknown> => conn.db!.command({ explain: { find: 'c', filter } });
+    // The build-time patch (FERRETDB_PATCH): without it this plan is a SCAN of the whole table.
+    expect(JSON.stringify(await plan({ _id: 'Patient/7' }))).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+    expect(JSON.stringify(await plan({ v: 7 }))).toMatch(/SCAN/);
+    expect(await c.findOne({ _id: 'Patient/7' })).toEqual({ _id: 'Patient/7', v: 7 });
+    expect(await c.findOne({ _id: 'Patient/70' })).toBeNull();
+    await c.replaceOne({ _id: 'Patient/7' }, { v: 700 });
+    expect(await c.findOne({ _id: 'Patient/7' })).toEqual({ _id: 'Patient/7', v: 700 });
+    await c.deleteOne({ _id: 'Patient/8' });
+    expect(await c.countDocuments({})).toBe(49);
+    await expect(c.insertOne({ _id: 'Patient/9', v: 0 })).rejects.toMatchObject({ code: 11000 });
+  } finally {
+    await conn.close();
+    await db.stop();
+  }
+});
+
 it.each(['SIGKILL', 'SIGTERM', 'exit'])(
   'leaves no database process when its parent ends by %s',
   async (how) => {
