@@ -2,6 +2,7 @@
 import * as fhirpath from 'fhirpath';
 import * as r4 from 'fhirpath/fhir-context/r4';
 import type { ElementDefinitionConstraint } from 'fhir/r4';
+import { compileFast, fastPath, isGiveUp } from './fastpath';
 
 export interface Invariant {
   key: string;
@@ -12,6 +13,8 @@ export interface Invariant {
   names?: string[];
   emptyResult?: boolean;
   evaluate: (node: unknown, env: Record<string, unknown>) => unknown[];
+  /** Whether the expression is evaluated directly (fastpath.ts) before falling back to the fhirpath package. */
+  fast?: boolean;
 }
 
 /**
@@ -132,13 +135,25 @@ export function compileInvariant(c: ElementDefinitionConstraint, path: string): 
     const fn = fhirpath.compile({ base: path, expression: systemTypeTests(c.expression) }, r4, {
       traceFn: () => undefined,
     }) as (n: unknown, env?: Record<string, unknown>) => unknown[];
+    const fast = compileFast(systemTypeTests(c.expression), path);
     inv = {
       key: c.key,
       severity: c.severity === 'warning' ? 'warning' : 'error',
       human: c.human,
       expression: c.expression,
-      evaluate: (node, env) => fn(node, env),
+      evaluate: fast
+        ? (node, env) => {
+            if (!fastPath.enabled) return fn(node, env);
+            try {
+              return fast(node, env);
+            } catch (e) {
+              if (isGiveUp(e)) return fn(node, env);
+              throw e;
+            }
+          }
+        : (node, env) => fn(node, env),
     };
+    if (fast) inv.fast = true;
     const names = rootNames(c.expression);
     if (names) inv.names = names;
   } catch {

@@ -1,0 +1,388 @@
+// A direct evaluator for the simple FHIRPath of most invariants (paths, exists/empty/not/count/hasValue, where/all,
+// and/or/xor/implies, =, !=, comparisons of numbers), over plain JSON (fhirpath.html). It builds on the fhirpath
+// package's parse tree and R4 model and navigates as the package does (choice elements by the model's types); any
+// input it does not handle exactly like the package (primitive extensions, non-boolean logic operands, strings
+// compared by order) makes it give up, and the caller evaluates that node with the package.
+import * as fhirpath from 'fhirpath';
+import * as r4 from 'fhirpath/fhir-context/r4';
+
+type Env = Record<string, unknown>;
+/** A collection with the model path of its items, as the fhirpath package tracks it (a resource: its type). */
+interface Coll {
+  items: unknown[];
+  /** `Observation.component`, `Quantity`; undefined for values that are not elements (literals, results). */
+  path?: string | undefined;
+  /** The FHIR type of the items (`dateTime`, `BackboneElement`), when the model knows it. */
+  type?: string | undefined;
+}
+/** Evaluates on the focus collection (`$this` is each item in where/all). */
+type Fn = (focus: Coll, env: Env) => Coll;
+
+const model = r4 as unknown as {
+  choiceTypePaths: Record<string, string[] | undefined>;
+  pathsDefinedElsewhere: Record<string, string | undefined>;
+  path2Type: Record<string, string | undefined>;
+  path2TypeWithoutElements: Record<string, string | undefined>;
+  availableTypes: Set<string>;
+};
+
+/** Whether invariants use this evaluator first; off, every invariant is evaluated by the fhirpath package
+ *  (tests compare the two). */
+export const fastPath = { enabled: true };
+
+/** Thrown (one shared instance) when an input needs what only the fhirpath package does exactly. */
+const GIVE_UP = new Error('fastpath: evaluate with the fhirpath package');
+export const isGiveUp = (e: unknown): boolean => e === GIVE_UP;
+
+/** Items of different paths in one collection (contained resources' backbone elements): not followed. */
+const MIXED = '\u0000mixed';
+
+interface Node {
+  type: string;
+  text?: string;
+  children?: Node[];
+}
+
+const own = <T>(o: Record<string, T | undefined>, k: string): T | undefined =>
+  Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
+
+/** The path the fhirpath package starts from for an expression based at `base` (its compile(), normalised). */
+function basePath(base: string): { path: string; type: string | undefined } {
+  let p = base.replace(/\[\d*]/g, '');
+  const elsewhere = Object.keys(model.pathsDefinedElsewhere);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const e of elsewhere)
+      if (p.startsWith(e)) {
+        p = model.pathsDefinedElsewhere[e] + p.substring(e.length);
+        changed = true;
+        break;
+      }
+  }
+  p = own(model.pathsDefinedElsewhere, p) ?? p;
+  const type = model.availableTypes.has(p) ? p : own(model.path2Type, p);
+  return { path: type === 'BackboneElement' || type === 'Element' ? p : (type ?? p), type };
+}
+
+/** Compiles an expression evaluated on one node at `base`; undefined when it uses anything outside the subset. */
+export function compileFast(
+  expression: string,
+  base: string,
+): ((node: unknown, env: Env) => unknown[]) | undefined {
+  let fn: Fn | undefined;
+  try {
+    fn = compile(fhirpath.parse(expression) as Node);
+  } catch {
+    return undefined;
+  }
+  if (!fn) return undefined;
+  const f = fn;
+  const { path, type } = basePath(base);
+  return (node, env) => f({ items: [node], path, type }, env).items;
+}
+
+const kids = (n: Node): Node[] => n.children ?? [];
+
+function compile(n: Node): Fn | undefined {
+  const c = kids(n);
+  switch (n.type) {
+    case 'EntireExpression':
+    case 'TermExpression':
+    case 'ParenthesizedTerm':
+    case 'InvocationTerm':
+      return c.length === 1 ? compile(c[0]!) : undefined;
+    case 'LiteralTerm':
+      return c.length === 1 ? literal(c[0]!) : undefined;
+    case 'ThisInvocation':
+      return (focus) => focus;
+    case 'ExternalConstantTerm':
+      return constant(n);
+    case 'MemberInvocation':
+      return member(n, undefined);
+    case 'FunctionInvocation':
+      return fn(n, undefined);
+    case 'InvocationExpression': {
+      const left = c[0] && compile(c[0]);
+      const right = c[1];
+      if (!left || !right) return undefined;
+      if (right.type === 'MemberInvocation') return member(right, left);
+      if (right.type === 'FunctionInvocation') return fn(right, left);
+      return undefined;
+    }
+    case 'AndExpression':
+    case 'OrExpression':
+    case 'ImpliesExpression':
+      return logic(n);
+    case 'EqualityExpression':
+    case 'InequalityExpression':
+    case 'AdditiveExpression':
+      return binary(n);
+    default:
+      return undefined;
+  }
+}
+
+function literal(n: Node): Fn | undefined {
+  const text = n.text ?? '';
+  let value: unknown;
+  if (n.type === 'StringLiteral') {
+    if (text.includes('\\') || text.length < 2) return undefined;
+    value = text.slice(1, -1);
+  } else if (n.type === 'BooleanLiteral') value = text === 'true';
+  else if (n.type === 'NumberLiteral' && /^\d+$/.test(text)) value = Number(text);
+  else return undefined;
+  const out: Coll = { items: [value] };
+  return () => out;
+}
+
+function constant(n: Node): Fn | undefined {
+  const name = kids(kids(n)[0] ?? { type: '' })[0]?.text;
+  if (name === 'resource' || name === 'rootResource')
+    return (_f, env) => {
+      const r = env[name] as { resourceType?: unknown } | undefined;
+      if (!r) return { items: [] };
+      if (typeof r.resourceType !== 'string') throw GIVE_UP;
+      return { items: [r], path: r.resourceType, type: r.resourceType };
+    };
+  if (name === 'ucum') {
+    const out: Coll = { items: ['http://unitsofmeasure.org'] };
+    return () => out;
+  }
+  return undefined;
+}
+
+/** `name` on each item, as the package's makeChildResNodes finds it; a `_name` primitive extension gives up. */
+function member(n: Node, input: Fn | undefined): Fn | undefined {
+  let name = kids(n)[0]?.text ?? '';
+  if (name.startsWith('`')) name = name.slice(1, -1);
+  // Type names (`Patient.x`) and anything but a plain element name are left to the package.
+  if (!/^[a-z][A-Za-z0-9]*$/.test(name)) return undefined;
+  return (focus, env) => {
+    const from = input ? input(focus, env) : focus;
+    const items: unknown[] = [];
+    let path: string | undefined;
+    let type: string | undefined;
+    for (const item of from.items) {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
+      const o = item as Record<string, unknown>;
+      const rt = o.resourceType;
+      const parent = typeof rt === 'string' ? rt : from.path;
+      if (parent === undefined || parent === MIXED) throw GIVE_UP;
+      let child = parent + '.' + name;
+      child = own(model.pathsDefinedElsewhere, child) ?? child;
+      let key = name;
+      const choices = own(model.choiceTypePaths, child);
+      if (choices) {
+        for (const t of choices)
+          if (o[name + t] !== undefined || o['_' + name + t] !== undefined) {
+            key = name + t;
+            child += t;
+            break;
+          }
+        if (key === name) continue;
+      } else if (name === 'extension') child = 'Extension';
+      if (o['_' + key] !== undefined) throw GIVE_UP;
+      const v = o[key];
+      if (v === undefined) continue;
+      if (v === null) throw GIVE_UP;
+      const childType = own(model.path2Type, child);
+      child = own(model.path2TypeWithoutElements, child) ?? child;
+      if (path === undefined) {
+        path = child;
+        type = childType;
+      } else if (path !== child || type !== childType) path = MIXED;
+      if (Array.isArray(v)) {
+        for (const x of v) {
+          if (x === null || x === undefined) throw GIVE_UP;
+          items.push(x);
+        }
+      } else items.push(v);
+    }
+    return { items, path, type };
+  };
+}
+
+/** The boolean of a collection for logic: undefined when empty; anything but one boolean gives up. */
+function truth(coll: Coll): boolean | undefined {
+  const items = coll.items;
+  if (items.length === 0) return undefined;
+  if (items.length === 1 && typeof items[0] === 'boolean') return items[0];
+  throw GIVE_UP;
+}
+
+const TRUE: Coll = { items: [true] };
+const FALSE: Coll = { items: [false] };
+const EMPTY: Coll = { items: [] };
+const bool = (b: boolean | undefined): Coll => (b === undefined ? EMPTY : b ? TRUE : FALSE);
+
+function fn(n: Node, input: Fn | undefined): Fn | undefined {
+  const functn = kids(n)[0];
+  const name = functn && kids(functn)[0]?.text;
+  const params = functn ? kids(kids(functn)[1] ?? { type: '' }) : [];
+  const arg = params[0] ? compile(params[0]) : undefined;
+  if (params.length > 1 || (params.length === 1 && !arg)) return undefined;
+  const src: Fn = input ?? ((focus) => focus);
+  const noArgs = params.length === 0;
+  switch (name) {
+    case 'exists':
+      if (noArgs) return (f, env) => bool(src(f, env).items.length > 0);
+      return (f, env) => bool(where(src(f, env), arg!, env).items.length > 0);
+    case 'empty':
+      return noArgs ? (f, env) => bool(src(f, env).items.length === 0) : undefined;
+    case 'count':
+      return noArgs ? (f, env) => ({ items: [src(f, env).items.length] }) : undefined;
+    case 'not':
+      return noArgs
+        ? (f, env) => {
+            const t = truth(src(f, env));
+            return t === undefined ? EMPTY : bool(!t);
+          }
+        : undefined;
+    case 'hasValue':
+      return noArgs
+        ? (f, env) => {
+            const c = src(f, env);
+            if (c.items.length !== 1) return FALSE;
+            if (typeof c.items[0] === 'object') return FALSE;
+            // The package asks the model whether the node is a primitive.
+            if (c.type === undefined || c.path === MIXED) throw GIVE_UP;
+            return bool(/^[a-z]/.test(c.type));
+          }
+        : undefined;
+    case 'where':
+      return arg ? (f, env) => where(src(f, env), arg, env) : undefined;
+    case 'all':
+      return arg
+        ? (f, env) => {
+            const c = src(f, env);
+            for (const item of c.items) {
+              const r = arg({ items: [item], path: c.path, type: c.type }, env).items;
+              if (!(r.length === 1 && r[0] === true)) return FALSE;
+            }
+            return TRUE;
+          }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function where(c: Coll, criteria: Fn, env: Env): Coll {
+  const items: unknown[] = [];
+  for (const item of c.items)
+    if (truth(criteria({ items: [item], path: c.path, type: c.type }, env)) === true) items.push(item);
+  return { items, path: c.path, type: c.type };
+}
+
+function logic(n: Node): Fn | undefined {
+  const [l, r] = kids(n).map(compile);
+  if (!l || !r || kids(n).length !== 2) return undefined;
+  switch (n.text) {
+    case 'and':
+      return (f, env) => {
+        const a = truth(l(f, env));
+        const b = truth(r(f, env));
+        return a === false || b === false ? FALSE : a === true && b === true ? TRUE : EMPTY;
+      };
+    case 'or':
+      return (f, env) => {
+        const a = truth(l(f, env));
+        const b = truth(r(f, env));
+        return a === true || b === true ? TRUE : a === false && b === false ? FALSE : EMPTY;
+      };
+    case 'xor':
+      return (f, env) => {
+        const a = truth(l(f, env));
+        const b = truth(r(f, env));
+        return a === undefined || b === undefined ? EMPTY : bool(a !== b);
+      };
+    case 'implies':
+      return (f, env) => {
+        const a = truth(l(f, env));
+        const b = truth(r(f, env));
+        if (a === false || b === true) return TRUE;
+        return a === true && b === false ? FALSE : EMPTY;
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** One value of a binary operand: undefined when empty; a string, boolean or number, else give up. */
+function operand(coll: Coll): string | number | boolean | undefined {
+  const items = coll.items;
+  if (items.length === 0) return undefined;
+  const v = items[0];
+  if (items.length > 1 || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))
+    throw GIVE_UP;
+  return v;
+}
+
+function binary(n: Node): Fn | undefined {
+  const [ln, rn] = kids(n);
+  const l = ln && compile(ln);
+  const r = rn && compile(rn);
+  if (!l || !r || kids(n).length !== 2) return undefined;
+  const op = n.text;
+  if (op !== '=' && op !== '!=' && op !== '<' && op !== '>' && op !== '<=' && op !== '>=' && op !== '+')
+    return undefined;
+  // A string is only compared with a string literal: an element typed date or dateTime compares by precision.
+  const literalString = isStringLiteral(ln) || isStringLiteral(rn);
+  return (f, env) => {
+    const lc = l(f, env);
+    const rc = r(f, env);
+    const a = operand(lc);
+    const b = operand(rc);
+    if (a === undefined || b === undefined) return EMPTY;
+    if (typeof a !== typeof b) throw GIVE_UP;
+    if (typeof a === 'string' && (TEMPORAL.has(lc.type ?? '') || TEMPORAL.has(rc.type ?? ''))) {
+      if (op === '=' || op === '!=' || op === '+' || !sameShape(lc, rc, a, b as string)) throw GIVE_UP;
+      return bool(op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b);
+    }
+    if (op === '=' || op === '!=') {
+      if (typeof a === 'string' && !literalString) throw GIVE_UP;
+      return bool((a === b) === (op === '='));
+    }
+    if (typeof a !== 'number' || typeof b !== 'number') throw GIVE_UP;
+    if (op === '+') {
+      if (!Number.isInteger(a) || !Number.isInteger(b)) throw GIVE_UP;
+      return { items: [a + b] };
+    }
+    return bool(op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b);
+  };
+}
+
+const TEMPORAL = new Set(['date', 'dateTime', 'instant']);
+const DAY = /^\d{4}(?:-\d{2}(?:-\d{2})?)?$/;
+const ZONE = /^(?:Z|[+-](?:0\d|1[0-3]):[0-5]\d|[+-]14:00)$/;
+const MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** Two date-typed values of the same precision and time zone, whose order is their string order. */
+function sameShape(lc: Coll, rc: Coll, a: string, b: string): boolean {
+  if (!TEMPORAL.has(lc.type ?? '') || !TEMPORAL.has(rc.type ?? '') || a.length !== b.length) return false;
+  if (!plausible(a) || !plausible(b)) return false;
+  if (DAY.test(a)) return DAY.test(b);
+  if (!MOMENT.test(a) || !MOMENT.test(b)) return false;
+  const zone = (s: string): string => (s.endsWith('Z') ? 'Z' : s.slice(-6));
+  return zone(a) === zone(b) && ZONE.test(zone(a));
+}
+
+/** Month, day and time of day in range (the package fails on `2021-02-30`; it is then left to it). */
+function plausible(s: string): boolean {
+  const n = (from: number): number => Number(s.slice(from, from + 2));
+  if (s.length >= 7 && (n(5) < 1 || n(5) > 12)) return false;
+  if (s.length >= 10) {
+    const year = Number(s.slice(0, 4));
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const days = n(5) === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(n(5)) ? 30 : 31;
+    if (n(8) < 1 || n(8) > days) return false;
+  }
+  return s.length < 19 || (n(11) < 24 && n(14) < 60 && n(17) < 60);
+}
+
+function isStringLiteral(n: Node | undefined): boolean {
+  while (n && (n.type === 'TermExpression' || n.type === 'LiteralTerm') && kids(n).length === 1)
+    n = kids(n)[0];
+  return n?.type === 'StringLiteral';
+}

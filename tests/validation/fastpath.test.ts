@@ -1,0 +1,131 @@
+// The direct FHIRPath evaluator of invariants gives the fhirpath package's answers, or gives up and leaves it to it.
+import * as fhirpath from 'fhirpath';
+import * as r4 from 'fhirpath/fhir-context/r4';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createValidator } from '../../src/validation';
+import { compileFast, fastPath, isGiveUp } from '../../src/validation/fastpath';
+import { mutate } from './mutations';
+import { mutateNested } from './nested-mutations';
+import { INVALID_EXAMPLES, r4Examples } from './r4-examples';
+
+type Json = Record<string, unknown>;
+
+/** The package's answer, or 'throws' (the validator reports an invariant it cannot evaluate). */
+function packageAnswer(expression: string, base: string, node: Json, env: Json): unknown {
+  try {
+    return fhirpath.evaluate(node, { base, expression }, env, r4);
+  } catch {
+    return 'throws';
+  }
+}
+
+/** The direct answer, or 'gives up'. */
+function fastAnswer(expression: string, base: string, node: Json, env: Json): unknown {
+  const f = compileFast(expression, base);
+  if (!f) throw new Error(`${expression} is not compiled`);
+  try {
+    return f(node, env);
+  } catch (e) {
+    if (isGiveUp(e)) return 'gives up';
+    throw e;
+  }
+}
+
+const obs = (extra: Json): Json => ({ resourceType: 'Observation', status: 'final', ...extra });
+
+describe('the direct FHIRPath evaluator', () => {
+  const cases: [string, string, Json, unknown][] = [
+    // choice elements are found by the types the model allows at that path, as the package does
+    ['value.empty()', 'Observation', obs({ valueQuantity: { value: 1 } }), [false]],
+    ['value.empty()', 'Observation', obs({ valueAddress: { city: 'x' } }), [true]],
+    ['dataAbsentReason.empty() or value.empty()', 'Observation', obs({}), [true]],
+    // Timing.repeat.period is not a choice: periodMax does not make it present
+    ['periodMax.empty() or period.exists()', 'Timing.repeat', { periodMax: 2 }, [false]],
+    // three-valued logic with empty operands
+    ['code.exists() implies system.exists()', 'Quantity', { value: 1 }, [true]],
+    ["comparator = '<'", 'Quantity', { value: 1 }, []],
+    ['(a.count() + b.count()) > 0', 'Quantity', { a: [1, 2] }, [true]],
+    // same-precision dates compare by order; other precisions are left to the package
+    ['start <= end', 'Period', { start: '2020-01-02', end: '2020-01-01' }, [false]],
+    ['start <= end', 'Period', { start: '2020-01-01T10:00:00Z', end: '2020-01-01T11:00:00Z' }, [true]],
+    ['start <= end', 'Period', { start: '2020-01', end: '2020-01-01' }, 'gives up'],
+    ['start <= end', 'Period', { start: '2021-02-30', end: '2021-03-01' }, 'gives up'],
+    // a primitive's extensions are seen by the package on the element: left to it
+    ['start.hasValue()', 'Period', { _start: { extension: [{ url: 'x', valueString: 'y' }] } }, 'gives up'],
+    ['start.hasValue()', 'Period', { start: '2020' }, [true]],
+    // where/all with %resource
+    [
+      "entry.all(request.exists() = (%resource.type = 'batch'))",
+      'Bundle',
+      { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'x' } }, {}] },
+      [false],
+    ],
+    [
+      "contained.where(id = 'a').exists()",
+      'Patient',
+      { resourceType: 'Patient', contained: [{ resourceType: 'Patient', id: 'a' }] },
+      [true],
+    ],
+  ];
+
+  it.each(cases)('%s on %s gives the expected answer', (expression, base, node, expected) => {
+    const env = { resource: node, rootResource: node };
+    const got = fastAnswer(expression, base, node, env);
+    expect(got).toEqual(expected);
+    if (got !== 'gives up') expect(got).toEqual(packageAnswer(expression, base, node, env));
+  });
+
+  it('leaves to the package what it does not handle', () => {
+    expect(compileFast("name.given.contains('x')", 'Patient')).toBeUndefined();
+    expect(compileFast('Patient.name.exists()', 'Patient')).toBeUndefined();
+    expect(compileFast('(a | b).count() = 1', 'Patient')).toBeUndefined();
+  });
+});
+
+const FIXTURES = path.join(__dirname, '../../fixtures/profiles');
+
+function fixtures(): { name: string; resource: Json }[] {
+  return ['valid', 'invalid'].flatMap((dir) =>
+    fs
+      .readdirSync(path.join(FIXTURES, dir))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => ({
+        name: `${dir}/${f}`,
+        resource: JSON.parse(fs.readFileSync(path.join(FIXTURES, dir, f), 'utf8')) as Json,
+      })),
+  );
+}
+
+describe('validation with the direct evaluator and with the fhirpath package only', () => {
+  afterEach(() => {
+    fastPath.enabled = true;
+  });
+
+  it('reports the same issues for every R4 example, every mutant and every fixture', () => {
+    const base = createValidator();
+    const withProfiles = createValidator({ profileDirs: [path.join(__dirname, '../../profiles')] });
+    const examples = r4Examples().filter((e) => !(e.file in INVALID_EXAMPLES));
+    const inputs: { name: string; resource: Json }[] = [
+      ...examples.map((e) => ({ name: e.file, resource: e.resource })),
+      ...fixtures(),
+      ...examples.flatMap((e) =>
+        [...mutate(e), ...mutateNested(e)].map((m) => ({
+          name: `${m.file} ${m.kind}`,
+          resource: m.resource,
+        })),
+      ),
+    ];
+    const run = (): string[] =>
+      inputs.map(({ name, resource }) =>
+        JSON.stringify([name, base.validate(resource), withProfiles.validate(resource)]),
+      );
+    const fast = run();
+    fastPath.enabled = false;
+    const slow = run();
+    expect(inputs.length).toBeGreaterThan(10000);
+    expect(fast.some((f) => f.includes('Constraint failed: ephr-'))).toBe(true);
+    const differing = fast.filter((f, i) => f !== slow[i]).slice(0, 3);
+    expect(differing).toEqual([]);
+  }, 300000);
+});
