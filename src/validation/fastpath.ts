@@ -116,8 +116,11 @@ function compile(n: Node): Fn | undefined {
       return logic(n);
     case 'EqualityExpression':
     case 'InequalityExpression':
-    case 'AdditiveExpression':
       return binary(n);
+    case 'AdditiveExpression':
+      return n.text === '&' ? concat(n) : binary(n);
+    case 'MembershipExpression':
+      return n.text === 'in' ? membership(n) : undefined;
     default:
       return undefined;
   }
@@ -152,12 +155,36 @@ function constant(n: Node): Fn | undefined {
   return undefined;
 }
 
+/** Where a member step leads from one parent path: the JSON key(s) and the model path and type of the result. */
+interface Target {
+  key: string;
+  ext: string;
+  path: string;
+  type: string | undefined;
+}
+
+/** The targets of `name` from `parent`, as the package's makeChildResNodes resolves them (choices in model order). */
+function targetsOf(parent: string, name: string): Target[] {
+  let child = parent + '.' + name;
+  child = own(model.pathsDefinedElsewhere, child) ?? child;
+  const target = (key: string, path: string): Target => ({
+    key,
+    ext: '_' + key,
+    path: own(model.path2TypeWithoutElements, path) ?? path,
+    type: own(model.path2Type, path),
+  });
+  const choices = own(model.choiceTypePaths, child);
+  if (choices) return choices.map((t) => target(name + t, child + t));
+  return [target(name, name === 'extension' ? 'Extension' : child)];
+}
+
 /** `name` on each item, as the package's makeChildResNodes finds it; a `_name` primitive extension gives up. */
 function member(n: Node, input: Fn | undefined): Fn | undefined {
   let name = kids(n)[0]?.text ?? '';
   if (name.startsWith('`')) name = name.slice(1, -1);
   // Type names (`Patient.x`) and anything but a plain element name are left to the package.
   if (!/^[a-z][A-Za-z0-9]*$/.test(name)) return undefined;
+  const resolved = new Map<string, Target[]>();
   return (focus, env) => {
     const from = input ? input(focus, env) : focus;
     const items: unknown[] = [];
@@ -169,29 +196,22 @@ function member(n: Node, input: Fn | undefined): Fn | undefined {
       const rt = o.resourceType;
       const parent = typeof rt === 'string' ? rt : from.path;
       if (parent === undefined || parent === MIXED) throw GIVE_UP;
-      let child = parent + '.' + name;
-      child = own(model.pathsDefinedElsewhere, child) ?? child;
-      let key = name;
-      const choices = own(model.choiceTypePaths, child);
-      if (choices) {
-        for (const t of choices)
-          if (o[name + t] !== undefined || o['_' + name + t] !== undefined) {
-            key = name + t;
-            child += t;
-            break;
-          }
-        if (key === name) continue;
-      } else if (name === 'extension') child = 'Extension';
-      if (o['_' + key] !== undefined) throw GIVE_UP;
-      const v = o[key];
-      if (v === undefined) continue;
+      let targets = resolved.get(parent);
+      if (!targets) resolved.set(parent, (targets = targetsOf(parent, name)));
+      let t: Target | undefined;
+      for (const x of targets)
+        if (o[x.key] !== undefined || o[x.ext] !== undefined) {
+          t = x;
+          break;
+        }
+      if (!t) continue;
+      if (o[t.ext] !== undefined) throw GIVE_UP;
+      const v = o[t.key];
       if (v === null) throw GIVE_UP;
-      const childType = own(model.path2Type, child);
-      child = own(model.path2TypeWithoutElements, child) ?? child;
       if (path === undefined) {
-        path = child;
-        type = childType;
-      } else if (path !== child || type !== childType) path = MIXED;
+        path = t.path;
+        type = t.type;
+      } else if (path !== t.path || type !== t.type) path = MIXED;
       if (Array.isArray(v)) {
         for (const x of v) {
           if (x === null || x === undefined) throw GIVE_UP;
@@ -252,6 +272,60 @@ function fn(n: Node, input: Fn | undefined): Fn | undefined {
         : undefined;
     case 'where':
       return arg ? (f, env) => where(src(f, env), arg, env) : undefined;
+    case 'select':
+      return arg
+        ? (f, env) => {
+            const c = src(f, env);
+            const items: unknown[] = [];
+            let type: string | undefined;
+            c.items.forEach((item, i) => {
+              const r = arg({ items: [item], path: c.path, type: c.type }, env);
+              if (i === 0) type = r.type;
+              else if (r.type !== type) type = MIXED;
+              items.push(...r.items);
+            });
+            // What a projection yields is not navigated further here.
+            return { items, path: MIXED, type };
+          }
+        : undefined;
+    case 'intersect':
+      // Only the empty cases: intersecting elements compares them as the package's deepEqual does.
+      return arg && params[0] && fromConstant(params[0])
+        ? (f, env) => {
+            const c = src(f, env);
+            if (c.items.length === 0) return EMPTY;
+            if (arg(f, env).items.length === 0) return EMPTY;
+            throw GIVE_UP;
+          }
+        : undefined;
+    case 'first':
+      return noArgs
+        ? (f, env) => {
+            const c = src(f, env);
+            return { items: c.items.slice(0, 1), path: c.path, type: c.type };
+          }
+        : undefined;
+    case 'isDistinct':
+      return noArgs
+        ? (f, env) => {
+            const c = src(f, env);
+            if (c.items.length === 0) return TRUE;
+            if (!isPlainString(c)) throw GIVE_UP;
+            return bool(new Set(c.items).size === c.items.length);
+          }
+        : undefined;
+    case 'contains':
+      return arg && isStringLiteral(params[0])
+        ? (f, env) => {
+            const c = src(f, env);
+            const sub = arg(f, env).items;
+            if (c.items.length === 0 || sub.length === 0) return EMPTY;
+            const str = c.items[0];
+            if (c.items.length > 1 || typeof str !== 'string' || !STRINGS.has(c.type ?? '')) throw GIVE_UP;
+            if (sub.length > 1 || typeof sub[0] !== 'string') throw GIVE_UP;
+            return bool(str.includes(sub[0]));
+          }
+        : undefined;
     case 'all':
       return arg
         ? (f, env) => {
@@ -265,6 +339,17 @@ function fn(n: Node, input: Fn | undefined): Fn | undefined {
         : undefined;
     default:
       return undefined;
+  }
+}
+
+/** Whether an argument starts at a %constant or literal, so its value does not depend on where it is evaluated. */
+function fromConstant(n: Node): boolean {
+  for (;;) {
+    if (n.type === 'ExternalConstantTerm' || n.type === 'LiteralTerm') return true;
+    if (n.type !== 'InvocationExpression' && n.type !== 'TermExpression') return false;
+    const first = kids(n)[0];
+    if (!first) return false;
+    n = first;
   }
 }
 
@@ -353,7 +438,58 @@ function binary(n: Node): Fn | undefined {
   };
 }
 
-const TEMPORAL = new Set(['date', 'dateTime', 'instant']);
+/** Every item a string the package compares as a string: of a string type, or computed (`&`). */
+function isPlainString(c: Coll): boolean {
+  if (c.type !== undefined && !STRINGS.has(c.type)) return false;
+  for (const x of c.items) if (typeof x !== 'string') return false;
+  return true;
+}
+
+/** `a & b`: string concatenation, an empty operand counting as ''. */
+function concat(n: Node): Fn | undefined {
+  const [l, r] = kids(n).map(compile);
+  if (!l || !r || kids(n).length !== 2) return undefined;
+  const side = (c: Coll): string => {
+    if (c.items.length === 0) return '';
+    if (c.items.length > 1 || !isPlainString(c)) throw GIVE_UP;
+    return c.items[0] as string;
+  };
+  return (f, env) => ({ items: [side(l(f, env)) + side(r(f, env))] });
+}
+
+/** `x in ('a' | 'b')` against a list of string literals. */
+function membership(n: Node): Fn | undefined {
+  const [ln, rn] = kids(n);
+  const l = ln && compile(ln);
+  const values = rn && literalStrings(rn);
+  if (!l || !values) return undefined;
+  return (f, env) => {
+    const c = l(f, env);
+    if (c.items.length === 0) return EMPTY;
+    if (c.items.length > 1 || !isPlainString(c)) throw GIVE_UP;
+    return bool(values.has(c.items[0] as string));
+  };
+}
+
+/** The strings of `('a' | 'b' | ...)`, or undefined when it is anything else. */
+function literalStrings(n: Node): Set<string> | undefined {
+  while ((n.type === 'TermExpression' || n.type === 'ParenthesizedTerm') && kids(n).length === 1)
+    n = kids(n)[0]!;
+  if (n.type === 'UnionExpression' && n.text === '|') {
+    const [a, b] = kids(n);
+    const left = a && literalStrings(a);
+    const right = b && literalStrings(b);
+    return left && right ? new Set([...left, ...right]) : undefined;
+  }
+  if (!isStringLiteral(n)) return undefined;
+  while (n.type !== 'StringLiteral') n = kids(n)[0]!;
+  const text = n.text ?? '';
+  return text.includes('\\') || text.length < 2 ? undefined : new Set([text.slice(1, -1)]);
+}
+
+/** FHIR types the package reads as a System.String. */
+const STRINGS = new Set(['string', 'uri', 'url', 'canonical', 'code', 'id', 'oid', 'uuid', 'markdown']);
+const TEMPORAL = new Set(['date', 'dateTime', 'instant', 'time']);
 const DAY = /^\d{4}(?:-\d{2}(?:-\d{2})?)?$/;
 const ZONE = /^(?:Z|[+-](?:0\d|1[0-3]):[0-5]\d|[+-]14:00)$/;
 const MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;

@@ -120,8 +120,8 @@ function walkObject(
     let occ = list.find((o) => o.key === name);
     if (!occ) list.push((occ = { key: name, type: jk.type, values: [], exts: [] }));
     const value = obj[key];
-    if (primitiveExt) occ.exts = arrayOf(ctx, value, jk.def, `${path}.${key}`);
-    else occ.values = arrayOf(ctx, value, jk.def, `${path}.${key}`);
+    if (primitiveExt) occ.exts = arrayOf(ctx, value, jk.def, path, key);
+    else occ.values = arrayOf(ctx, value, jk.def, path, key);
   }
   if (count === 0) {
     report(
@@ -182,16 +182,29 @@ function wrongChoice(
   return undefined;
 }
 
-/** The JSON value as a list of items, with the array-ness checked against the definition. */
-function arrayOf(ctx: Context, value: unknown, def: ElementModel, path: string): unknown[] {
+/** The JSON value as a list of items, with the array-ness checked against the definition (at `path.key`). */
+function arrayOf(ctx: Context, value: unknown, def: ElementModel, path: string, key: string): unknown[] {
   if (Array.isArray(value)) {
     if (!def.array)
-      report(ctx, 'error', 'structure', `'${def.name}' is a single element and must not be an array`, path);
+      report(
+        ctx,
+        'error',
+        'structure',
+        `'${def.name}' is a single element and must not be an array`,
+        `${path}.${key}`,
+      );
     if (value.length === 0)
-      report(ctx, 'error', 'structure', 'Empty arrays are not allowed: leave the element out', path);
+      report(
+        ctx,
+        'error',
+        'structure',
+        'Empty arrays are not allowed: leave the element out',
+        `${path}.${key}`,
+      );
     return value;
   }
-  if (def.array) report(ctx, 'error', 'structure', `'${def.name}' repeats and must be a JSON array`, path);
+  if (def.array)
+    report(ctx, 'error', 'structure', `'${def.name}' repeats and must be a JSON array`, `${path}.${key}`);
   return [value];
 }
 

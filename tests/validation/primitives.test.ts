@@ -93,6 +93,21 @@ const invalid: Case[] = [
     'value Patient.photo[0].data',
   ],
   ['base64Binary: not the alphabet', patient({ photo: [{ data: 'ab*d' }] }), 'value Patient.photo[0].data'],
+  [
+    'base64Binary: data after the padding',
+    patient({ photo: [{ data: 'YQ==YWJj' }] }),
+    'value Patient.photo[0].data',
+  ],
+  [
+    'base64Binary: three pad characters',
+    patient({ photo: [{ data: 'Y===' }] }),
+    'value Patient.photo[0].data',
+  ],
+  [
+    'base64Binary: a long attachment with one bad character',
+    patient({ photo: [{ data: 'YWJj'.repeat(500) + '-WJj' }] }),
+    'value Patient.photo[0].data',
+  ],
 ];
 
 const valid: [string, Record<string, unknown>][] = [
@@ -117,6 +132,13 @@ const valid: [string, Record<string, unknown>][] = [
   ['positiveInt: 1', immunization({ doseNumberPositiveInt: 1 })],
   ['unsignedInt: 0', patient({ photo: [{ size: 0 }] })],
   ['base64Binary', patient({ photo: [{ contentType: 'image/png', data: 'YWJj' }] })],
+  ['base64Binary: padded', patient({ photo: [{ contentType: 'image/png', data: 'YQ==' }] })],
+  [
+    'base64Binary: a long attachment in lines',
+    patient({
+      photo: [{ contentType: 'image/png', data: ('YWJj'.repeat(19) + '\r\n').repeat(30) + 'YQ==' }],
+    }),
+  ],
 ];
 
 describe('primitive formats', () => {
