@@ -13,6 +13,7 @@ export class Engine {
   readonly primitives: Map<string, PrimitiveRule>;
   private readonly models = new Map<string, StructureModel | undefined>();
   private readonly keyMaps = new WeakMap<Map<string, ElementModel>, Map<string, JsonKey>>();
+  private readonly typeModels = new WeakMap<TypeRef, StructureModel | null>();
 
   constructor(
     readonly reg: Registry,
@@ -73,11 +74,17 @@ export class Engine {
 
   /** The model that describes the inside of a value of this type: its first profile, or the base type. */
   modelFor(t: TypeRef): StructureModel | undefined {
+    // Type references of compiled models are shared by every value of an element: resolved once each.
+    const known = this.typeModels.get(t);
+    if (known !== undefined) return known ?? undefined;
+    let found: StructureModel | undefined;
     for (const p of t.profiles) {
-      const m = this.model(p);
-      if (m) return m;
+      found = this.model(p);
+      if (found) break;
     }
-    return this.typeModel(t.code);
+    found ??= this.typeModel(t.code);
+    this.typeModels.set(t, found ?? null);
+    return found;
   }
 
   /** The element definitions of the inside of a value: inline children, a content reference, or the type's. */

@@ -23,6 +23,7 @@ const model = r4 as unknown as {
   pathsDefinedElsewhere: Record<string, string | undefined>;
   path2Type: Record<string, string | undefined>;
   path2TypeWithoutElements: Record<string, string | undefined>;
+  type2Parent: Record<string, string | undefined>;
   availableTypes: Set<string>;
 };
 
@@ -240,6 +241,7 @@ function fn(n: Node, input: Fn | undefined): Fn | undefined {
   const functn = kids(n)[0];
   const name = functn && kids(functn)[0]?.text;
   const params = functn ? kids(kids(functn)[1] ?? { type: '' }) : [];
+  if (name === 'is') return isType(params, input);
   const arg = params[0] ? compile(params[0]) : undefined;
   if (params.length > 1 || (params.length === 1 && !arg)) return undefined;
   const src: Fn = input ?? ((focus) => focus);
@@ -298,6 +300,9 @@ function fn(n: Node, input: Fn | undefined): Fn | undefined {
             throw GIVE_UP;
           }
         : undefined;
+    case 'trace':
+      // The validator's trace function does nothing: the input passes through.
+      return arg && params[0] && isStringLiteral(params[0]) ? src : undefined;
     case 'first':
       return noArgs
         ? (f, env) => {
@@ -340,6 +345,21 @@ function fn(n: Node, input: Fn | undefined): Fn | undefined {
     default:
       return undefined;
   }
+}
+
+/** `is(Type)` of a resource, by its resourceType and the model's base types (`is(DomainResource)`). */
+function isType(params: Node[], input: Fn | undefined): Fn | undefined {
+  const target = params.length === 1 ? params[0]!.text : undefined;
+  if (!target || !/^[A-Z][A-Za-z]*$/.test(target)) return undefined;
+  const src: Fn = input ?? ((focus) => focus);
+  return (f, env) => {
+    const items = src(f, env).items;
+    if (items.length === 0) return EMPTY;
+    const rt = (items[0] as { resourceType?: unknown } | null)?.resourceType;
+    if (items.length > 1 || typeof items[0] !== 'object' || typeof rt !== 'string') throw GIVE_UP;
+    for (let t: string | undefined = rt; t; t = own(model.type2Parent, t)) if (t === target) return TRUE;
+    return FALSE;
+  };
 }
 
 /** Whether an argument starts at a %constant or literal, so its value does not depend on where it is evaluated. */
@@ -413,7 +433,7 @@ function binary(n: Node): Fn | undefined {
   if (op !== '=' && op !== '!=' && op !== '<' && op !== '>' && op !== '<=' && op !== '>=' && op !== '+')
     return undefined;
   // A string is only compared with a string literal: an element typed date or dateTime compares by precision.
-  const literalString = isStringLiteral(ln) || isStringLiteral(rn);
+  const literalString = isStringConstant(ln) || isStringConstant(rn);
   return (f, env) => {
     const lc = l(f, env);
     const rc = r(f, env);
@@ -515,6 +535,12 @@ function plausible(s: string): boolean {
     if (n(8) < 1 || n(8) > days) return false;
   }
   return s.length < 19 || (n(11) < 24 && n(14) < 60 && n(17) < 60);
+}
+
+/** A string literal or %ucum: what a string element may be compared with for equality here. */
+function isStringConstant(n: Node | undefined): boolean {
+  while (n?.type === 'TermExpression' && kids(n).length === 1) n = kids(n)[0];
+  return isStringLiteral(n) || (n?.type === 'ExternalConstantTerm' && n.text === 'ucum');
 }
 
 function isStringLiteral(n: Node | undefined): boolean {

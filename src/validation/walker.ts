@@ -35,6 +35,8 @@ function runInvariants(
   path: string,
   done?: Set<string>,
 ): void {
+  if (invariants.length === 0) return;
+  const env = { resource: ctx.resource, rootResource: ctx.root };
   for (const inv of invariants) {
     if (done) {
       if (done.has(inv.key)) continue;
@@ -42,7 +44,7 @@ function runInvariants(
     }
     let ok: boolean;
     try {
-      ok = holds(inv, node, { resource: ctx.resource, rootResource: ctx.root });
+      ok = holds(inv, node, env);
     } catch (e) {
       report(
         ctx,

@@ -102,6 +102,27 @@ describe('the direct FHIRPath evaluator', () => {
       obs({ code: { coding: [{ code: 'a' }] }, component: [{ code: { coding: [{ code: 'a' }] } }] }),
       'gives up',
     ],
+    // is(Type) by the resource type and its bases, trace() passing through, %ucum as a string constant
+    [
+      'entry.first().resource.is(Composition)',
+      'Bundle',
+      { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Composition' } }] },
+      [true],
+    ],
+    [
+      'entry.first().resource.is(DomainResource)',
+      'Bundle',
+      { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient' } }] },
+      [true],
+    ],
+    [
+      'entry.first().resource.is(MessageHeader)',
+      'Bundle',
+      { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient' } }] },
+      [false],
+    ],
+    ["type.trace('type') = 'display'", 'Questionnaire.item', { linkId: 'a', type: 'display' }, [true]],
+    ['system = %ucum', 'Quantity', { system: 'http://unitsofmeasure.org' }, [true]],
   ];
 
   it.each(cases)('%s on %s gives the expected answer', (expression, base, node, expected) => {
