@@ -12,6 +12,7 @@ export interface Expansion {
 export class Terminology {
   private readonly expansions = new Map<string, Expansion | undefined>();
   private readonly hierarchy = new Map<string, Map<string, string[]>>();
+  private readonly systems = new Map<string, CodeSystem | undefined>();
 
   constructor(private readonly reg: Registry) {}
 
@@ -27,8 +28,12 @@ export class Terminology {
 
   /** Whether a CodeSystem is held with all its codes. */
   codeSystem(system: string): CodeSystem | undefined {
+    // Every Coding asks, mostly for the same few systems: the answer is kept per system string.
+    if (this.systems.has(system)) return this.systems.get(system);
     const cs = byCanonical(this.reg.codeSystems, system);
-    return cs && (cs.content === 'complete' || cs.content === 'fragment' ? cs : undefined);
+    const held = cs && (cs.content === 'complete' || cs.content === 'fragment' ? cs : undefined);
+    if (this.systems.size < 10000) this.systems.set(system, held);
+    return held;
   }
 
   private build(vs: ValueSet): Expansion | undefined {
