@@ -220,7 +220,8 @@ function member(n: Node, input: Fn | undefined): Fn | undefined {
         }
       } else items.push(v);
     }
-    return { items, path, type };
+    // An empty result needs no path: nothing is navigated from it.
+    return items.length === 0 ? EMPTY : { items, path, type };
   };
 }
 
