@@ -34,25 +34,8 @@ export function primitiveRules(reg: Registry): Map<string, PrimitiveRule> {
   return rules;
 }
 
-/** Verdicts on short strings by rule (one per type): codes, systems, dates and references repeat across resources. */
-const memo = new WeakMap<PrimitiveRule, Map<string, string | undefined>>();
-const MEMO_LENGTH = 200;
-const MEMO_SIZE = 50000;
-
 /** Why a JSON value is not a valid primitive of this type, or undefined when it is. */
 export function primitiveProblem(value: unknown, type: string, rule: PrimitiveRule): string | undefined {
-  if (typeof value !== 'string' || value.length > MEMO_LENGTH) return judge(value, type, rule);
-  let known = memo.get(rule);
-  if (!known) memo.set(rule, (known = new Map<string, string | undefined>()));
-  const hit = known.get(value);
-  if (hit !== undefined || known.has(value)) return hit;
-  const verdict = judge(value, type, rule);
-  if (known.size >= MEMO_SIZE) known.clear();
-  known.set(value, verdict);
-  return verdict;
-}
-
-function judge(value: unknown, type: string, rule: PrimitiveRule): string | undefined {
   if (typeof value !== rule.json) return `a ${type} must be a JSON ${rule.json}, not ${describe(value)}`;
   if (rule.json === 'number') {
     const n = value as number;
