@@ -171,6 +171,6 @@ export async function bench(): Promise<string> {
     sizesLine(sizes),
     '',
     breakdownTable(p, seq, profile),
-    restNotes(s),
+    restNotes(),
   ].join('\n');
 }
