@@ -110,7 +110,7 @@ export async function bench(): Promise<string> {
     '',
     `Machine: ${os.cpus().length}-core VM (${cpu}), Node ${process.version}, one core (single-threaded loop).`,
     `Data: ${resources.length} R4 example instances of hl7.fhir.r4.examples@4.0.1 (${(bytes / 1e6).toFixed(1)} MB of JSON;`,
-    'definition Bundles and conformance resources left out, as are the 7 examples that really are invalid) and',
+    `definition Bundles and conformance resources left out, as are the ${Object.keys(INVALID_EXAMPLES).length} examples that really are invalid) and`,
     `${mutants.length} mutants derived from them (tests/validation/mutations.ts). Throughput: best of 3 passes after a warm-up.`,
     '',
     '| validator | resources/s | ratio to ours | examples accepted | mutants rejected | start-up (ms) |',
