@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { badRequest } from '../fhir/outcome';
 import { mappingsDir } from './rules';
-import { joinPath, parseSourcePath, setPath } from './source';
+import { isObject, joinPath, setPath, valueAt } from './source';
 
 export interface Move {
   /** Path in the export, relative to the current element; `""` is the element itself. */
@@ -26,17 +26,6 @@ export interface ExportFormat {
 }
 
 type Obj = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function peek(root: unknown, p: string): unknown {
-  let v = root;
-  for (const key of parseSourcePath(p)) {
-    v = typeof key === 'number' ? (Array.isArray(v) ? v[key] : undefined) : isObject(v) ? v[key] : undefined;
-    if (v === undefined) return undefined;
-  }
-  return v;
-}
 
 let formats: Map<string, ExportFormat> | undefined;
 
@@ -88,13 +77,13 @@ function apply(src: unknown, base: string, target: Obj, moves: Move[], used: Set
       continue;
     }
     const at = m.from === '' ? base : joinPath(base, m.from);
-    const v = m.from === '' ? src : peek(src, m.from);
+    const v = m.from === '' ? src : valueAt(src, m.from);
     if (v === undefined) continue;
     if (m.each) {
       if (!Array.isArray(v)) continue; // left for `export.`: the report shows what did not fit
       // The array itself is not marked: fields of its elements that no move reads go to `export.` too.
       v.forEach((element, i) => {
-        const existing = peek(target, `${m.to}[${i}]`);
+        const existing = valueAt(target, `${m.to}[${i}]`);
         const into = isObject(existing) ? existing : {};
         apply(element, joinPath(at, i), into, m.each!, used);
         setPath(target, `${m.to}[${i}]`, into);

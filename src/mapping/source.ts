@@ -40,8 +40,19 @@ export function joinPath(base: string, rel: string | number): string {
   return `${base}.${rel}`;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The value at `path` in `root` (`a.b[2].c`), or undefined. */
+export function valueAt(root: unknown, path: string): unknown {
+  let v = root;
+  for (const key of parseSourcePath(path)) {
+    if (typeof key === 'number') v = Array.isArray(v) ? v[key] : undefined;
+    else v = isObject(v) ? v[key] : undefined;
+    if (v === undefined) return undefined;
+  }
+  return v;
 }
 
 export class Source {
@@ -52,13 +63,7 @@ export class Source {
 
   /** The value at `path` without marking it. */
   peek(path: string): unknown {
-    let v: unknown = this.root;
-    for (const key of parseSourcePath(path)) {
-      if (typeof key === 'number') v = Array.isArray(v) ? v[key] : undefined;
-      else v = isObject(v) ? v[key] : undefined;
-      if (v === undefined) return undefined;
-    }
-    return v;
+    return valueAt(this.root, path);
   }
 
   /** The value at `path`, marked as mapped (with everything below it). */
