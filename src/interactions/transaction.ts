@@ -248,16 +248,21 @@ async function rewriteAll(
     // A relative fullUrl names a resource on this server: references resolved against our base find it too.
     if (isRelativeReference(fullUrl)) byFullUrl.set(`${req.baseUrl}/${fullUrl}`, `${p.type}/${p.id}`);
   }
+  /** The entry a reference names: by fullUrl, or (`Patient/123`) resolved against the entry's base first. */
+  const entryNamed = (value: string, e: EntryRequest): string | undefined =>
+    byFullUrl.get(value) ??
+    (isRelativeReference(value)
+      ? byFullUrl.get(`${referenceBase(e.fullUrl, req.baseUrl)}/${value}`)
+      : undefined);
+  const isLocal = (value: string): boolean => value.startsWith('urn:uuid:') || value.startsWith('urn:oid:');
   for (const e of entries) {
     if (e.resource === undefined || Array.isArray(e.resource)) continue;
-    const base = referenceBase(e.fullUrl, req.baseUrl);
     const conditional: Array<{ value: string; path: string }> = [];
     rewriteReferences(e.resource, ({ value, path }) => {
       // `Patient/123` inside an entry whose fullUrl is http://example.org/fhir/... means http://example.org/fhir/Patient/123.
-      const hit =
-        byFullUrl.get(value) ?? (isRelativeReference(value) ? byFullUrl.get(`${base}/${value}`) : undefined);
+      const hit = entryNamed(value, e);
       if (hit !== undefined) return hit;
-      if (value.startsWith('urn:uuid:') || value.startsWith('urn:oid:')) {
+      if (isLocal(value)) {
         throw atIndex(e, badRequest(`${path} = "${value}" names no entry of this Bundle`, path));
       }
       if (/^[A-Z][A-Za-z]+\?/.test(value)) conditional.push({ value, path });
@@ -283,11 +288,9 @@ async function rewriteAll(
     if (resolved.size > 0) rewriteReferences(e.resource, ({ value }) => resolved.get(value));
   }
   return (tree, e) => {
-    const base = referenceBase(e.fullUrl, req.baseUrl);
     rewriteReferences(tree, ({ value, path }) => {
-      const hit =
-        byFullUrl.get(value) ?? (isRelativeReference(value) ? byFullUrl.get(`${base}/${value}`) : undefined);
-      if (hit === undefined && (value.startsWith('urn:uuid:') || value.startsWith('urn:oid:')))
+      const hit = entryNamed(value, e);
+      if (hit === undefined && isLocal(value))
         throw fail(422, 'processing', `${path} = "${value}" names no entry of this Bundle`, path);
       return hit;
     });
