@@ -12,6 +12,7 @@ import type {
   SummaryMode,
   TotalMode,
 } from './request';
+import { splitUnescaped } from './escape';
 import { valuePredicate } from './predicate';
 import { SORTABLE } from './types/index';
 
@@ -45,23 +46,7 @@ const MODIFIERS = new Set([
 
 /** Splits an OR list at unescaped commas; `\,` becomes `,`, other escapes stay for the type modules. */
 export function splitOr(value: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === '\\' && value[i + 1] === ',') {
-      cur += ',';
-      i++;
-    } else if (c === '\\' && i + 1 < value.length) {
-      cur += c + (value[i + 1] ?? '');
-      i++;
-    } else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
+  return splitUnescaped(value, ',').map((part) => part.replace(/\\,/g, ','));
 }
 
 class Unknown extends Error {}
