@@ -21,15 +21,51 @@ function cacheRoot(): string {
 }
 
 /**
- * One fix applied to FerretDB 1.24.2 at build time. Its SQLite backend creates the `_id` index on
- * `_ferretdb_sjson->"_id"` but filters with `_ferretdb_sjson->'$._id'`; SQLite uses an expression index only for the
- * same expression text, so every `_id` lookup scanned the whole table. The fixed filter is the index's expression
- * (the same value: both read the `_id` key), so lookups by `_id` use the index.
+ * Fixes applied to FerretDB 1.24.2 at build time, so that lookups by `_id` use SQLite's `_id` index.
+ * - Its SQLite backend creates the `_id` index on `_ferretdb_sjson->"_id"` but filters with
+ *   `_ferretdb_sjson->'$._id'`; SQLite uses an expression index only for the same expression text, so every `_id`
+ *   lookup scanned the whole table. The fixed filter is the index's expression (both read the `_id` key).
+ * - It hands SQLite only a filter that is exactly `{_id: value}`; `{_id: {$in: [...]}}`, or `_id` beside other
+ *   conditions, decoded every document of the collection in Go. The added `idWhereClause`
+ *   (scripts/ferretdb/patch/id_pushdown.go) hands down the `_id` part of any filter; FerretDB still applies the
+ *   whole filter to the rows that come back, as it does for every pushdown.
  */
 export const FERRETDB_PATCH = {
-  file: 'internal/backends/sqlite/metadata/metadata.go',
-  from: `IDColumn = DefaultColumn + "->'$._id'"`,
-  to: 'IDColumn = DefaultColumn + `->"_id"`',
+  replace: [
+    {
+      file: 'internal/backends/sqlite/metadata/metadata.go',
+      from: `IDColumn = DefaultColumn + "->'$._id'"`,
+      to: 'IDColumn = DefaultColumn + `->"_id"`',
+    },
+    {
+      file: 'internal/backends/sqlite/collection.go',
+      from: `	if params.Filter.Len() == 1 {
+		v, _ := params.Filter.Get("_id")
+		switch v.(type) {
+		case string, types.ObjectID:
+			whereClause = fmt.Sprintf(\` WHERE %s = ?\`, metadata.IDColumn)
+			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+		}
+	}
+`,
+      to: '\twhereClause, args = idWhereClause(params.Filter)\n',
+    },
+    {
+      file: 'internal/backends/sqlite/collection.go',
+      from: `	if params.Filter.Len() == 1 {
+		v, _ := params.Filter.Get("_id")
+		switch v.(type) {
+		case string, types.ObjectID:
+			filterPushdown = true
+			whereClause = fmt.Sprintf(\` WHERE %s = ?\`, metadata.IDColumn)
+			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+		}
+	}
+`,
+      to: '\twhereClause, args = idWhereClause(params.Filter)\n\tfilterPushdown = whereClause != ""\n',
+    },
+  ],
+  add: [{ from: 'patch/id_pushdown.go', to: 'internal/backends/sqlite/ephr_id_pushdown.go' }],
 };
 
 /** The binary's path: keyed by the launcher's sources and the patch, so a change to them builds anew. */
@@ -37,6 +73,7 @@ export function ferretdbBinaryPath(): string {
   const hash = crypto.createHash('sha256');
   for (const f of ['main.go', 'go.mod', 'go.sum']) hash.update(fs.readFileSync(path.join(LAUNCHER_DIR, f)));
   hash.update(JSON.stringify(FERRETDB_PATCH));
+  for (const a of FERRETDB_PATCH.add) hash.update(fs.readFileSync(path.join(LAUNCHER_DIR, a.from)));
   return path.join(
     cacheRoot(),
     `ferretdb-${FERRETDB_VERSION}-${hash.digest('hex').slice(0, 12)}`,
@@ -116,13 +153,14 @@ function prepareSources(dir: string): void {
   const copy = path.join(dir, 'ferretdb');
   fs.cpSync(Dir, copy, { recursive: true });
   writable(copy); // the module cache is read-only; the copy must be patched and removed
-  const file = path.join(copy, FERRETDB_PATCH.file);
-  const text = fs.readFileSync(file, 'utf8');
-  if (text.split(FERRETDB_PATCH.from).length !== 2)
-    throw new EmbeddedDbError(
-      `${module}: ${FERRETDB_PATCH.file} no longer reads as expected; the patch needs review`,
-    );
-  fs.writeFileSync(file, text.replace(FERRETDB_PATCH.from, FERRETDB_PATCH.to));
+  for (const r of FERRETDB_PATCH.replace) {
+    const file = path.join(copy, r.file);
+    const text = fs.readFileSync(file, 'utf8');
+    if (text.split(r.from).length !== 2)
+      throw new EmbeddedDbError(`${module}: ${r.file} no longer reads as expected; the patch needs review`);
+    fs.writeFileSync(file, text.replace(r.from, r.to));
+  }
+  for (const a of FERRETDB_PATCH.add) fs.copyFileSync(path.join(LAUNCHER_DIR, a.from), path.join(copy, a.to));
   go(['mod', 'edit', `-replace=github.com/FerretDB/FerretDB=./ferretdb`], dir);
 }
 

@@ -132,6 +132,22 @@ it('answers a lookup by _id from its index, and finds, updates and deletes by _i
     // The build-time patch (FERRETDB_PATCH): without it this plan is a SCAN of the whole table.
     expect(JSON.stringify(await plan({ _id: 'Patient/7' }))).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
     expect(JSON.stringify(await plan({ v: 7 }))).toMatch(/SCAN/);
+    // ... and so is `$in`, or `_id` beside other conditions, which FerretDB still applies itself afterwards.
+    expect(JSON.stringify(await plan({ _id: { $in: ['Patient/7', 'Patient/9'] } }))).toMatch(
+      /SEARCH \S+ USING INDEX \S+__id_/,
+    );
+    expect(JSON.stringify(await plan({ _id: 'Patient/7', v: { $lt: 8 } }))).toMatch(/SEARCH \S+ USING INDEX/);
+    expect(await c.find({ _id: { $in: ['Patient/9', 'Patient/7', 'Patient/99'] } }).toArray()).toEqual([
+      { _id: 'Patient/7', v: 7 },
+      { _id: 'Patient/9', v: 9 },
+    ]);
+    expect(await c.findOne({ _id: 'Patient/7', v: { $lt: 7 } })).toBeNull();
+    expect(await c.find({ _id: { $in: ['Patient/7', 'Patient/8'] }, v: 8 }).toArray()).toEqual([
+      { _id: 'Patient/8', v: 8 },
+    ]);
+    expect(await c.countDocuments({ _id: { $in: ['Patient/1', 7 as never] } })).toBe(1);
+    await c.updateMany({ _id: { $in: ['Patient/1', 'Patient/2'] } }, { $set: { v: -1 } });
+    expect(await c.countDocuments({ v: -1 })).toBe(2);
     expect(await c.findOne({ _id: 'Patient/7' })).toEqual({ _id: 'Patient/7', v: 7 });
     expect(await c.findOne({ _id: 'Patient/70' })).toBeNull();
     await c.replaceOne({ _id: 'Patient/7' }, { v: 700 });
