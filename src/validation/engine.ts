@@ -4,6 +4,7 @@ import type { Questionnaire, StructureDefinition } from 'fhir/r4';
 import { compileStructure, type ElementModel, type StructureModel, type TypeRef } from './model';
 import { primitiveRules, type PrimitiveRule } from './primitives';
 import { byCanonical, type Registry } from './registry';
+import { compileShape, type Shape } from './shape';
 import { Terminology } from './terminology';
 
 export const CORE = 'http://hl7.org/fhir/StructureDefinition/';
@@ -12,7 +13,7 @@ export class Engine {
   readonly terminology: Terminology;
   readonly primitives: Map<string, PrimitiveRule>;
   private readonly models = new Map<string, StructureModel | undefined>();
-  private readonly keyMaps = new WeakMap<Map<string, ElementModel>, Map<string, JsonKey>>();
+  private readonly shapes = new WeakMap<Map<string, ElementModel>, Shape>();
   private readonly typeModels = new WeakMap<TypeRef, StructureModel | null>();
 
   constructor(
@@ -94,27 +95,12 @@ export class Engine {
     return t ? this.modelFor(t)?.root.children : undefined;
   }
 
-  /** JSON property names of a set of children (`valueQuantity` for `value[x]`), computed once per set. */
-  jsonKeys(children: Map<string, ElementModel>): Map<string, JsonKey> {
-    let keys = this.keyMaps.get(children);
-    if (keys) return keys;
-    keys = new Map();
-    for (const def of children.values()) {
-      if (!def.choice) {
-        keys.set(def.name, { def, type: def.types[0] });
-        continue;
-      }
-      for (const t of def.types)
-        keys.set(def.name + t.code[0]!.toUpperCase() + t.code.slice(1), { def, type: t });
-    }
-    this.keyMaps.set(children, keys);
-    return keys;
+  /** The JSON layout of a set of children (`valueQuantity` for `value[x]`), computed once per set. */
+  shape(children: Map<string, ElementModel>): Shape {
+    let shape = this.shapes.get(children);
+    if (!shape) this.shapes.set(children, (shape = compileShape(children, (c) => this.isPrimitive(c))));
+    return shape;
   }
-}
-
-export interface JsonKey {
-  def: ElementModel;
-  type: TypeRef | undefined;
 }
 
 /** The state of one validation call. */
@@ -127,6 +113,8 @@ export interface Context {
   root: Record<string, unknown>;
   /** Where the current resource starts in the location paths (`Bundle.entry[2].resource`). */
   resourcePath: string;
+  /** The `%resource` and `%rootResource` of the invariants, kept while both stay the same. */
+  env?: { resource: Record<string, unknown>; rootResource: Record<string, unknown> };
   /** Whether a value conforms to a profile (no error issues), for profile discriminators. */
   conformsTo(value: unknown, profile: string): boolean;
   /** Validates a resource against the profiles it claims (and extra ones), and runs the per-type checks. */

@@ -1,12 +1,13 @@
 // The instance walker: every property of a resource checked against its element tree (validation.html#structure).
 import { checkBinding, checkFixedPattern, checkReference } from './checks';
-import { CORE, report, type Context, type JsonKey } from './engine';
+import { CORE, report, type Context } from './engine';
 import { holds, type Invariant } from './invariants';
 import type { ElementModel, StructureModel, TypeRef } from './model';
 import { describe, primitiveProblem } from './primitives';
 import { assignSlices } from './slicing';
 import { checkExtension } from './extensions';
 import { checkContainedReferenced, checkLocalReference } from './native';
+import type { JsonKey, Shape } from './shape';
 
 type Json = Record<string, unknown>;
 
@@ -36,7 +37,9 @@ function runInvariants(
   done?: Set<string>,
 ): void {
   if (invariants.length === 0) return;
-  const env = { resource: ctx.resource, rootResource: ctx.root };
+  let env = ctx.env;
+  if (env?.resource !== ctx.resource || env.rootResource !== ctx.root)
+    env = ctx.env = { resource: ctx.resource, rootResource: ctx.root };
   for (const inv of invariants) {
     if (done) {
       if (done.has(inv.key)) continue;
@@ -66,12 +69,14 @@ function runInvariants(
   }
 }
 
-interface Occurrence {
-  key: string;
-  type: TypeRef | undefined;
-  values: unknown[];
-  exts: unknown[];
-}
+/** A property seen in an object: `slot * SLOT + typeIndex * TYPE` plus VALUE and/or EXT (`valueX`, `_valueX`). */
+const SLOT = 1024;
+const TYPE = 4;
+const VALUE = 1;
+const EXT = 2;
+const slotOf = (hit: number): number => Math.floor(hit / SLOT);
+const keyOf = (shape: Shape, hit: number): JsonKey =>
+  shape.keys[slotOf(hit)]![Math.floor((hit % SLOT) / TYPE)]!;
 
 /** Walks a JSON object: unknown properties, cardinality, choices, then each child value; then the invariants. */
 function walkObject(
@@ -88,17 +93,19 @@ function walkObject(
     report(ctx, 'error', 'not-supported', `No definition found for type ${type.code}`, path);
     return;
   }
-  const keys = engine.jsonKeys(children);
-  const found = new Map<ElementModel, Occurrence[]>();
+  const shape = engine.shape(children);
+  // The properties present, in the order first seen; their values are read again when walked.
+  const hits: number[] = [];
+  const primitiveHost = !isResource && engine.isPrimitive(type.code);
   let count = 0;
   for (const key in obj) {
     if (isResource && key === 'resourceType') continue;
     count++;
     const primitiveExt = key.charCodeAt(0) === 95;
     const name = primitiveExt ? key.slice(1) : key;
-    const jk: JsonKey | undefined = keys.get(name);
-    if (!jk || (name === 'value' && !isResource && engine.isPrimitive(type.code))) {
-      const choice = wrongChoice(children, name);
+    const jk = shape.byName.get(name);
+    if (!jk || (name === 'value' && primitiveHost)) {
+      const choice = wrongChoice(shape.choices, name);
       if (choice) {
         const allowed = choice.def.types.map((t) => t.code).join(', ');
         report(
@@ -113,17 +120,17 @@ function walkObject(
       }
       continue;
     }
-    if (primitiveExt && !engine.isPrimitive(jk.type?.code ?? '')) {
+    if (primitiveExt && jk.extKey === undefined) {
       report(ctx, 'error', 'structure', `'${key}' is only allowed for primitive elements`, `${path}.${key}`);
       continue;
     }
-    let list = found.get(jk.def);
-    if (!list) found.set(jk.def, (list = []));
-    let occ = list.find((o) => o.key === name);
-    if (!occ) list.push((occ = { key: name, type: jk.type, values: [], exts: [] }));
-    const value = obj[key];
-    if (primitiveExt) occ.exts = arrayOf(ctx, value, jk.def, path, key);
-    else occ.values = arrayOf(ctx, value, jk.def, path, key);
+    checkArray(ctx, obj[key], jk.def, path, key);
+    const hit = jk.slot * SLOT + jk.typeIndex * TYPE;
+    const flag = primitiveExt ? EXT : VALUE;
+    let j = 0;
+    while (j < hits.length && hits[j]! - (hits[j]! % TYPE) !== hit) j++;
+    if (j === hits.length) hits.push(hit + flag);
+    else hits[j] = hits[j]! | flag;
   }
   if (count === 0) {
     report(
@@ -134,30 +141,51 @@ function walkObject(
       path,
     );
   }
-  for (const child of children.values()) {
-    const occs = found.get(child);
-    if (!occs) {
-      if (child.min > 0) {
-        report(
-          ctx,
-          'error',
-          'required',
-          `Missing required element '${child.name}${child.choice ? '[x]' : ''}' (minimum ${child.min})`,
-          `${path}.${child.name}${child.choice ? '[x]' : ''}`,
-        );
-      }
+  // Children in definition order, whatever the order of the properties (insertion sort: objects have few).
+  for (let i = 1; i < hits.length; i++) {
+    const h = hits[i]!;
+    let j = i - 1;
+    while (j >= 0 && slotOf(hits[j]!) > slotOf(h)) {
+      hits[j + 1] = hits[j]!;
+      j--;
+    }
+    hits[j + 1] = h;
+  }
+  const required = shape.required;
+  let r = 0;
+  let h = 0;
+  while (r < required.length || h < hits.length) {
+    const present = h < hits.length ? slotOf(hits[h]!) : Infinity;
+    const needed = r < required.length ? required[r]! : Infinity;
+    if (needed < present) {
+      const child = shape.children[needed]!;
+      report(
+        ctx,
+        'error',
+        'required',
+        `Missing required element '${child.name}${child.choice ? '[x]' : ''}' (minimum ${child.min})`,
+        `${path}.${child.name}${child.choice ? '[x]' : ''}`,
+      );
+      r++;
       continue;
     }
-    if (occs.length > 1) {
+    if (needed === present) r++;
+    let g = h + 1;
+    while (g < hits.length && slotOf(hits[g]!) === present) g++;
+    const child = shape.children[present]!;
+    if (g - h > 1) {
+      const keys = hits.slice(h, g).map((x) => keyOf(shape, x));
       report(
         ctx,
         'error',
         'structure',
-        `Only one of ${occs.map((o) => o.key).join(', ')} is allowed (${child.name}[x] is a single choice)`,
-        [path, `${path}.${child.name}.ofType(${occs[1]!.type?.code ?? ''})`],
+        `Only one of ${keys.map((k) => k.key).join(', ')} is allowed (${child.name}[x] is a single choice)`,
+        [path, `${path}.${child.name}.ofType(${keys[1]!.type?.code ?? ''})`],
       );
     }
-    walkChild(ctx, obj, child, occs[0]!, path);
+    const first = hits[h]!;
+    walkChild(ctx, obj, keyOf(shape, first), (first & VALUE) !== 0, (first & EXT) !== 0, path);
+    h = g;
   }
   runInvariants(ctx, def.invariants, obj, path);
   const typeModel = isResource || def.children.size > 0 ? undefined : engine.modelFor(type);
@@ -165,12 +193,9 @@ function walkObject(
 }
 
 /** A property that names a choice element with a type it does not allow (`valueString` where value[x] is Quantity). */
-function wrongChoice(
-  children: Map<string, ElementModel>,
-  key: string,
-): { def: ElementModel; type: string } | undefined {
-  for (const def of children.values()) {
-    if (!def.choice || !key.startsWith(def.name) || !/^[A-Z]/.test(key.slice(def.name.length))) continue;
+function wrongChoice(choices: ElementModel[], key: string): { def: ElementModel; type: string } | undefined {
+  for (const def of choices) {
+    if (!key.startsWith(def.name) || !/^[A-Z]/.test(key.slice(def.name.length))) continue;
     const t = key.slice(def.name.length);
     return {
       def,
@@ -184,8 +209,8 @@ function wrongChoice(
   return undefined;
 }
 
-/** The JSON value as a list of items, with the array-ness checked against the definition (at `path.key`). */
-function arrayOf(ctx: Context, value: unknown, def: ElementModel, path: string, key: string): unknown[] {
+/** The array-ness of a JSON value checked against the definition (at `path.key`). */
+function checkArray(ctx: Context, value: unknown, def: ElementModel, path: string, key: string): void {
   if (Array.isArray(value)) {
     if (!def.array)
       report(
@@ -203,34 +228,59 @@ function arrayOf(ctx: Context, value: unknown, def: ElementModel, path: string, 
         'Empty arrays are not allowed: leave the element out',
         `${path}.${key}`,
       );
-    return value;
-  }
-  if (def.array)
+  } else if (def.array) {
     report(ctx, 'error', 'structure', `'${def.name}' repeats and must be a JSON array`, `${path}.${key}`);
-  return [value];
+  }
 }
 
-function walkChild(ctx: Context, parent: Json, def: ElementModel, occ: Occurrence, path: string): void {
-  const n = Math.max(occ.values.length, occ.exts.length);
+function walkChild(
+  ctx: Context,
+  parent: Json,
+  jk: JsonKey,
+  hasValue: boolean,
+  hasExt: boolean,
+  path: string,
+): void {
+  const def = jk.def;
+  // One value or an array of them (the array-ness was checked with the property); no list is made for one value.
+  const value = hasValue ? parent[jk.key] : undefined;
+  const ext = hasExt ? parent[jk.extKey!] : undefined;
+  const values = Array.isArray(value) ? (value as unknown[]) : undefined;
+  const exts = Array.isArray(ext) ? (ext as unknown[]) : undefined;
+  const n = Math.max(!hasValue ? 0 : values ? values.length : 1, !hasExt ? 0 : exts ? exts.length : 1);
   // Choices are located as FHIRPath does, `value.ofType(Quantity)`, as the HL7 validator reports them.
-  const base = def.choice ? `${path}.${def.name}.ofType(${occ.type?.code ?? ''})` : `${path}.${occ.key}`;
   if (n < def.min)
-    report(ctx, 'error', 'required', `'${def.name}' needs at least ${def.min} item(s), found ${n}`, base);
+    report(
+      ctx,
+      'error',
+      'required',
+      `'${def.name}' needs at least ${def.min} item(s), found ${n}`,
+      path + jk.suffix,
+    );
   if (n > def.max) {
     const why = def.max === 0 ? 'is not allowed here' : `allows at most ${def.max} item(s), found ${n}`;
-    report(ctx, 'error', 'structure', `'${def.name}' ${why} (${def.model.url})`, base);
+    report(ctx, 'error', 'structure', `'${def.name}' ${why} (${def.model.url})`, path + jk.suffix);
   }
   const defs =
-    def.slicing && def.slices.length ? assignSlices(ctx, def, occ.values, path, occ.key) : undefined;
-  const type = occ.type ?? { code: 'Element', profiles: [] };
+    def.slicing && def.slices.length
+      ? assignSlices(ctx, def, values ?? (hasValue ? [value] : []), path, jk.key)
+      : undefined;
+  const type = jk.type ?? ELEMENT;
   for (let i = 0; i < n; i++) {
-    const at = def.array ? `${base}[${i}]` : base;
     const d = defs?.[i] ?? def;
     const t = d === def ? type : (d.types.find((x) => x.code === type.code) ?? type);
-    walkValue(ctx, occ.values[i], occ.exts[i], d, t, at);
+    const v = values ? values[i] : i === 0 ? value : undefined;
+    const e = exts ? exts[i] : i === 0 ? ext : undefined;
+    walkValue(ctx, v, e, d, t, path, jk, def.array ? i : -1);
   }
-  if (def.parentInvariants.length) runInvariants(ctx, def.parentInvariants, parent, base);
+  if (def.parentInvariants.length) runInvariants(ctx, def.parentInvariants, parent, path + jk.suffix);
 }
+
+const ELEMENT: TypeRef = { code: 'Element', profiles: [] };
+
+/** The location of item `index` (-1: not an array) of a property of the object at `path`, built when needed. */
+const locate = (path: string, suffix: string, index: number): string =>
+  index < 0 ? path + suffix : `${path}${suffix}[${index}]`;
 
 function walkValue(
   ctx: Context,
@@ -238,28 +288,53 @@ function walkValue(
   ext: unknown,
   def: ElementModel,
   type: TypeRef,
-  path: string,
+  parentPath: string,
+  jk: JsonKey,
+  index: number,
 ): void {
   const engine = ctx.engine;
   const rule = engine.primitives.get(type.code);
   if (rule) {
     if (value === null || value === undefined) {
       if (ext === undefined || ext === null)
-        report(ctx, 'error', 'structure', 'null is not allowed: leave the element out', path);
+        report(
+          ctx,
+          'error',
+          'structure',
+          'null is not allowed: leave the element out',
+          locate(parentPath, jk.suffix, index),
+        );
     } else {
       const problem = primitiveProblem(value, type.code, rule);
-      if (problem) report(ctx, 'error', rule.json === typeof value ? 'value' : 'structure', problem, path);
+      if (problem)
+        report(
+          ctx,
+          'error',
+          rule.json === typeof value ? 'value' : 'structure',
+          problem,
+          locate(parentPath, jk.suffix, index),
+        );
       else {
         if (def.maxLength && typeof value === 'string' && value.length > def.maxLength) {
-          report(ctx, 'error', 'value', `Longer than the maximum length ${def.maxLength}`, path);
+          report(
+            ctx,
+            'error',
+            'value',
+            `Longer than the maximum length ${def.maxLength}`,
+            locate(parentPath, jk.suffix, index),
+          );
         }
-        checkFixedPattern(ctx, value, def, path, type.code);
-        checkBinding(ctx, value, def, type.code, path);
+        if (def.fixed !== undefined || def.pattern !== undefined)
+          checkFixedPattern(ctx, value, def, locate(parentPath, jk.suffix, index), type.code);
+        // A primitive has no codings: only a required or extensible binding can say anything about it.
+        const strength = def.binding?.strength;
+        if (strength === 'required' || strength === 'extensible')
+          checkBinding(ctx, value, def, type.code, locate(parentPath, jk.suffix, index));
       }
     }
     if (ext !== undefined && ext !== null) {
       // FHIRPath sees a primitive's extensions on the element itself: `Patient.birthDate.extension[0]`.
-      const extPath = path.replace(/\.ofType\([^)]*\)$/, '');
+      const extPath = locate(parentPath, jk.extSuffix, index);
       if (!isObject(ext))
         report(
           ctx,
@@ -272,12 +347,13 @@ function walkValue(
     }
     return;
   }
+  const path = locate(parentPath, jk.suffix, index);
   if (!isObject(value)) {
     report(ctx, 'error', 'structure', `Expected a ${type.code} object, found ${describe(value)}`, path);
     return;
   }
   if (type.code === 'Resource' || engine.isResourceType(type.code)) {
-    walkNested(ctx, value, path);
+    walkNested(ctx, value, path, index >= 0 && jk.def.name === 'contained');
     return;
   }
   if (type.code === 'Extension' && !def.children.size) {
@@ -294,14 +370,13 @@ function walkValue(
 }
 
 /** A resource inside another: contained, Bundle.entry.resource, Parameters.parameter.resource. */
-function walkNested(ctx: Context, value: Json, path: string): void {
+function walkNested(ctx: Context, value: Json, path: string, contained: boolean): void {
   const rt = value.resourceType;
   if (typeof rt !== 'string' || !ctx.engine.isResourceType(rt)) {
     report(ctx, 'error', 'structure', `Unknown or missing resourceType ${JSON.stringify(rt)}`, path);
     return;
   }
   const model = ctx.engine.model(CORE + rt)!;
-  const contained = /\.contained\[\d+\]$/.test(path);
   const savedRoot = ctx.root;
   if (!contained) ctx.root = value;
   walkResource(ctx, value, model, path);
