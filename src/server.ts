@@ -7,7 +7,7 @@ import { createApp } from './http/app';
 import { handlers } from './interactions';
 import type { ServerContext } from './interactions/types';
 import { connectDatabase, isFerretDb, ping, withDbName, type Database } from './storage/database';
-import { ensureIndexes } from './storage/collections';
+import { dropSecondaryIndexes, ensureIndexes } from './storage/collections';
 import { recover } from './storage/recovery';
 import { Repository, type Faults, type WritePipeline } from './storage/repository';
 import { searchStore } from './storage/search-store';
@@ -87,10 +87,12 @@ export async function openServer(
         : undefined,
   };
   const repo = new Repository(db.db!, pipeline, atomic, options.faults);
-  await ensureIndexes(
-    repo.c,
-    searchIndexes().map((key) => ({ key })),
-  );
+  if (atomic)
+    await ensureIndexes(
+      repo.c,
+      searchIndexes().map((key) => ({ key })),
+    );
+  else await dropSecondaryIndexes(repo.c);
   const recovered = await recover(repo);
   await followDefinitions(repo, definitionsFingerprint(searchParameterRegistry()), logger);
   if (recovered.rolledBack + recovered.rolledForward + recovered.repairedViews > 0) {
