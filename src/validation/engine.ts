@@ -1,7 +1,14 @@
 // The compiled state shared by every validation: registry, terminology, primitive rules and element trees.
 import type { Issue } from '../fhir/outcome';
 import type { Questionnaire, StructureDefinition } from 'fhir/r4';
-import { compileStructure, type ElementModel, type StructureModel, type TypeRef } from './model';
+import {
+  compileStructure,
+  type ElementModel,
+  type Layout,
+  type StructureModel,
+  type TypeInfo,
+  type TypeRef,
+} from './model';
 import { primitiveRules, type PrimitiveRule } from './primitives';
 import { byCanonical, type Registry } from './registry';
 import { compileShape, type Shape } from './shape';
@@ -88,11 +95,26 @@ export class Engine {
     return found;
   }
 
-  /** The element definitions of the inside of a value: inline children, a content reference, or the type's. */
-  childrenOf(def: ElementModel, t: TypeRef | undefined): Map<string, ElementModel> | undefined {
-    if (def.children.size > 0) return def.children;
-    if (def.contentReference) return def.model.byId.get(def.contentReference)?.children;
-    return t ? this.modelFor(t)?.root.children : undefined;
+  /** What a value of a type needs checked, kept on the type reference (shared by every value of an element). */
+  typeInfo(t: TypeRef): TypeInfo {
+    if (t.info) return t.info;
+    const rule = this.primitives.get(t.code);
+    return (t.info = { rule, resource: t.code === 'Resource' || this.isResourceType(t.code) });
+  }
+
+  /** The children of an object value of `def` typed `t`, and the root of its type (whose invariants also apply
+   *  when `def` is not that root), or undefined when no definition describes its inside. */
+  layout(def: ElementModel, t: TypeRef): Layout | undefined {
+    if (def.children.size > 0)
+      return (def.layout ??= { shape: this.shape(def.children), typeRoot: undefined });
+    if (def.contentReference) {
+      const children = def.model.byId.get(def.contentReference)?.children;
+      return children && { shape: this.shape(children), typeRoot: this.modelFor(t)?.root };
+    }
+    if (t.layout !== undefined) return t.layout ?? undefined;
+    const root = this.modelFor(t)?.root;
+    t.layout = root ? { shape: this.shape(root.children), typeRoot: root } : null;
+    return t.layout ?? undefined;
   }
 
   /** The JSON layout of a set of children (`valueQuantity` for `value[x]`), computed once per set. */

@@ -3,6 +3,8 @@ import type { ElementDefinition, ElementDefinitionSlicing, StructureDefinition }
 import { byCanonical, type Registry } from './registry';
 import { snapshotOf } from './snapshot';
 import { compileInvariant, type Invariant } from './invariants';
+import type { PrimitiveRule } from './primitives';
+import type { Shape } from './shape';
 
 export interface TypeRef {
   code: string;
@@ -10,6 +12,22 @@ export interface TypeRef {
   profiles: string[];
   /** Resource types a Reference may point to; undefined when any. */
   targets?: string[];
+  /** Filled by the engine on first use: what its values need checked, and the inside of its objects. */
+  info?: TypeInfo;
+  layout?: Layout | null;
+}
+
+export interface TypeInfo {
+  /** The primitive type's JSON type and value rule; undefined for a complex type. */
+  rule: PrimitiveRule | undefined;
+  /** A resource type (`contained`, `Bundle.entry.resource`): walked as a resource of its own. */
+  resource: boolean;
+}
+
+export interface Layout {
+  shape: Shape;
+  /** The base definition's root of the value's type, whose invariants (`qty-3`) apply to the value. */
+  typeRoot: ElementModel | undefined;
 }
 
 export interface ElementModel {
@@ -37,6 +55,8 @@ export interface ElementModel {
   parentInvariants: Invariant[];
   maxLength?: number;
   model: StructureModel;
+  /** The inside of this element's objects when it has children of its own (filled on first use). */
+  layout?: Layout;
 }
 
 export interface StructureModel {

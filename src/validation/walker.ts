@@ -88,15 +88,15 @@ function walkObject(
   isResource = false,
 ): void {
   const engine = ctx.engine;
-  const children = engine.childrenOf(def, type);
-  if (!children) {
+  const layout = engine.layout(def, type);
+  if (!layout) {
     report(ctx, 'error', 'not-supported', `No definition found for type ${type.code}`, path);
     return;
   }
-  const shape = engine.shape(children);
+  const shape = layout.shape;
   // The properties present, in the order first seen; their values are read again when walked.
   const hits: number[] = [];
-  const primitiveHost = !isResource && engine.isPrimitive(type.code);
+  const primitiveHost = !isResource && engine.typeInfo(type).rule !== undefined;
   let count = 0;
   for (const key in obj) {
     if (isResource && key === 'resourceType') continue;
@@ -188,8 +188,8 @@ function walkObject(
     h = g;
   }
   runInvariants(ctx, def.invariants, obj, path);
-  const typeModel = isResource || def.children.size > 0 ? undefined : engine.modelFor(type);
-  if (typeModel && typeModel.root !== def) runInvariants(ctx, typeModel.root.invariants, obj, path);
+  const typeRoot = isResource ? undefined : layout.typeRoot;
+  if (typeRoot && typeRoot !== def) runInvariants(ctx, typeRoot.invariants, obj, path);
 }
 
 /** A property that names a choice element with a type it does not allow (`valueString` where value[x] is Quantity). */
@@ -292,8 +292,8 @@ function walkValue(
   jk: JsonKey,
   index: number,
 ): void {
-  const engine = ctx.engine;
-  const rule = engine.primitives.get(type.code);
+  const info = ctx.engine.typeInfo(type);
+  const rule = info.rule;
   if (rule) {
     if (value === null || value === undefined) {
       if (ext === undefined || ext === null)
@@ -352,7 +352,7 @@ function walkValue(
     report(ctx, 'error', 'structure', `Expected a ${type.code} object, found ${describe(value)}`, path);
     return;
   }
-  if (type.code === 'Resource' || engine.isResourceType(type.code)) {
+  if (info.resource) {
     walkNested(ctx, value, path, index >= 0 && jk.def.name === 'contained');
     return;
   }
