@@ -108,6 +108,16 @@ const invalid: Case[] = [
     patient({ photo: [{ data: 'YWJj'.repeat(500) + '-WJj' }] }),
     'value Patient.photo[0].data',
   ],
+  [
+    'base64Binary: white space does not count towards the groups of four',
+    patient({ photo: [{ data: 'YWJj \nYWJ' }] }),
+    'value Patient.photo[0].data',
+  ],
+  [
+    'base64Binary: a third pad character after white space',
+    patient({ photo: [{ data: 'YQ= = =' }] }),
+    'value Patient.photo[0].data',
+  ],
 ];
 
 const valid: [string, Record<string, unknown>][] = [
@@ -138,6 +148,10 @@ const valid: [string, Record<string, unknown>][] = [
     patient({
       photo: [{ contentType: 'image/png', data: ('YWJj'.repeat(19) + '\r\n').repeat(30) + 'YQ==' }],
     }),
+  ],
+  [
+    'base64Binary: white space between and after the pad characters',
+    patient({ photo: [{ contentType: 'image/png', data: 'YWJj\u00a0YQ= =\n' }] }),
   ],
 ];
 
