@@ -5,6 +5,7 @@
 // compared by order) makes it give up, and the caller evaluates that node with the package.
 import * as fhirpath from 'fhirpath';
 import * as r4 from 'fhirpath/fhir-context/r4';
+import { objectEqualsString, quantityOrder } from './fastpath-values';
 
 type Env = Record<string, unknown>;
 /** A collection with the model path of its items, as the fhirpath package tracks it (a resource: its type). */
@@ -435,9 +436,25 @@ function binary(n: Node): Fn | undefined {
     return undefined;
   // A string is only compared with a string literal: an element typed date or dateTime compares by precision.
   const literalString = isStringConstant(ln) || isStringConstant(rn);
+  const order = op === '<' || op === '>' || op === '<=' || op === '>=';
   return (f, env) => {
     const lc = l(f, env);
     const rc = r(f, env);
+    if (lc.items.length === 1 && rc.items.length === 1) {
+      const x = lc.items[0];
+      const y = rc.items[0];
+      // An element compared with a string literal (`$this = 'problem-list-item'` on a CodeableConcept).
+      if ((op === '=' || op === '!=') && literalString && typeof x !== typeof y) {
+        const equal = objectEqualsString(x, y) ?? objectEqualsString(y, x);
+        if (equal !== undefined) return bool(equal === (op === '='));
+      }
+      // Two quantities of the same UCUM unit (`low <= high` of a Range).
+      if (order && lc.type === 'Quantity' && rc.type === 'Quantity') {
+        const q = quantityOrder(x, y);
+        if (q === undefined) throw GIVE_UP;
+        return bool(op === '<' ? q < 0 : op === '>' ? q > 0 : op === '<=' ? q <= 0 : q >= 0);
+      }
+    }
     const a = operand(lc);
     const b = operand(rc);
     if (a === undefined || b === undefined) return EMPTY;

@@ -32,6 +32,7 @@ function fastAnswer(expression: string, base: string, node: Json, env: Json): un
   }
 }
 
+const UCUM = 'http://unitsofmeasure.org';
 const obs = (extra: Json): Json => ({ resourceType: 'Observation', status: 'final', ...extra });
 
 describe('the direct FHIRPath evaluator', () => {
@@ -123,6 +124,59 @@ describe('the direct FHIRPath evaluator', () => {
     ],
     ["type.trace('type') = 'display'", 'Questionnaire.item', { linkId: 'a', type: 'display' }, [true]],
     ['system = %ucum', 'Quantity', { system: 'http://unitsofmeasure.org' }, [true]],
+    // an element compared with a string literal is not equal to it (con-3's category.select($this = ...))
+    [
+      "category.select($this = 'problem-list-item').empty()",
+      'Condition',
+      { resourceType: 'Condition', category: [{ coding: [{ code: 'problem-list-item' }] }] },
+      [false],
+    ],
+    [
+      "category.where($this != 'problem-list-item').exists()",
+      'Condition',
+      { resourceType: 'Condition', category: [{ text: 'problem-list-item' }] },
+      [true],
+    ],
+    [
+      "category.where($this = 'ab').exists()",
+      'Condition',
+      { resourceType: 'Condition', category: [{ text: 'x', coding: [] }] },
+      'gives up',
+    ],
+    // quantities of one UCUM unit compare by value; other units are converted by the package
+    [
+      'low.empty() or high.empty() or (low <= high)',
+      'Range',
+      { low: { value: 5, system: UCUM, code: 'mg' }, high: { value: 4.5, system: UCUM, code: 'mg' } },
+      [false],
+    ],
+    [
+      'low.empty() or high.empty() or (low <= high)',
+      'Range',
+      { low: { value: 1, system: UCUM, code: 'mg' }, high: { value: 1, system: UCUM, code: 'mg' } },
+      [true],
+    ],
+    [
+      'low.empty() or high.empty() or (low <= high)',
+      'Range',
+      { low: { value: 1, system: UCUM, code: 'g' }, high: { value: 2, system: UCUM, code: 'mg' } },
+      'gives up',
+    ],
+    [
+      'low.empty() or high.empty() or (low <= high)',
+      'Range',
+      {
+        low: { value: 1, system: UCUM, code: 'mg', comparator: '<' },
+        high: { value: 2, system: UCUM, code: 'mg' },
+      },
+      'gives up',
+    ],
+    [
+      'low.empty() or high.empty() or (low <= high)',
+      'Range',
+      { low: { value: 1, unit: 'tablets' }, high: { value: 2, unit: 'tablets' } },
+      'gives up',
+    ],
   ];
 
   it.each(cases)('%s on %s gives the expected answer', (expression, base, node, expected) => {
