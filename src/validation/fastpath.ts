@@ -5,7 +5,7 @@
 // compared by order) makes it give up, and the caller evaluates that node with the package.
 import * as fhirpath from 'fhirpath';
 import * as r4 from 'fhirpath/fhir-context/r4';
-import { objectEqualsString, quantityOrder } from './fastpath-values';
+import { disjointFlat, objectEqualsString, quantityOrder } from './fastpath-values';
 
 type Env = Record<string, unknown>;
 /** A collection with the model path of its items, as the fhirpath package tracks it (a resource: its type). */
@@ -293,12 +293,14 @@ function fn(n: Node, input: Fn | undefined): Fn | undefined {
           }
         : undefined;
     case 'intersect':
-      // Only the empty cases: intersecting elements compares them as the package's deepEqual does.
+      // Only the empty cases (an empty side, or Codings none of which equals one of the other side): intersecting
+      // elements that may be equal compares them as the package's deepEqual does.
       return arg && params[0] && fromConstant(params[0])
         ? (f, env) => {
             const c = src(f, env);
             if (c.items.length === 0) return EMPTY;
-            if (arg(f, env).items.length === 0) return EMPTY;
+            const other = arg(f, env).items;
+            if (other.length === 0 || disjointFlat(c.items, other)) return EMPTY;
             throw GIVE_UP;
           }
         : undefined;

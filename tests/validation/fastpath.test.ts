@@ -124,6 +124,34 @@ describe('the direct FHIRPath evaluator', () => {
     ],
     ["type.trace('type') = 'display'", 'Questionnaire.item', { linkId: 'a', type: 'display' }, [true]],
     ['system = %ucum', 'Quantity', { system: 'http://unitsofmeasure.org' }, [true]],
+    // Codings none of which equals one of the other side: an empty intersection (one that may be equal: above)
+    [
+      'component.code.where(coding.intersect(%resource.code.coding).exists()).empty()',
+      'Observation',
+      obs({
+        code: { coding: [{ system: 's', code: 'a' }] },
+        component: [
+          {
+            code: {
+              coding: [
+                { code: 'a', system: 's', display: 'A' },
+                { system: 's', code: 'b' },
+              ],
+            },
+          },
+        ],
+      }),
+      [true],
+    ],
+    [
+      'component.code.where(coding.intersect(%resource.code.coding).exists()).empty()',
+      'Observation',
+      obs({
+        code: { coding: [{ code: 'a', _code: { extension: [{ url: 'x', valueString: 'y' }] } }] },
+        component: [{ code: { coding: [{ code: 'b' }] } }],
+      }),
+      'gives up',
+    ],
     // an element compared with a string literal is not equal to it (con-3's category.select($this = ...))
     [
       "category.select($this = 'problem-list-item').empty()",
