@@ -47,7 +47,12 @@ export function checkExtension(
   walk: WalkObject,
 ): void {
   const url = value.url;
-  const hasValue = Object.keys(value).some((k) => k.startsWith('value') || k.startsWith('_value'));
+  let hasValue = false;
+  for (const k in value)
+    if (k.startsWith('value') || k.startsWith('_value')) {
+      hasValue = true;
+      break;
+    }
   if (hasValue === (value.extension !== undefined)) {
     const why = hasValue ? 'not both' : 'it has neither';
     report(

@@ -187,6 +187,9 @@ function member(n: Node, input: Fn | undefined): Fn | undefined {
   // Type names (`Patient.x`) and anything but a plain element name are left to the package.
   if (!/^[a-z][A-Za-z0-9]*$/.test(name)) return undefined;
   const resolved = new Map<string, Target[]>();
+  // Most steps start from the same parent every time: its targets are kept at hand.
+  let lastParent: string | undefined;
+  let lastTargets: Target[] = [];
   return (focus, env) => {
     const from = input ? input(focus, env) : focus;
     const items: unknown[] = [];
@@ -198,18 +201,25 @@ function member(n: Node, input: Fn | undefined): Fn | undefined {
       const rt = o.resourceType;
       const parent = typeof rt === 'string' ? rt : from.path;
       if (parent === undefined || parent === MIXED) throw GIVE_UP;
-      let targets = resolved.get(parent);
-      if (!targets) resolved.set(parent, (targets = targetsOf(parent, name)));
+      if (parent !== lastParent) {
+        let targets = resolved.get(parent);
+        if (!targets) resolved.set(parent, (targets = targetsOf(parent, name)));
+        lastParent = parent;
+        lastTargets = targets;
+      }
+      // The first target present, by its value or its primitive extension (`_name`, which gives up).
       let t: Target | undefined;
-      for (const x of targets)
-        if (o[x.key] !== undefined || o[x.ext] !== undefined) {
+      let v: unknown;
+      for (const x of lastTargets) {
+        v = o[x.key];
+        if (v !== undefined) {
           t = x;
           break;
         }
+        if (o[x.ext] !== undefined) throw GIVE_UP;
+      }
       if (!t) continue;
-      if (o[t.ext] !== undefined) throw GIVE_UP;
-      const v = o[t.key];
-      if (v === null) throw GIVE_UP;
+      if (o[t.ext] !== undefined || v === null) throw GIVE_UP;
       if (path === undefined) {
         path = t.path;
         type = t.type;

@@ -62,16 +62,20 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
         const meta = resource.meta as { profile?: unknown } | undefined;
         const claimed = Array.isArray(meta?.profile)
           ? meta.profile.filter((p): p is string => typeof p === 'string')
-          : [];
+          : NONE;
         // Our profiles of a Questionnaire's responses apply whether claimed or not (GBV labels must not leak).
-        const byType = everyInstance.get(String(resource.resourceType)) ?? [];
-        const implied = [
-          ...byType,
-          ...(resource.resourceType === 'QuestionnaireResponse' && typeof resource.questionnaire === 'string'
-            ? (byQuestionnaire.get(resource.questionnaire.split('|')[0]!) ?? [])
-            : []),
-        ];
-        for (const url of [...new Set([...claimed, ...extra, ...implied])]) {
+        const byType = everyInstance.get(String(resource.resourceType)) ?? NONE;
+        const byResponse =
+          resource.resourceType === 'QuestionnaireResponse' && typeof resource.questionnaire === 'string'
+            ? (byQuestionnaire.get(resource.questionnaire.split('|')[0]!) ?? NONE)
+            : NONE;
+        const implied = byResponse.length ? [...byType, ...byResponse] : byType;
+        // Most resources claim no profile and none applies to them: nothing to gather then.
+        const urls =
+          claimed.length || extra.length || implied.length
+            ? [...new Set([...claimed, ...extra, ...implied])]
+            : NONE;
+        for (const url of urls) {
           const model = engine.model(url);
           if (!model) {
             report(
@@ -147,6 +151,8 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
     compiled,
   };
 }
+
+const NONE: string[] = [];
 
 const errorCount = (issues: Issue[]): number =>
   issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').length;

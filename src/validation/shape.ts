@@ -42,6 +42,8 @@ export function compileShape(
     keys: [],
   };
   shape.children.forEach((def, slot) => {
+    // Choice types are numbered in 6 bits where the walker records what it saw (Extension.value[x] has 50).
+    if (def.types.length > 64) throw new Error(`${def.id} has more than 64 types`);
     if (def.min > 0) shape.required.push(slot);
     if (def.choice) shape.choices.push(def);
     const types: (TypeRef | undefined)[] = def.choice ? def.types : [def.types[0]];

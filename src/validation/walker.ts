@@ -69,14 +69,11 @@ function runInvariants(
   }
 }
 
-/** A property seen in an object: `slot * SLOT + typeIndex * TYPE` plus VALUE and/or EXT (`valueX`, `_valueX`). */
-const SLOT = 1024;
-const TYPE = 4;
+/** A property seen in an object: `slot << 8 | typeIndex << 2` plus VALUE and/or EXT (`valueX`, `_valueX`). */
 const VALUE = 1;
 const EXT = 2;
-const slotOf = (hit: number): number => Math.floor(hit / SLOT);
-const keyOf = (shape: Shape, hit: number): JsonKey =>
-  shape.keys[slotOf(hit)]![Math.floor((hit % SLOT) / TYPE)]!;
+const slotOf = (hit: number): number => hit >> 8;
+const keyOf = (shape: Shape, hit: number): JsonKey => shape.keys[hit >> 8]![(hit >> 2) & 63]!;
 
 /** Walks a JSON object: unknown properties, cardinality, choices, then each child value; then the invariants. */
 function walkObject(
@@ -125,10 +122,10 @@ function walkObject(
       continue;
     }
     checkArray(ctx, obj[key], jk.def, path, key);
-    const hit = jk.slot * SLOT + jk.typeIndex * TYPE;
+    const hit = (jk.slot << 8) | (jk.typeIndex << 2);
     const flag = primitiveExt ? EXT : VALUE;
     let j = 0;
-    while (j < hits.length && hits[j]! - (hits[j]! % TYPE) !== hit) j++;
+    while (j < hits.length && (hits[j]! & ~3) !== hit) j++;
     if (j === hits.length) hits.push(hit + flag);
     else hits[j] = hits[j]! | flag;
   }
