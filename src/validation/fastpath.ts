@@ -345,6 +345,24 @@ function fn(n: Node, input: Fn | undefined): Fn | undefined {
             return bool(str.includes(sub[0]));
           }
         : undefined;
+    case 'matches': {
+      // The package tests a single string with `new RegExp(regex, 'us')`: a partial match.
+      const literal = params[0] && literalStrings(params[0]);
+      if (!literal || literal.size !== 1) return undefined;
+      let re: RegExp;
+      try {
+        re = new RegExp([...literal][0]!, 'us');
+      } catch {
+        return undefined;
+      }
+      return (f, env) => {
+        const c = src(f, env);
+        if (c.items.length === 0) return EMPTY;
+        const str = c.items[0];
+        if (c.items.length > 1 || typeof str !== 'string' || !STRINGS.has(c.type ?? '')) throw GIVE_UP;
+        return bool(re.test(str));
+      };
+    }
     case 'all':
       return arg
         ? (f, env) => {

@@ -152,6 +152,12 @@ describe('the direct FHIRPath evaluator', () => {
       }),
       'gives up',
     ],
+    // matches() with a literal pattern, a partial match as the package does it
+    ["name.matches('[A-Z]([A-Za-z0-9_]){0,254}')", 'PlanDefinition', { name: 'Plan_1' }, [true]],
+    ["name.matches('[A-Z]([A-Za-z0-9_]){0,254}')", 'PlanDefinition', { name: 'plan 1' }, [false]],
+    ["name.matches('[A-Z]([A-Za-z0-9_]){0,254}')", 'PlanDefinition', { name: 'plan A' }, [true]],
+    ["name.matches('^[A-Z]')", 'PlanDefinition', {}, []],
+    ["name.given.matches('[A-Z]')", 'Patient', { name: [{ given: ['A', 'B'] }] }, 'gives up'],
     // an element compared with a string literal is not equal to it (con-3's category.select($this = ...))
     [
       "category.select($this = 'problem-list-item').empty()",
