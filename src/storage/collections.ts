@@ -65,6 +65,13 @@ export interface LockDoc {
   createdAt: Date;
 }
 
+/** A slot `Type|system|value#n` naming a resource that carries (or carried) that identifier (identifiers.ts). */
+export interface IdentifierDoc {
+  _id: string;
+  /** The resource's id. */
+  target: string;
+}
+
 export interface MetaDoc {
   _id: string;
   value: unknown;
@@ -76,6 +83,7 @@ export interface Collections {
   blobs: Collection<BlobDoc>;
   transactions: Collection<TransactionDoc>;
   locks: Collection<LockDoc>;
+  identifiers: Collection<IdentifierDoc>;
   meta: Collection<MetaDoc>;
 }
 
@@ -86,6 +94,7 @@ export function collections(db: Db): Collections {
     blobs: db.collection<BlobDoc>('blobs'),
     transactions: db.collection<TransactionDoc>('transactions'),
     locks: db.collection<LockDoc>('locks'),
+    identifiers: db.collection<IdentifierDoc>('identifiers'),
     meta: db.collection<MetaDoc>('meta'),
   };
 }

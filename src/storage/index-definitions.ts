@@ -6,7 +6,8 @@ import type { SearchParameterRegistry } from '../search';
 import type { Repository } from './repository';
 
 /** Raise when the extraction code changes what it writes for the same definitions. */
-export const INDEX_FORMAT = 2; // 2: phonetic keys keep the written ي and و (Hassan ≠ Hussein)
+// 2: phonetic keys keep the written ي and و (Hassan ≠ Hussein); 3: identifier slots (identifiers.ts)
+export const INDEX_FORMAT = 3;
 const KEY = 'search-definitions';
 
 export function definitionsFingerprint(registry: SearchParameterRegistry): string {

@@ -3,6 +3,7 @@
 import type { Resource } from 'fhir/r4';
 import type { Collections } from './collections';
 import type { WritePipeline } from './repository';
+import { ensureSlots, identifierKeys } from './identifiers';
 
 const BATCH = 200;
 
@@ -39,7 +40,10 @@ export async function reindexAll(
   for (;;) {
     // paged by _id alone: the one filter FerretDB hands to SQLite, and the order MongoDB keeps for free
     const docs = await c.resources
-      .find({ _id: { $gt: after } }, { projection: { _id: 1, versionId: 1, blob: 1, idx: 1, sort: 1 } })
+      .find(
+        { _id: { $gt: after } },
+        { projection: { _id: 1, type: 1, id: 1, versionId: 1, blob: 1, idx: 1, sort: 1 } },
+      )
       .sort({ _id: 1 })
       .limit(BATCH)
       .toArray();
@@ -49,9 +53,12 @@ export async function reindexAll(
     const blobs = new Map(
       (await c.blobs.find({ _id: { $in: blobIds } }).toArray()).map((b) => [b._id, b.json]),
     );
+    const slots: Array<{ key: string; id: string }> = [];
     for (const d of docs) {
       const json = d.blob ? blobs.get(d.blob) : undefined;
-      const next = json === undefined ? { idx: {}, sort: {} } : index(JSON.parse(json) as Resource);
+      const resource = json === undefined ? undefined : (JSON.parse(json) as Resource);
+      for (const key of identifierKeys(d.type, resource)) slots.push({ key, id: d.id });
+      const next = resource === undefined ? { idx: {}, sort: {} } : index(resource);
       if (!same(next.idx, d.idx) || !same(next.sort, d.sort)) {
         // guarded by the version: a write since the read has indexed its own version already
         const r = await c.resources.updateOne(
@@ -62,6 +69,7 @@ export async function reindexAll(
       }
       progress.done++;
     }
+    await ensureSlots(c, slots); // before anything finds the resource by identifier (index format 3 added them)
     onProgress(progress);
   }
 }

@@ -17,6 +17,7 @@ import {
   type VersionDoc,
 } from './collections';
 import { isDuplicateKey } from './errors';
+import { ensureSlots, identifierKeys } from './identifiers';
 import { contentOf, stampedText } from './stamp';
 
 export interface StoredResource {
@@ -41,6 +42,8 @@ export interface WritePipeline {
 export interface Prepared {
   doc?: VersionDoc;
   json?: string;
+  /** Identifier keys this version carries and the one before did not: slots to insert first (identifiers.ts). */
+  slots?: string[];
   outcome: WriteOutcome | undefined;
 }
 
@@ -209,7 +212,14 @@ export class Repository {
       if (p.doc.versionId > 1) {
         await this.c.resources.updateOne({ _id: `${type}/${id}` }, { $max: { pending: p.doc.versionId } });
       }
-      if (p.json !== undefined) await this.c.blobs.insertOne({ _id: p.doc.blob!, json: p.json });
+      // Both before the version, in parallel: it names the blob, and a lookup by identifier must find it.
+      await Promise.all([
+        p.json === undefined ? undefined : this.c.blobs.insertOne({ _id: p.doc.blob!, json: p.json }),
+        ensureSlots(
+          this.c,
+          (p.slots ?? []).map((key) => ({ key, id })),
+        ),
+      ]);
       try {
         await this.c.versions.insertOne(p.doc);
       } catch (err) {
@@ -273,6 +283,11 @@ export class Repository {
     if (json !== undefined) stored.json = json;
     const p: Prepared = { doc, outcome: { stored, created: !live, changed: true } };
     if (json !== undefined) p.json = json;
+    if (change.kind === 'put') {
+      const before = new Set(live?.json === undefined ? [] : identifierKeys(type, JSON.parse(live.json)));
+      const slots = identifierKeys(type, change.tree).filter((k) => !before.has(k));
+      if (slots.length > 0) p.slots = slots;
+    }
     return p;
   }
 
@@ -402,17 +417,20 @@ export class Repository {
     const fresh = writes.filter((w) => w.doc.versionId === 1);
     const rest = writes.filter((w) => w.doc.versionId !== 1);
     const retry: Array<{ doc: VersionDoc; json?: string }> = [];
+    let inserted: Array<{ doc: VersionDoc; json?: string }> = [];
     if (fresh.length > 0) {
       try {
         await this.c.resources.insertMany(
           fresh.map((w) => this.currentDoc(w.doc, w.json)),
           { ordered: false },
         );
+        inserted = fresh;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         retry.push(...fresh); // some existed (a repaired or concurrent write): the careful path sorts it out
       }
     }
+    const replaced: typeof writes = [];
     if (rest.length > 0) {
       // One scan for the views, one delete, one insert: a reader in between finds no view and reads the versions.
       const ids = rest.map((w) => `${w.doc.type}/${w.doc.id}`);
@@ -429,6 +447,7 @@ export class Repository {
             older.map((w) => this.currentDoc(w.doc, w.json)),
             { ordered: false },
           );
+          replaced.push(...older);
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
           retry.push(...older);
@@ -437,16 +456,40 @@ export class Repository {
     }
     for (const w of retry) await this.materialise(w.doc, w.json);
     if (!this.atomicConditionalWrites) {
-      const ids = writes.map((w) => `${w.doc.type}/${w.doc.id}`);
-      const views = await this.c.resources
-        .find({ _id: { $in: ids } }, { projection: { versionId: 1 } })
-        .toArray();
-      const seen = new Map(views.map((v) => [v._id, v.versionId]));
-      for (const w of writes) {
-        const key = `${w.doc.type}/${w.doc.id}`;
-        if ((seen.get(key) ?? 0) < w.doc.versionId) await this.converge(w.doc.type, w.doc.id);
-      }
+      await this.convergeReplaced(replaced);
+      await this.convergeSuperseded(inserted);
     }
+  }
+
+  /** Re-reads replaced views: a concurrent writer on FerretDB may have interleaved an older one (see converge). */
+  private async convergeReplaced(writes: Array<{ doc: VersionDoc }>): Promise<void> {
+    if (writes.length === 0) return;
+    const views = await this.c.resources
+      .find(
+        { _id: { $in: writes.map((w) => `${w.doc.type}/${w.doc.id}`) } },
+        { projection: { versionId: 1 } },
+      )
+      .toArray();
+    const seen = new Map(views.map((v) => [v._id, v.versionId]));
+    for (const w of writes) {
+      if ((seen.get(`${w.doc.type}/${w.doc.id}`) ?? 0) < w.doc.versionId)
+        await this.converge(w.doc.type, w.doc.id);
+    }
+  }
+
+  /**
+   * A first view inserted where none was can only fall behind a second version written since (nothing older exists
+   * to interleave), so asking `versions` for version 2 suffices: an `_id` lookup that reads no view documents.
+   */
+  private async convergeSuperseded(writes: Array<{ doc: VersionDoc }>): Promise<void> {
+    if (writes.length === 0) return;
+    const next = await this.c.versions
+      .find(
+        { _id: { $in: writes.map((w) => versionKey(w.doc.type, w.doc.id, w.doc.versionId + 1)) } },
+        { projection: { type: 1, id: 1 } },
+      )
+      .toArray();
+    for (const v of next) await this.converge(v.type, v.id);
   }
 
   private async currentVersionId(type: string, id: string): Promise<number | undefined> {

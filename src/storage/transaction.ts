@@ -8,6 +8,7 @@ import type { Collection } from 'mongodb';
 import { OperationOutcomeError } from '../fhir/outcome';
 import type { TransactionDoc, VersionDoc } from './collections';
 import { isDuplicateKey } from './errors';
+import { ensureSlots } from './identifiers';
 import type { Faults, Prepared, Repository } from './repository';
 
 /** How long a writer may hold a transaction before recovery rolls it back. */
@@ -46,7 +47,11 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
     owner: THIS_PROCESS,
   });
   const blobs = writes.flatMap((w) => (w.json === undefined ? [] : [{ _id: w.doc.blob!, json: w.json }]));
-  if (blobs.length > 0) await c.blobs.insertMany(blobs, { ordered: false });
+  const slots = writes.flatMap((w) => (w.slots ?? []).map((key) => ({ key, id: w.doc.id })));
+  await Promise.all([
+    blobs.length > 0 ? c.blobs.insertMany(blobs, { ordered: false }) : undefined,
+    ensureSlots(c, slots),
+  ]);
   try {
     await c.versions.insertMany(
       writes.map((w) => ({ ...w.doc, txn })),
