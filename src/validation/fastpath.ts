@@ -109,7 +109,7 @@ function compile(n: Node): Fn | undefined {
       const right = c[1];
       if (!left || !right) return undefined;
       if (right.type === 'MemberInvocation') return member(right, left);
-      if (right.type === 'FunctionInvocation') return fn(right, left);
+      if (right.type === 'FunctionInvocation') return counted(c[0]!, right) ?? fn(right, left);
       return undefined;
     }
     case 'AndExpression':
@@ -126,6 +126,19 @@ function compile(n: Node): Fn | undefined {
     default:
       return undefined;
   }
+}
+
+/** `path.exists()`, `path.empty()` and `path.count()` of a member step, counted without collecting its items. */
+function counted(input: Node, call: Node): Fn | undefined {
+  const functn = kids(call)[0];
+  const name = functn && kids(functn)[0]?.text;
+  if (name !== 'exists' && name !== 'empty' && name !== 'count') return undefined;
+  if (!functn || kids(kids(functn)[1] ?? { type: '' }).length > 0) return undefined;
+  const count = memberCount(input);
+  if (!count) return undefined;
+  if (name === 'exists') return (f, env) => bool(count(f, env) > 0);
+  if (name === 'empty') return (f, env) => bool(count(f, env) === 0);
+  return (f, env) => ({ items: [count(f, env)] });
 }
 
 function literal(n: Node): Fn | undefined {
@@ -180,16 +193,49 @@ function targetsOf(parent: string, name: string): Target[] {
   return [target(name, name === 'extension' ? 'Extension' : child)];
 }
 
-/** `name` on each item, as the package's makeChildResNodes finds it; a `_name` primitive extension gives up. */
-function member(n: Node, input: Fn | undefined): Fn | undefined {
+/** The name of a member step, or undefined for type names (`Patient.x`) and anything but a plain element name. */
+function memberName(n: Node): string | undefined {
   let name = kids(n)[0]?.text ?? '';
   if (name.startsWith('`')) name = name.slice(1, -1);
-  // Type names (`Patient.x`) and anything but a plain element name are left to the package.
-  if (!/^[a-z][A-Za-z0-9]*$/.test(name)) return undefined;
+  return /^[a-z][A-Za-z0-9]*$/.test(name) ? name : undefined;
+}
+
+/** Finds where `name` sits in an item whose parent path is `from` (the model's targets, choices in model order):
+ *  the target present, or undefined; a `_name` primitive extension or a null value gives up. */
+function targetFinder(
+  name: string,
+): (o: Record<string, unknown>, from: string | undefined) => Target | undefined {
   const resolved = new Map<string, Target[]>();
   // Most steps start from the same parent every time: its targets are kept at hand.
   let lastParent: string | undefined;
   let lastTargets: Target[] = [];
+  return (o, from) => {
+    const rt = o.resourceType;
+    const parent = typeof rt === 'string' ? rt : from;
+    if (parent === undefined || parent === MIXED) throw GIVE_UP;
+    if (parent !== lastParent) {
+      let targets = resolved.get(parent);
+      if (!targets) resolved.set(parent, (targets = targetsOf(parent, name)));
+      lastParent = parent;
+      lastTargets = targets;
+    }
+    for (const x of lastTargets) {
+      const v = o[x.key];
+      if (v !== undefined) {
+        if (v === null || o[x.ext] !== undefined) throw GIVE_UP;
+        return x;
+      }
+      if (o[x.ext] !== undefined) throw GIVE_UP;
+    }
+    return undefined;
+  };
+}
+
+/** `name` on each item, as the package's makeChildResNodes finds it; a `_name` primitive extension gives up. */
+function member(n: Node, input: Fn | undefined): Fn | undefined {
+  const name = memberName(n);
+  if (!name) return undefined;
+  const find = targetFinder(name);
   return (focus, env) => {
     const from = input ? input(focus, env) : focus;
     const items: unknown[] = [];
@@ -198,28 +244,9 @@ function member(n: Node, input: Fn | undefined): Fn | undefined {
     for (const item of from.items) {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
       const o = item as Record<string, unknown>;
-      const rt = o.resourceType;
-      const parent = typeof rt === 'string' ? rt : from.path;
-      if (parent === undefined || parent === MIXED) throw GIVE_UP;
-      if (parent !== lastParent) {
-        let targets = resolved.get(parent);
-        if (!targets) resolved.set(parent, (targets = targetsOf(parent, name)));
-        lastParent = parent;
-        lastTargets = targets;
-      }
-      // The first target present, by its value or its primitive extension (`_name`, which gives up).
-      let t: Target | undefined;
-      let v: unknown;
-      for (const x of lastTargets) {
-        v = o[x.key];
-        if (v !== undefined) {
-          t = x;
-          break;
-        }
-        if (o[x.ext] !== undefined) throw GIVE_UP;
-      }
+      const t = find(o, from.path);
       if (!t) continue;
-      if (o[t.ext] !== undefined || v === null) throw GIVE_UP;
+      const v = o[t.key];
       if (path === undefined) {
         path = t.path;
         type = t.type;
@@ -233,6 +260,40 @@ function member(n: Node, input: Fn | undefined): Fn | undefined {
     }
     // An empty result needs no path: nothing is navigated from it.
     return items.length === 0 ? EMPTY : { items, path, type };
+  };
+}
+
+/** How many items a member step yields, found as `member` finds them (same give-ups) without collecting them:
+ *  `code.empty()`, `request.exists()`, `name.count()`. Undefined when `n` is not a member step. */
+function memberCount(n: Node): ((focus: Coll, env: Env) => number) | undefined {
+  while ((n.type === 'TermExpression' || n.type === 'InvocationTerm') && kids(n).length === 1)
+    n = kids(n)[0]!;
+  let input: Fn | undefined;
+  if (n.type === 'InvocationExpression') {
+    const [l, r] = kids(n);
+    input = l && compile(l);
+    if (!input || r?.type !== 'MemberInvocation' || kids(n).length !== 2) return undefined;
+    n = r;
+  } else if (n.type !== 'MemberInvocation') return undefined;
+  const name = memberName(n);
+  if (!name) return undefined;
+  const find = targetFinder(name);
+  const src = input;
+  return (focus, env) => {
+    const from = src ? src(focus, env) : focus;
+    let count = 0;
+    for (const item of from.items) {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
+      const o = item as Record<string, unknown>;
+      const t = find(o, from.path);
+      if (!t) continue;
+      const v = o[t.key];
+      if (Array.isArray(v)) {
+        for (const x of v) if (x === null || x === undefined) throw GIVE_UP;
+        count += v.length;
+      } else count++;
+    }
+    return count;
   };
 }
 
