@@ -60,6 +60,18 @@ export function primitiveProblem(value: unknown, type: string, rule: PrimitiveRu
 
 const BASE64 = /^[0-9a-zA-Z+/]*={0,2}$/;
 
+/**
+ * `[0-9a-zA-Z+/]*={0,2}` for a long string whose length is a multiple of 4, by Node's decoder (ten times faster than
+ * the regex): it skips or stops at every character outside its alphabet (ours plus `-` and `_`), so the decoded length
+ * is the full one only when there is none. False means "not this way": the caller checks again.
+ */
+function isPlainBase64(s: string): boolean {
+  const n = s.length;
+  if (s.indexOf('-') >= 0 || s.indexOf('_') >= 0) return false;
+  const pads = s.charCodeAt(n - 1) !== 61 ? 0 : s.charCodeAt(n - 2) !== 61 ? 1 : 2;
+  return Buffer.from(s, 'base64').length === (n / 4) * 3 - pads;
+}
+
 /** The base64 alphabet by character code. */
 const ALPHABET = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')
@@ -82,8 +94,8 @@ const isSpace = (c: number): boolean =>
 
 /** `[0-9a-zA-Z+/]*={0,2}` in groups of four once white space is removed, without copying a large attachment. */
 function isBase64(s: string): boolean {
-  // Most attachments carry no white space: then the plain pattern decides, and the regex engine scans fastest.
-  if (s.length % 4 === 0 && BASE64.test(s)) return true;
+  // Most attachments carry no white space: then the plain pattern decides.
+  if (s.length % 4 === 0 && (s.length > 1024 ? isPlainBase64(s) : BASE64.test(s))) return true;
   const n = s.length;
   let i = 0;
   let spaces = 0;

@@ -109,6 +109,26 @@ const invalid: Case[] = [
     'value Patient.photo[0].data',
   ],
   [
+    'base64Binary: a long attachment with a base64url character',
+    patient({ photo: [{ data: 'YWJj'.repeat(500) + 'YW_j' }] }),
+    'value Patient.photo[0].data',
+  ],
+  [
+    'base64Binary: a long attachment with a pad character inside',
+    patient({ photo: [{ data: 'YWJj'.repeat(500) + 'YQ==' + 'YWJj'.repeat(10) }] }),
+    'value Patient.photo[0].data',
+  ],
+  [
+    'base64Binary: a long attachment with three pad characters',
+    patient({ photo: [{ data: 'YWJj'.repeat(500) + 'Y===' }] }),
+    'value Patient.photo[0].data',
+  ],
+  [
+    'base64Binary: a long attachment with a character outside Latin-1',
+    patient({ photo: [{ data: 'YWJj'.repeat(500) + 'YW\u0100j' }] }),
+    'value Patient.photo[0].data',
+  ],
+  [
     'base64Binary: white space does not count towards the groups of four',
     patient({ photo: [{ data: 'YWJj \nYWJ' }] }),
     'value Patient.photo[0].data',
@@ -148,6 +168,10 @@ const valid: [string, Record<string, unknown>][] = [
     patient({
       photo: [{ contentType: 'image/png', data: ('YWJj'.repeat(19) + '\r\n').repeat(30) + 'YQ==' }],
     }),
+  ],
+  [
+    'base64Binary: a long attachment padded',
+    patient({ photo: [{ contentType: 'image/png', data: 'YWJj'.repeat(500) + 'YQ==' }] }),
   ],
   [
     'base64Binary: white space between and after the pad characters',
