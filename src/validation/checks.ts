@@ -2,6 +2,7 @@
 import type { Coding } from 'fhir/r4';
 import { report, type Context } from './engine';
 import type { ElementModel, TypeRef } from './model';
+import type { Expansion } from './terminology';
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -114,8 +115,7 @@ export function checkReference(ctx: Context, value: Record<string, unknown>, t: 
 
 type Verdict = 'in' | 'out' | 'system-only';
 
-function codingVerdict(ctx: Context, vs: string, coding: Coding): Verdict | undefined {
-  const exp = ctx.engine.terminology.expand(vs);
+function codingVerdict(exp: Expansion | undefined, coding: Coding): Verdict | undefined {
   // A malformed system or code is reported by the walker as a primitive error; the binding cannot judge it.
   if (!exp || typeof coding.code !== 'string') return undefined;
   if (coding.system !== undefined && typeof coding.system !== 'string') return undefined;
@@ -127,7 +127,7 @@ function codingVerdict(ctx: Context, vs: string, coding: Coding): Verdict | unde
 }
 
 /** Codes of a CodeSystem we hold must exist in it, whatever the binding (the HL7 validator does the same). */
-function checkCodeSystem(ctx: Context, coding: Coding, path: string): void {
+function checkCodeSystem(ctx: Context, coding: Coding, path: string, index: number): void {
   if (typeof coding.system !== 'string' || typeof coding.code !== 'string') return;
   const cs = ctx.engine.terminology.codeSystem(coding.system);
   if (cs?.content !== 'complete') return;
@@ -137,10 +137,13 @@ function checkCodeSystem(ctx: Context, coding: Coding, path: string): void {
       'error',
       'code-invalid',
       `Code '${coding.code}' is not in the code system ${coding.system}`,
-      `${path}.code`,
+      index < 0 ? `${path}.code` : `${path}.coding[${index}].code`,
     );
   }
 }
+
+const NO_CODINGS: Coding[] = [];
+const isCoding = (c: unknown): c is Coding => typeof c === 'object' && c !== null && !Array.isArray(c);
 
 function codingsOf(value: unknown, type: string): Coding[] | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -148,9 +151,8 @@ function codingsOf(value: unknown, type: string): Coding[] | undefined {
   if (type === 'CodeableConcept') {
     // A coding that is not an array is reported by the walker; the binding sees no codes then.
     const coding = (value as { coding?: unknown }).coding;
-    return Array.isArray(coding)
-      ? coding.filter((c): c is Coding => typeof c === 'object' && c !== null && !Array.isArray(c))
-      : [];
+    if (!Array.isArray(coding)) return NO_CODINGS;
+    return coding.every(isCoding) ? coding : coding.filter(isCoding);
   }
   return undefined;
 }
@@ -165,9 +167,8 @@ export function checkBinding(
 ): void {
   const codings = codingsOf(value, type);
   if (codings)
-    codings.forEach((c, i) =>
-      checkCodeSystem(ctx, c, type === 'CodeableConcept' ? `${path}.coding[${i}]` : path),
-    );
+    for (let i = 0; i < codings.length; i++)
+      checkCodeSystem(ctx, codings[i]!, path, type === 'CodeableConcept' ? i : -1);
   const b = def.binding;
   if (!b?.valueSet || (b.strength !== 'required' && b.strength !== 'extensible')) return;
   const severity = b.strength === 'required' ? 'error' : 'warning';
@@ -175,15 +176,21 @@ export function checkBinding(
   if (type === 'code' || type === 'string' || type === 'uri') {
     if (typeof value !== 'string') return;
     const exp = ctx.engine.terminology.expand(vs);
-    if (!exp || [...exp.systems.values()].some((s) => s === 'any')) return;
+    if (!exp) return;
+    exp.open ??= [...exp.systems.values()].some((s) => s === 'any');
+    if (exp.open) return;
     if (!exp.all.has(value))
       report(ctx, severity, 'code-invalid', `'${value}' is not in the ${b.strength} value set ${vs}`, path);
     return;
   }
   if (!codings || codings.length === 0) return;
-  const verdicts = codings.map((c) => codingVerdict(ctx, vs, c));
-  if (verdicts.includes(undefined) || verdicts.includes('in')) return;
-  const systemOnly = verdicts.findIndex((v) => v === 'system-only');
+  const exp = ctx.engine.terminology.expand(vs);
+  let systemOnly = -1;
+  for (let i = 0; i < codings.length; i++) {
+    const v = codingVerdict(exp, codings[i]!);
+    if (v === undefined || v === 'in') return;
+    if (v === 'system-only' && systemOnly < 0) systemOnly = i;
+  }
   if (systemOnly >= 0) {
     const c = codings[systemOnly]!;
     report(

@@ -7,6 +7,8 @@ export interface Expansion {
   systems: Map<string, Set<string> | 'any'>;
   /** All codes of every enumerated system, for a bare `code` element. */
   all: Set<string>;
+  /** Whether a system of it cannot be enumerated (then a bare `code` cannot be judged); set on first use. */
+  open?: boolean;
 }
 
 export class Terminology {
