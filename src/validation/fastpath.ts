@@ -35,6 +35,9 @@ export const fastPath = { enabled: true };
 /** Thrown (one shared instance) when an input needs what only the fhirpath package does exactly. */
 const GIVE_UP = new Error('fastpath: evaluate with the fhirpath package');
 export const isGiveUp = (e: unknown): boolean => e === GIVE_UP;
+export function giveUp(): never {
+  throw GIVE_UP;
+}
 
 /** Items of different paths in one collection (contained resources' backbone elements): not followed. */
 const MIXED = '\u0000mixed';

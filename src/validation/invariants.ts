@@ -3,6 +3,7 @@ import * as fhirpath from 'fhirpath';
 import * as r4 from 'fhirpath/fhir-context/r4';
 import type { ElementDefinitionConstraint } from 'fhir/r4';
 import { compileFast, fastPath, isGiveUp } from './fastpath';
+import { nativeInvariant } from './native-invariants';
 
 export interface Invariant {
   key: string;
@@ -135,7 +136,7 @@ export function compileInvariant(c: ElementDefinitionConstraint, path: string): 
     const fn = fhirpath.compile({ base: path, expression: systemTypeTests(c.expression) }, r4, {
       traceFn: () => undefined,
     }) as (n: unknown, env?: Record<string, unknown>) => unknown[];
-    const fast = compileFast(systemTypeTests(c.expression), path);
+    const fast = nativeInvariant(c.key, c.expression) ?? compileFast(systemTypeTests(c.expression), path);
     inv = {
       key: c.key,
       severity: c.severity === 'warning' ? 'warning' : 'error',
