@@ -72,6 +72,16 @@ export interface IdentifierDoc {
   target: string;
 }
 
+/** A write in flight (journal.ts): a single write's resource, or a transaction's id. */
+export interface JournalDoc {
+  _id: string;
+  kind: 'write' | 'transaction';
+  type?: string;
+  id?: string;
+  txn?: string;
+  at: Date;
+}
+
 export interface MetaDoc {
   _id: string;
   value: unknown;
@@ -84,6 +94,7 @@ export interface Collections {
   transactions: Collection<TransactionDoc>;
   locks: Collection<LockDoc>;
   identifiers: Collection<IdentifierDoc>;
+  journal: Collection<JournalDoc>;
   meta: Collection<MetaDoc>;
 }
 
@@ -95,6 +106,7 @@ export function collections(db: Db): Collections {
     transactions: db.collection<TransactionDoc>('transactions'),
     locks: db.collection<LockDoc>('locks'),
     identifiers: db.collection<IdentifierDoc>('identifiers'),
+    journal: db.collection<JournalDoc>('journal'),
     meta: db.collection<MetaDoc>('meta'),
   };
 }

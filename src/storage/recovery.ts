@@ -1,10 +1,13 @@
 // Recovery after a crash, at start-up and from time to time: finish or undo transactions (./transaction.ts) and roll
-// the current view forward for single writes that died after their version insert (found by the version log since
-// the last completed sweep, so a restart long after the crash still finds them).
+// the current view forward for single writes that died after their version insert. Both are found in the journal
+// of writes in flight (./journal.ts), which stays small, so a sweep reads no more when the database grows.
 import type { Repository } from './repository';
+import { dropEntry, openEntries } from './journal';
 import { recoverTransactions } from './transaction';
 
 const SWEEP_KEY = 'recovery.sweptUntil';
+/** Set once a sweep has looked at everything written before the journal (journal.ts) existed. */
+const JOURNAL_KEY = 'recovery.journal';
 /** Writers still in flight when a sweep starts are left to finish; the next sweep looks back this far. */
 const OVERLAP_MS = 60_000;
 
@@ -15,37 +18,53 @@ export interface RecoveryReport {
 }
 
 export async function recover(repo: Repository, now = new Date()): Promise<RecoveryReport> {
-  const txns = await recoverTransactions(repo, now);
+  const legacy = (await repo.c.meta.findOne({ _id: JOURNAL_KEY })) === null;
+  const txns = await recoverTransactions(repo, now, legacy);
+  const touched = legacy ? await writtenSinceLastSweep(repo) : await journalled(repo, now);
+  let repairedViews = 0;
+  if (touched.size > 0) {
+    const views = await repo.c.resources
+      .find({ _id: { $in: [...touched.keys()] } }, { projection: { versionId: 1, pending: 1 } })
+      .toArray();
+    const have = new Map(views.map((v) => [v._id, v]));
+    for (const [key, type] of touched) {
+      const view = have.get(key);
+      const id = key.slice(type.length + 1);
+      const behind =
+        !view ||
+        (view.pending !== undefined && view.pending > view.versionId) ||
+        ((await repo.latestVersion(type, id, view.versionId))?.versionId ?? 0) > view.versionId;
+      if (!behind) continue;
+      await repo.converge(type, id);
+      repairedViews++;
+    }
+  }
+  if (legacy) await repo.c.meta.updateOne({ _id: JOURNAL_KEY }, { $set: { value: now } }, { upsert: true });
+  return { ...txns, repairedViews };
+}
+
+/** `Type/id` -> type of the single writes in the journal; entries past the overlap are done with after this sweep. */
+async function journalled(repo: Repository, now: Date): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const e of await openEntries(repo.c)) {
+    if (e.kind !== 'write' || e.type === undefined || e.id === undefined) continue;
+    out.set(`${e.type}/${e.id}`, e.type);
+    // A younger entry may belong to a writer still between it and its version: look again next time.
+    if (e.at.getTime() < now.getTime() - OVERLAP_MS) await dropEntry(repo.c, e);
+  }
+  return out;
+}
+
+/** Before the journal (a database of an earlier release, once): the version log since the last sweep, scanned. */
+async function writtenSinceLastSweep(repo: Repository): Promise<Map<string, string>> {
   const mark = await repo.c.meta.findOne({ _id: SWEEP_KEY });
   const since = mark ? new Date((mark.value as Date).getTime() - OVERLAP_MS) : new Date(0);
   const recent = await repo.c.versions
     .find({ lastUpdated: { $gte: since } }, { projection: { type: 1, id: 1, versionId: 1, txn: 1 } })
     .toArray();
-  const newest = new Map<string, number>();
+  const out = new Map<string, string>();
   for (const v of recent) {
-    if (!(await repo.visible(v))) continue; // an uncommitted transaction's version is not the view's business
-    const key = `${v.type}/${v.id}`;
-    newest.set(key, Math.max(newest.get(key) ?? 0, v.versionId));
+    if (await repo.visible(v)) out.set(`${v.type}/${v.id}`, v.type); // an uncommitted version is not the view's
   }
-  let repairedViews = 0;
-  if (newest.size > 0) {
-    const views = await repo.c.resources
-      .find({ _id: { $in: [...newest.keys()] } }, { projection: { versionId: 1, pending: 1 } })
-      .toArray();
-    const have = new Map(views.map((v) => [v._id, v]));
-    for (const [key, versionId] of newest) {
-      const view = have.get(key);
-      if (
-        view &&
-        view.versionId >= versionId &&
-        !(view.pending !== undefined && view.pending > view.versionId)
-      )
-        continue;
-      const slash = key.indexOf('/');
-      await repo.converge(key.slice(0, slash), key.slice(slash + 1));
-      repairedViews++;
-    }
-  }
-  await repo.c.meta.updateOne({ _id: SWEEP_KEY }, { $set: { value: now } }, { upsert: true });
-  return { ...txns, repairedViews };
+  return out;
 }

@@ -18,6 +18,7 @@ import {
 } from './collections';
 import { isDuplicateKey } from './errors';
 import { ensureSlots, identifierKeys } from './identifiers';
+import { closeWrite, journalWrite } from './journal';
 import { contentOf, stampedText } from './stamp';
 
 export interface StoredResource {
@@ -208,22 +209,24 @@ export class Repository {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const p = await this.prepare(type, id, decide, opts);
       if (!p.doc || !p.outcome) return p.outcome;
-      // Any version above 1 has a view below it (live or deleted, so a revive too): mark it behind first.
-      if (p.doc.versionId > 1) {
-        await this.c.resources.updateOne({ _id: `${type}/${id}` }, { $max: { pending: p.doc.versionId } });
-      }
-      // Both before the version, in parallel: it names the blob, and a lookup by identifier must find it.
-      await Promise.all([
+      // All before the version, in parallel: it names the blob; a lookup by identifier must find it; recovery must
+      // find the write; and any version above 1 has a view below it (a revive too), marked behind.
+      const [entry] = await Promise.all([
+        journalWrite(this.c, type, id),
         p.json === undefined ? undefined : this.c.blobs.insertOne({ _id: p.doc.blob!, json: p.json }),
         ensureSlots(
           this.c,
           (p.slots ?? []).map((key) => ({ key, id })),
         ),
+        p.doc.versionId > 1
+          ? this.c.resources.updateOne({ _id: `${type}/${id}` }, { $max: { pending: p.doc.versionId } })
+          : undefined,
       ]);
       try {
         await this.c.versions.insertOne(p.doc);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        closeWrite(this.c, entry);
         if (opts.ifMatch !== undefined) {
           throw preconditionFailed(
             `${type}/${id} was changed by another request (version ${p.doc.versionId} exists)`,
@@ -233,6 +236,7 @@ export class Repository {
       }
       await this.faults.afterVersionInsert?.(p.doc);
       await this.materialise(p.doc, p.json, opts.fresh === true);
+      closeWrite(this.c, entry);
       return p.outcome;
     }
     throw new OperationOutcomeError(409, [

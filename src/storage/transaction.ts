@@ -9,6 +9,7 @@ import { OperationOutcomeError } from '../fhir/outcome';
 import type { TransactionDoc, VersionDoc } from './collections';
 import { isDuplicateKey } from './errors';
 import { ensureSlots } from './identifiers';
+import { closeTransaction, dropEntry, journalTransaction, openEntries } from './journal';
 import type { Faults, Prepared, Repository } from './repository';
 
 /** How long a writer may hold a transaction before recovery rolls it back. */
@@ -37,6 +38,7 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
   const { c } = repo;
   const txn = crypto.randomUUID();
   await faults.beforeTransactionWrites?.();
+  await journalTransaction(c, txn); // first: recovery finds the record through it
   const now = new Date();
   await records(repo).insertOne({
     _id: txn,
@@ -88,6 +90,7 @@ async function finish(
 ): Promise<void> {
   await repo.materialiseMany(writes);
   await repo.c.transactions.updateOne({ _id: txn }, { $set: { state: 'done' } });
+  await closeTransaction(repo.c, txn);
 }
 
 /**
@@ -105,6 +108,7 @@ async function rollback(repo: Repository, txn: string): Promise<boolean> {
   }
   await repo.c.versions.deleteMany({ txn });
   await repo.c.transactions.deleteOne({ _id: txn });
+  await closeTransaction(repo.c, txn);
   return true;
 }
 
@@ -124,31 +128,47 @@ function conflictIndex(err: unknown, writes: WritePrepared[]): number {
 export async function recoverTransactions(
   repo: Repository,
   now = new Date(),
+  /** A database from before the journal: its commit records are found by their state, one scan each. */
+  legacy = false,
 ): Promise<{ rolledBack: number; rolledForward: number }> {
   let rolledBack = 0;
   let rolledForward = 0;
-  const open = await records(repo)
-    .find({ state: { $in: ['pending', 'aborted'] } }, { projection: { versions: 0 } })
-    .toArray();
-  for (const t of open) {
-    if (t.expiresAt.getTime() >= now.getTime() && !deadOwner(t.owner)) continue;
-    if (await rollback(repo, t._id)) rolledBack++;
-  }
-  const committed = await repo.c.transactions.find({ state: 'committed' }).toArray();
-  for (const t of committed) {
-    const docs = await Promise.all(t.versions.map((k) => repo.c.versions.findOne({ _id: k })));
-    const writes = await Promise.all(
-      docs
-        .flatMap((d) => (d ? [d] : []))
-        .map(async (doc) => ({
-          doc,
-          ...(doc.blob !== undefined && { json: await repo.blobText(doc.blob) }),
-        })),
-    );
-    await finish(repo, t._id, writes);
-    rolledForward++;
+  for (const t of await unfinished(repo, now, legacy)) {
+    if (t.state === 'committed') {
+      const docs = await Promise.all(t.versions.map((k) => repo.c.versions.findOne({ _id: k })));
+      const writes = await Promise.all(
+        docs
+          .flatMap((d) => (d ? [d] : []))
+          .map(async (doc) => ({
+            doc,
+            ...(doc.blob !== undefined && { json: await repo.blobText(doc.blob) }),
+          })),
+      );
+      await finish(repo, t._id, writes);
+      rolledForward++;
+    } else if (t.expiresAt.getTime() < now.getTime() || deadOwner(t.owner)) {
+      // pending or aborted, and its writer is past its lease or gone
+      if (await rollback(repo, t._id)) rolledBack++;
+    }
   }
   return { rolledBack, rolledForward };
+}
+
+/** Commit records not yet done: the journal's, each read by `_id`; entries of finished ones are dropped. */
+async function unfinished(repo: Repository, now: Date, legacy: boolean): Promise<OwnedTransactionDoc[]> {
+  if (legacy)
+    return records(repo)
+      .find({ state: { $in: ['pending', 'aborted', 'committed'] } })
+      .toArray();
+  const out: OwnedTransactionDoc[] = [];
+  for (const e of await openEntries(repo.c)) {
+    if (e.kind !== 'transaction' || e.txn === undefined) continue;
+    const t = await records(repo).findOne({ _id: e.txn });
+    if (t && t.state !== 'done') out.push(t);
+    // No record: not inserted yet (its writer may still be starting) or rolled back; past a lease, it is neither.
+    else if (t || e.at.getTime() < now.getTime() - LEASE_MS) await dropEntry(repo.c, e);
+  }
+  return out;
 }
 
 // Who writes a transaction: enough to prove, from another process, that the writer is dead. A pid says something
