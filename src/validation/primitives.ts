@@ -4,6 +4,8 @@ import type { Registry } from './registry';
 export interface PrimitiveRule {
   json: 'string' | 'number' | 'boolean';
   regex?: RegExp;
+  /** The regex spells out Java's white space itself: the string is tested as it is. */
+  javaSpaces?: boolean;
   integer?: boolean;
   minimum?: number;
 }
@@ -26,12 +28,36 @@ export function primitiveRules(reg: Registry): Map<string, PrimitiveRule> {
     if (name === 'positiveInt') rule.minimum = 1;
     if (name === 'unsignedInt') rule.minimum = 0;
     // xhtml has no regex; its content is checked by the Narrative invariants (txt-1, txt-2).
-    if (source && rule.json === 'string') rule.regex = new RegExp(`^(?:${source})$`);
+    if (source && rule.json === 'string') {
+      const java = javaSpaces(source);
+      rule.regex = new RegExp(`^(?:${java ?? source})$`);
+      if (java) rule.javaSpaces = true;
+    }
     // The spec's base64Binary regex backtracks badly on large attachments: checked without it below.
     if (name === 'base64Binary') delete rule.regex;
     rules.set(name, rule);
   }
   return rules;
+}
+
+const JAVA_SPACE = '[\\t\\n\\x0B\\f\\r ]';
+const SPACE_TOKENS = /\[ \\r\\n\\t\\S\]|\[\^\\s\]|\\s|\\S/g;
+
+/**
+ * The regexes are written for Java, whose `\s` is ASCII white space only: a regex made only of white-space classes,
+ * groups and quantifiers (string, code, uri...) is rewritten with Java's classes, which tests a string exactly as
+ * the original tests it with every other Unicode space read as a letter; undefined for any other regex.
+ */
+function javaSpaces(source: string): string | undefined {
+  if (!/\\[sS]/.test(source) || !/^[()*+?|]*$/.test(source.replace(SPACE_TOKENS, ''))) return undefined;
+  // `[ \r\n\t\S]` in Java is every character but the vertical tab and the form feed.
+  return source.replace(SPACE_TOKENS, (t) =>
+    t === '\\s'
+      ? JAVA_SPACE
+      : t === '\\S' || t === '[^\\s]'
+        ? `[^${JAVA_SPACE.slice(1, -1)}]`
+        : '[^\\x0B\\f]',
+  );
 }
 
 /** Why a JSON value is not a valid primitive of this type, or undefined when it is. */
@@ -51,7 +77,7 @@ export function primitiveProblem(value: unknown, type: string, rule: PrimitiveRu
     if (s.length === 0) return `an empty string is not a valid ${type} (leave the element out instead)`;
     if (type === 'base64Binary' && !isBase64(s)) return `'${clip(s)}' is not valid base64Binary`;
     // The regexes are written for Java, whose \s is ASCII whitespace only (JavaScript's also has U+00A0 and others).
-    if (rule.regex && !rule.regex.test(s.replace(UNICODE_SPACE, 'x')))
+    if (rule.regex && !rule.regex.test(rule.javaSpaces ? s : s.replace(UNICODE_SPACE, 'x')))
       return `'${clip(s)}' is not a valid ${type}`;
     if (CALENDAR_TYPES.has(type) && !realDay(s)) return `'${clip(s)}' is not a calendar date (no such day)`;
   }

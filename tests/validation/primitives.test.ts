@@ -27,6 +27,14 @@ const located = (r: unknown): string[] => errors(r).map((i) => `${i.code} ${i.ex
 type Case = [string, Record<string, unknown>, string];
 
 const invalid: Case[] = [
+  // The definitions' regexes are Java's: \s there is ASCII white space, vertical tab and form feed included.
+  ['string: a vertical tab', patient({ name: [{ family: 'Ab\u000bc' }] }), 'value Patient.name[0].family'],
+  ['code: two form feeds inside', patient({ language: 'en\f\fGB' }), 'value Patient.language'],
+  [
+    'uri: a tab inside',
+    patient({ identifier: [{ system: 'urn:x\ty' }] }),
+    'value Patient.identifier[0].system',
+  ],
   ['date: 31 February', patient({ birthDate: '2023-02-31' }), 'value Patient.birthDate'],
   ['date: 29 February of a common year', patient({ birthDate: '2023-02-29' }), 'value Patient.birthDate'],
   [
@@ -141,6 +149,10 @@ const invalid: Case[] = [
 ];
 
 const valid: [string, Record<string, unknown>][] = [
+  // Unicode spaces other than Java's white space are ordinary characters to the definitions' regexes.
+  ['string: a no-break space', patient({ name: [{ family: 'Ab\u00a0c' }] })],
+  ['code: a no-break space inside', patient({ language: 'en\u00a0GB' })],
+  ['uri: an ideographic space inside', patient({ identifier: [{ system: 'urn:x\u3000y' }] })],
   ['date: 29 February of a leap year', patient({ birthDate: '2024-02-29' })],
   ['date: 29 February 2000', patient({ birthDate: '2000-02-29' })],
   ['date: year and month only', patient({ birthDate: '2023-02' })],
