@@ -22,12 +22,18 @@ export class Engine {
   private readonly models = new Map<string, StructureModel | undefined>();
   private readonly shapes = new WeakMap<Map<string, ElementModel>, Shape>();
   private readonly typeModels = new WeakMap<TypeRef, StructureModel | null>();
+  /** The concrete resource types, and their base definitions (filled by compileAll). */
+  private readonly concrete: Set<string>;
+  private readonly resourceModels = new Map<string, StructureModel>();
 
   constructor(
     readonly reg: Registry,
     readonly resolveQuestionnaire: (canonical: string) => Questionnaire | undefined,
   ) {
     this.terminology = new Terminology(reg);
+    this.concrete = new Set(
+      [...reg.types].filter(([, sd]) => sd.kind === 'resource' && !sd.abstract).map(([type]) => type),
+    );
     this.primitives = primitiveRules(reg);
   }
 
@@ -51,6 +57,10 @@ export class Engine {
         if (e.binding?.valueSet && e.binding.strength !== 'example' && e.binding.strength !== 'preferred')
           valueSets.add(e.binding.valueSet);
     for (const vs of valueSets) this.terminology.expand(vs);
+    for (const type of this.concrete) {
+      const model = this.model(CORE + type);
+      if (model) this.resourceModels.set(type, model);
+    }
     return { models: [...compiled.values()].filter(Boolean).length, valueSets: valueSets.size };
   }
 
@@ -60,8 +70,12 @@ export class Engine {
   }
 
   isResourceType(type: string): boolean {
-    const sd = this.reg.types.get(type);
-    return sd?.kind === 'resource' && !sd.abstract;
+    return this.concrete.has(type);
+  }
+
+  /** The base definition of a concrete resource type (`Patient`), or undefined. */
+  resourceModel(type: string): StructureModel | undefined {
+    return this.resourceModels.get(type) ?? this.model(CORE + type);
   }
 
   /** Base types of a type, nearest first (`Age` -> Quantity, Element). */

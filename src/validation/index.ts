@@ -1,7 +1,7 @@
 // The validator: base R4 definitions and our profiles compiled once, returning every located issue (validation.html).
 import type { Questionnaire, Resource, StructureDefinition } from 'fhir/r4';
 import type { Issue } from '../fhir/outcome';
-import { CORE, Engine, report, type Context } from './engine';
+import { Engine, report, type Context } from './engine';
 import { byCanonical, loadRegistry } from './registry';
 import { checkQuestionnaireResponse } from './questionnaire';
 import { walkObject, walkResource } from './walker';
@@ -141,7 +141,7 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
         ];
       }
       const ctx = newContext(json, rt);
-      walkResource(ctx, json, engine.model(CORE + rt)!, rt);
+      walkResource(ctx, json, engine.resourceModel(rt)!, rt);
       ctx.conformsToClaims(json, rt, options.profiles);
       return ctx.issues;
     },

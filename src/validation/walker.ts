@@ -1,6 +1,6 @@
 // The instance walker: every property of a resource checked against its element tree (validation.html#structure).
 import { checkBinding, checkFixedPattern, checkReference } from './checks';
-import { CORE, report, type Context } from './engine';
+import { report, type Context } from './engine';
 import { holds, type Invariant } from './invariants';
 import type { ElementModel, StructureModel, TypeRef } from './model';
 import { describe, primitiveProblem } from './primitives';
@@ -373,7 +373,7 @@ function walkNested(ctx: Context, value: Json, path: string, contained: boolean)
     report(ctx, 'error', 'structure', `Unknown or missing resourceType ${JSON.stringify(rt)}`, path);
     return;
   }
-  const model = ctx.engine.model(CORE + rt)!;
+  const model = ctx.engine.resourceModel(rt)!;
   const savedRoot = ctx.root;
   if (!contained) ctx.root = value;
   walkResource(ctx, value, model, path);
