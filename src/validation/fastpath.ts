@@ -4,52 +4,35 @@
 // input it does not handle exactly like the package (primitive extensions, non-boolean logic operands, strings
 // compared by order) makes it give up, and the caller evaluates that node with the package.
 import * as fhirpath from 'fhirpath';
-import * as r4 from 'fhirpath/fhir-context/r4';
-import { disjointFlat, objectEqualsString, quantityOrder } from './fastpath-values';
+import { comparison } from './fastpath-compare';
+import {
+  bool,
+  EMPTY,
+  FALSE,
+  GIVE_UP,
+  isPlainString,
+  isStringConstant,
+  isStringLiteral,
+  kids,
+  literalStrings,
+  MIXED,
+  model,
+  own,
+  STRINGS,
+  TRUE,
+  truth,
+  type Coll,
+  type Env,
+  type Fn,
+  type Node,
+} from './fastpath-core';
+import { disjointFlat } from './fastpath-values';
 
-type Env = Record<string, unknown>;
-/** A collection with the model path of its items, as the fhirpath package tracks it (a resource: its type). */
-interface Coll {
-  items: unknown[];
-  /** `Observation.component`, `Quantity`; undefined for values that are not elements (literals, results). */
-  path?: string | undefined;
-  /** The FHIR type of the items (`dateTime`, `BackboneElement`), when the model knows it. */
-  type?: string | undefined;
-}
-/** Evaluates on the focus collection (`$this` is each item in where/all). */
-type Fn = (focus: Coll, env: Env) => Coll;
-
-const model = r4 as unknown as {
-  choiceTypePaths: Record<string, string[] | undefined>;
-  pathsDefinedElsewhere: Record<string, string | undefined>;
-  path2Type: Record<string, string | undefined>;
-  path2TypeWithoutElements: Record<string, string | undefined>;
-  type2Parent: Record<string, string | undefined>;
-  availableTypes: Set<string>;
-};
+export { giveUp, isGiveUp } from './fastpath-core';
 
 /** Whether invariants use this evaluator first; off, every invariant is evaluated by the fhirpath package
  *  (tests compare the two). */
 export const fastPath = { enabled: true };
-
-/** Thrown (one shared instance) when an input needs what only the fhirpath package does exactly. */
-const GIVE_UP = new Error('fastpath: evaluate with the fhirpath package');
-export const isGiveUp = (e: unknown): boolean => e === GIVE_UP;
-export function giveUp(): never {
-  throw GIVE_UP;
-}
-
-/** Items of different paths in one collection (contained resources' backbone elements): not followed. */
-const MIXED = '\u0000mixed';
-
-interface Node {
-  type: string;
-  text?: string;
-  children?: Node[];
-}
-
-const own = <T>(o: Record<string, T | undefined>, k: string): T | undefined =>
-  Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
 
 /** The path the fhirpath package starts from for an expression based at `base` (its compile(), normalised). */
 function basePath(base: string): { path: string; type: string | undefined } {
@@ -87,7 +70,13 @@ export function compileFast(
   return (node, env) => f({ items: [node], path, type }, env).items;
 }
 
-const kids = (n: Node): Node[] => n.children ?? [];
+function binary(n: Node): Fn | undefined {
+  const [ln, rn] = kids(n);
+  const l = ln && compile(ln);
+  const r = rn && compile(rn);
+  if (!l || !r || kids(n).length !== 2) return undefined;
+  return comparison(n.text, l, r, isStringConstant(ln) || isStringConstant(rn));
+}
 
 function compile(n: Node): Fn | undefined {
   const c = kids(n);
@@ -300,19 +289,6 @@ function memberCount(n: Node): ((focus: Coll, env: Env) => number) | undefined {
   };
 }
 
-/** The boolean of a collection for logic: undefined when empty; anything but one boolean gives up. */
-function truth(coll: Coll): boolean | undefined {
-  const items = coll.items;
-  if (items.length === 0) return undefined;
-  if (items.length === 1 && typeof items[0] === 'boolean') return items[0];
-  throw GIVE_UP;
-}
-
-const TRUE: Coll = { items: [true] };
-const FALSE: Coll = { items: [false] };
-const EMPTY: Coll = { items: [] };
-const bool = (b: boolean | undefined): Coll => (b === undefined ? EMPTY : b ? TRUE : FALSE);
-
 function fn(n: Node, input: Fn | undefined): Fn | undefined {
   const functn = kids(n)[0];
   const name = functn && kids(functn)[0]?.text;
@@ -510,73 +486,6 @@ function logic(n: Node): Fn | undefined {
   }
 }
 
-/** One value of a binary operand: undefined when empty; a string, boolean or number, else give up. */
-function operand(coll: Coll): string | number | boolean | undefined {
-  const items = coll.items;
-  if (items.length === 0) return undefined;
-  const v = items[0];
-  if (items.length > 1 || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))
-    throw GIVE_UP;
-  return v;
-}
-
-function binary(n: Node): Fn | undefined {
-  const [ln, rn] = kids(n);
-  const l = ln && compile(ln);
-  const r = rn && compile(rn);
-  if (!l || !r || kids(n).length !== 2) return undefined;
-  const op = n.text;
-  if (op !== '=' && op !== '!=' && op !== '<' && op !== '>' && op !== '<=' && op !== '>=' && op !== '+')
-    return undefined;
-  // A string is only compared with a string literal: an element typed date or dateTime compares by precision.
-  const literalString = isStringConstant(ln) || isStringConstant(rn);
-  const order = op === '<' || op === '>' || op === '<=' || op === '>=';
-  return (f, env) => {
-    const lc = l(f, env);
-    const rc = r(f, env);
-    if (lc.items.length === 1 && rc.items.length === 1) {
-      const x = lc.items[0];
-      const y = rc.items[0];
-      // An element compared with a string literal (`$this = 'problem-list-item'` on a CodeableConcept).
-      if ((op === '=' || op === '!=') && literalString && typeof x !== typeof y) {
-        const equal = objectEqualsString(x, y) ?? objectEqualsString(y, x);
-        if (equal !== undefined) return bool(equal === (op === '='));
-      }
-      // Two quantities of the same UCUM unit (`low <= high` of a Range).
-      if (order && lc.type === 'Quantity' && rc.type === 'Quantity') {
-        const q = quantityOrder(x, y);
-        if (q === undefined) throw GIVE_UP;
-        return bool(op === '<' ? q < 0 : op === '>' ? q > 0 : op === '<=' ? q <= 0 : q >= 0);
-      }
-    }
-    const a = operand(lc);
-    const b = operand(rc);
-    if (a === undefined || b === undefined) return EMPTY;
-    if (typeof a !== typeof b) throw GIVE_UP;
-    if (typeof a === 'string' && (TEMPORAL.has(lc.type ?? '') || TEMPORAL.has(rc.type ?? ''))) {
-      if (op === '=' || op === '!=' || op === '+' || !sameShape(lc, rc, a, b as string)) throw GIVE_UP;
-      return bool(op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b);
-    }
-    if (op === '=' || op === '!=') {
-      if (typeof a === 'string' && !literalString) throw GIVE_UP;
-      return bool((a === b) === (op === '='));
-    }
-    if (typeof a !== 'number' || typeof b !== 'number') throw GIVE_UP;
-    if (op === '+') {
-      if (!Number.isInteger(a) || !Number.isInteger(b)) throw GIVE_UP;
-      return { items: [a + b] };
-    }
-    return bool(op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b);
-  };
-}
-
-/** Every item a string the package compares as a string: of a string type, or computed (`&`). */
-function isPlainString(c: Coll): boolean {
-  if (c.type !== undefined && !STRINGS.has(c.type)) return false;
-  for (const x of c.items) if (typeof x !== 'string') return false;
-  return true;
-}
-
 /** `a & b`: string concatenation, an empty operand counting as ''. */
 function concat(n: Node): Fn | undefined {
   const [l, r] = kids(n).map(compile);
@@ -601,62 +510,4 @@ function membership(n: Node): Fn | undefined {
     if (c.items.length > 1 || !isPlainString(c)) throw GIVE_UP;
     return bool(values.has(c.items[0] as string));
   };
-}
-
-/** The strings of `('a' | 'b' | ...)`, or undefined when it is anything else. */
-function literalStrings(n: Node): Set<string> | undefined {
-  while ((n.type === 'TermExpression' || n.type === 'ParenthesizedTerm') && kids(n).length === 1)
-    n = kids(n)[0]!;
-  if (n.type === 'UnionExpression' && n.text === '|') {
-    const [a, b] = kids(n);
-    const left = a && literalStrings(a);
-    const right = b && literalStrings(b);
-    return left && right ? new Set([...left, ...right]) : undefined;
-  }
-  if (!isStringLiteral(n)) return undefined;
-  while (n.type !== 'StringLiteral') n = kids(n)[0]!;
-  const text = n.text ?? '';
-  return text.includes('\\') || text.length < 2 ? undefined : new Set([text.slice(1, -1)]);
-}
-
-/** FHIR types the package reads as a System.String. */
-const STRINGS = new Set(['string', 'uri', 'url', 'canonical', 'code', 'id', 'oid', 'uuid', 'markdown']);
-const TEMPORAL = new Set(['date', 'dateTime', 'instant', 'time']);
-const DAY = /^\d{4}(?:-\d{2}(?:-\d{2})?)?$/;
-const ZONE = /^(?:Z|[+-](?:0\d|1[0-3]):[0-5]\d|[+-]14:00)$/;
-const MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
-
-/** Two date-typed values of the same precision and time zone, whose order is their string order. */
-function sameShape(lc: Coll, rc: Coll, a: string, b: string): boolean {
-  if (!TEMPORAL.has(lc.type ?? '') || !TEMPORAL.has(rc.type ?? '') || a.length !== b.length) return false;
-  if (!plausible(a) || !plausible(b)) return false;
-  if (DAY.test(a)) return DAY.test(b);
-  if (!MOMENT.test(a) || !MOMENT.test(b)) return false;
-  const zone = (s: string): string => (s.endsWith('Z') ? 'Z' : s.slice(-6));
-  return zone(a) === zone(b) && ZONE.test(zone(a));
-}
-
-/** Month, day and time of day in range (the package fails on `2021-02-30`; it is then left to it). */
-function plausible(s: string): boolean {
-  const n = (from: number): number => Number(s.slice(from, from + 2));
-  if (s.length >= 7 && (n(5) < 1 || n(5) > 12)) return false;
-  if (s.length >= 10) {
-    const year = Number(s.slice(0, 4));
-    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-    const days = n(5) === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(n(5)) ? 30 : 31;
-    if (n(8) < 1 || n(8) > days) return false;
-  }
-  return s.length < 19 || (n(11) < 24 && n(14) < 60 && n(17) < 60);
-}
-
-/** A string literal or %ucum: what a string element may be compared with for equality here. */
-function isStringConstant(n: Node | undefined): boolean {
-  while (n?.type === 'TermExpression' && kids(n).length === 1) n = kids(n)[0];
-  return isStringLiteral(n) || (n?.type === 'ExternalConstantTerm' && n.text === 'ucum');
-}
-
-function isStringLiteral(n: Node | undefined): boolean {
-  while (n && (n.type === 'TermExpression' || n.type === 'LiteralTerm') && kids(n).length === 1)
-    n = kids(n)[0];
-  return n?.type === 'StringLiteral';
 }

@@ -2,7 +2,8 @@
 import * as fhirpath from 'fhirpath';
 import * as r4 from 'fhirpath/fhir-context/r4';
 import type { ElementDefinitionConstraint } from 'fhir/r4';
-import { compileFast, fastPath, isGiveUp } from './fastpath';
+import { compileFast, fastPath } from './fastpath';
+import { isGiveUp } from './fastpath-core';
 import { nativeInvariant } from './native-invariants';
 
 export interface Invariant {

@@ -1,7 +1,7 @@
 // Core invariants the direct FHIRPath evaluator cannot take (descendants(), startsWith()), each evaluated in code
 // with the fhirpath package's answer; an input where that answer is not certain gives up to the package
 // (conformance-rules.html#constraints).
-import { giveUp } from './fastpath';
+import { giveUp } from './fastpath-core';
 
 type Json = Record<string, unknown>;
 type Evaluate = (node: unknown) => unknown[];
