@@ -149,6 +149,10 @@ export interface Context {
   root: Record<string, unknown>;
   /** Where the current resource starts in the location paths (`Bundle.entry[2].resource`). */
   resourcePath: string;
+  /** The properties seen in the objects being walked, each object's after its parent's from `top` on (one list
+   *  for the whole walk instead of one per object). */
+  hits: number[];
+  top: number;
   /** The `%resource` and `%rootResource` of the invariants, kept while both stay the same. */
   env?: { resource: Record<string, unknown>; rootResource: Record<string, unknown> };
   /** Whether a value conforms to a profile (no error issues), for profile discriminators. */

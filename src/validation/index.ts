@@ -47,6 +47,8 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
       engine,
       issues: [],
       seen: new Set(),
+      hits: [],
+      top: 0,
       resource: root,
       root,
       resourcePath: path,

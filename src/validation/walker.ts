@@ -91,8 +91,10 @@ function walkObject(
     return;
   }
   const shape = layout.shape;
-  // The properties present, in the order first seen; their values are read again when walked.
-  const hits: number[] = [];
+  // The properties present, in the order first seen, at hits[base...]; their values are read again when walked.
+  const hits = ctx.hits;
+  const base = ctx.top;
+  let n = 0;
   const primitiveHost = !isResource && engine.typeInfo(type).rule !== undefined;
   let count = 0;
   for (const key in obj) {
@@ -124,10 +126,12 @@ function walkObject(
     checkArray(ctx, obj[key], jk.def, path, key);
     const hit = (jk.slot << 8) | (jk.typeIndex << 2);
     const flag = primitiveExt ? EXT : VALUE;
-    let j = 0;
-    while (j < hits.length && (hits[j]! & ~3) !== hit) j++;
-    if (j === hits.length) hits.push(hit + flag);
-    else hits[j] = hits[j]! | flag;
+    let j = base;
+    while (j < base + n && (hits[j]! & ~3) !== hit) j++;
+    if (j === base + n) {
+      hits[j] = hit + flag;
+      n++;
+    } else hits[j] = hits[j]! | flag;
   }
   if (count === 0) {
     report(
@@ -139,20 +143,23 @@ function walkObject(
     );
   }
   // Children in definition order, whatever the order of the properties (insertion sort: objects have few).
-  for (let i = 1; i < hits.length; i++) {
+  const end = base + n;
+  for (let i = base + 1; i < end; i++) {
     const h = hits[i]!;
     let j = i - 1;
-    while (j >= 0 && slotOf(hits[j]!) > slotOf(h)) {
+    while (j >= base && slotOf(hits[j]!) > slotOf(h)) {
       hits[j + 1] = hits[j]!;
       j--;
     }
     hits[j + 1] = h;
   }
+  // The children's objects record theirs after these.
+  ctx.top = end;
   const required = shape.required;
   let r = 0;
-  let h = 0;
-  while (r < required.length || h < hits.length) {
-    const present = h < hits.length ? slotOf(hits[h]!) : Infinity;
+  let h = base;
+  while (r < required.length || h < end) {
+    const present = h < end ? slotOf(hits[h]!) : Infinity;
     const needed = r < required.length ? required[r]! : Infinity;
     if (needed < present) {
       const child = shape.children[needed]!;
@@ -168,7 +175,7 @@ function walkObject(
     }
     if (needed === present) r++;
     let g = h + 1;
-    while (g < hits.length && slotOf(hits[g]!) === present) g++;
+    while (g < end && slotOf(hits[g]!) === present) g++;
     const child = shape.children[present]!;
     if (g - h > 1) {
       const keys = hits.slice(h, g).map((x) => keyOf(shape, x));
@@ -184,6 +191,7 @@ function walkObject(
     walkChild(ctx, obj, keyOf(shape, first), (first & VALUE) !== 0, (first & EXT) !== 0, path);
     h = g;
   }
+  ctx.top = base;
   runInvariants(ctx, def.invariants, obj, path);
   const typeRoot = isResource ? undefined : layout.typeRoot;
   if (typeRoot && typeRoot !== def) runInvariants(ctx, typeRoot.invariants, obj, path);
@@ -277,7 +285,16 @@ const ELEMENT: TypeRef = { code: 'Element', profiles: [] };
 
 /** The location of item `index` (-1: not an array) of a property of the object at `path`, built when needed. */
 const locate = (path: string, suffix: string, index: number): string =>
-  index < 0 ? path + suffix : `${path}${suffix}[${index}]`;
+  index < 0 ? path + suffix : path + indexed(suffix, index);
+
+/** `.name[3]`: the suffixes of the first items of each element made once, so a location is one concatenation. */
+const INDEXED = new Map<string, string[]>();
+function indexed(suffix: string, index: number): string {
+  if (index >= 100) return `${suffix}[${index}]`;
+  let list = INDEXED.get(suffix);
+  if (!list) INDEXED.set(suffix, (list = []));
+  return (list[index] ??= `${suffix}[${index}]`);
+}
 
 function walkValue(
   ctx: Context,
