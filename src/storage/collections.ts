@@ -65,11 +65,16 @@ export interface LockDoc {
   createdAt: Date;
 }
 
-/** A slot `Type|system|value#n` naming a resource that carries (or carried) that identifier (identifiers.ts). */
+/**
+ * A slot `Type|system|value#n` naming a resource that carries (or carried) that identifier, or the head
+ * `Type|system|value` counting them roughly (identifiers.ts).
+ */
 export interface IdentifierDoc {
   _id: string;
-  /** The resource's id. */
-  target: string;
+  /** A slot's resource id. */
+  target?: string;
+  /** A head's hint: slots 0 .. next-1 exist (there may be more). */
+  next?: number;
 }
 
 /** A write in flight (journal.ts): a single write's resource, or a transaction's id. */

@@ -4,13 +4,14 @@
 // small collection whole.
 import crypto from 'node:crypto';
 import type { Collections, JournalDoc } from './collections';
+import type { Coalescer } from './coalesce';
 
 const transactionKey = (txn: string): string => `transaction:${txn}`;
 
 /** Before a single write's version: the resource it writes. Returns the entry's key (racing writers have one each). */
-export async function journalWrite(c: Collections, type: string, id: string): Promise<string> {
+export async function journalWrite(c: Collections, co: Coalescer, type: string, id: string): Promise<string> {
   const key = `write:${type}/${id}:${crypto.randomUUID()}`;
-  await c.journal.insertOne({ _id: key, kind: 'write', type, id, at: new Date() });
+  await co.insert(c.journal, { _id: key, kind: 'write', type, id, at: new Date() });
   return key;
 }
 
@@ -18,8 +19,8 @@ export async function journalWrite(c: Collections, type: string, id: string): Pr
  * A single write is finished (its view written) or never took its version: its entry may go. Not awaited by the
  * writer: an entry left behind only makes the next sweep look at a resource that is fine.
  */
-export function closeWrite(c: Collections, key: string): void {
-  c.journal.deleteOne({ _id: key }).catch(() => undefined);
+export function closeWrite(c: Collections, co: Coalescer, key: string): void {
+  co.deleteById(c.journal, key).catch(() => undefined);
 }
 
 /** Before a transaction's commit record. */

@@ -3,7 +3,8 @@
 import type { Resource } from 'fhir/r4';
 import type { Collections } from './collections';
 import type { WritePipeline } from './repository';
-import { ensureSlots, identifierKeys } from './identifiers';
+import { backfillSlots, identifierKeys } from './identifiers';
+import { Coalescer } from './coalesce';
 
 const BATCH = 200;
 
@@ -36,6 +37,7 @@ export async function reindexAll(
   onProgress: (p: ReindexProgress) => void = () => undefined,
 ): Promise<ReindexProgress> {
   const progress: ReindexProgress = { done: 0, changed: 0 };
+  const co = new Coalescer();
   let after = '';
   for (;;) {
     // paged by _id alone: the one filter FerretDB hands to SQLite, and the order MongoDB keeps for free
@@ -69,7 +71,7 @@ export async function reindexAll(
       }
       progress.done++;
     }
-    await ensureSlots(c, slots); // before anything finds the resource by identifier (index format 3 added them)
+    await backfillSlots(c, co, slots); // before anything finds the resource by identifier (index format 3 added them)
     onProgress(progress);
   }
 }

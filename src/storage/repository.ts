@@ -17,8 +17,9 @@ import {
   type VersionDoc,
 } from './collections';
 import { isDuplicateKey } from './errors';
-import { ensureSlots, identifierKeys } from './identifiers';
+import { addSlots, identifierKeys } from './identifiers';
 import { closeWrite, journalWrite } from './journal';
+import { Coalescer } from './coalesce';
 import { contentOf, stampedText } from './stamp';
 
 export interface StoredResource {
@@ -97,6 +98,8 @@ export const MAX_RESOURCE_BYTES = 16 * 1024 * 1024 - 64 * 1024;
 
 export class Repository {
   readonly c: Collections;
+  /** Merges concurrent requests' single-document commands (coalesce.ts). */
+  readonly co = new Coalescer();
   private readonly committed = new Set<string>();
 
   constructor(
@@ -120,7 +123,7 @@ export class Repository {
 
   /** The current version, rolling the view forward first when a writer died before updating it. */
   async read(type: string, id: string): Promise<StoredResource | undefined> {
-    const cur = await this.c.resources.findOne({ _id: `${type}/${id}` }, { projection: { idx: 0, sort: 0 } });
+    const cur = await this.co.findById(this.c.resources, `${type}/${id}`, { idx: 0, sort: 0 });
     if (cur && !(cur.pending !== undefined && cur.pending > cur.versionId)) return this.withText(cur);
     const latest = await this.latestVersion(type, id, cur?.versionId ?? 0);
     if (!latest) return cur ? this.withText(cur) : undefined;
@@ -129,7 +132,7 @@ export class Repository {
   }
 
   async vread(type: string, id: string, versionId: number): Promise<StoredResource | undefined> {
-    const v = await this.c.versions.findOne({ _id: versionKey(type, id, versionId) });
+    const v = await this.co.findById(this.c.versions, versionKey(type, id, versionId));
     return v && (await this.visible(v)) ? this.withText(v) : undefined;
   }
 
@@ -141,7 +144,7 @@ export class Repository {
   }
 
   async blobText(blob: string): Promise<string> {
-    const b = await this.c.blobs.findOne({ _id: blob });
+    const b = await this.co.findById(this.c.blobs, blob);
     if (!b) throw new Error(`blob ${blob} is missing`);
     return b.json;
   }
@@ -159,13 +162,13 @@ export class Repository {
   ): Promise<VersionDoc | null> {
     let from = floor;
     if (from === undefined) {
-      const cur = await this.c.resources.findOne({ _id: `${type}/${id}` }, { projection: { versionId: 1 } });
+      const cur = await this.co.findById(this.c.resources, `${type}/${id}`, { versionId: 1 });
       from = cur?.versionId ?? 0;
     }
     let latest: VersionDoc | null =
-      from > 0 ? await this.c.versions.findOne({ _id: versionKey(type, id, from) }) : null;
+      from > 0 ? await this.co.findById(this.c.versions, versionKey(type, id, from)) : null;
     for (let v = from + 1; ; v++) {
-      const next = await this.c.versions.findOne({ _id: versionKey(type, id, v) });
+      const next = await this.co.findById(this.c.versions, versionKey(type, id, v));
       if (!next) return latest;
       if (next.txn !== undefined) {
         const state = await this.transactionState(next.txn);
@@ -212,10 +215,11 @@ export class Repository {
       // All before the version, in parallel: it names the blob; a lookup by identifier must find it; recovery must
       // find the write; and any version above 1 has a view below it (a revive too), marked behind.
       const [entry] = await Promise.all([
-        journalWrite(this.c, type, id),
-        p.json === undefined ? undefined : this.c.blobs.insertOne({ _id: p.doc.blob!, json: p.json }),
-        ensureSlots(
+        journalWrite(this.c, this.co, type, id),
+        p.json === undefined ? undefined : this.co.insert(this.c.blobs, { _id: p.doc.blob!, json: p.json }),
+        addSlots(
           this.c,
+          this.co,
           (p.slots ?? []).map((key) => ({ key, id })),
         ),
         p.doc.versionId > 1
@@ -223,10 +227,10 @@ export class Repository {
           : undefined,
       ]);
       try {
-        await this.c.versions.insertOne(p.doc);
+        await this.co.insert(this.c.versions, p.doc);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
-        closeWrite(this.c, entry);
+        closeWrite(this.c, this.co, entry);
         if (opts.ifMatch !== undefined) {
           throw preconditionFailed(
             `${type}/${id} was changed by another request (version ${p.doc.versionId} exists)`,
@@ -236,7 +240,7 @@ export class Repository {
       }
       await this.faults.afterVersionInsert?.(p.doc);
       await this.materialise(p.doc, p.json, opts.fresh === true);
-      closeWrite(this.c, entry);
+      closeWrite(this.c, this.co, entry);
       return p.outcome;
     }
     throw new OperationOutcomeError(409, [
@@ -396,9 +400,7 @@ export class Repository {
     // FerretDB hands only an `_id`-only filter down to SQLite; any other condition decodes the whole collection.
     // So: look, then write by _id, then converge (which repairs what a concurrent writer interleaved).
     const cur =
-      v.versionId === 1
-        ? null
-        : await this.c.resources.findOne({ _id: doc._id }, { projection: { versionId: 1 } });
+      v.versionId === 1 ? null : await this.co.findById(this.c.resources, doc._id, { versionId: 1 });
     if (!cur) {
       if ((await this.insertView(doc)) && fresh) return;
     } else if (cur.versionId < v.versionId) await this.c.resources.replaceOne({ _id: doc._id }, doc);
@@ -408,7 +410,7 @@ export class Repository {
   /** Whether it inserted; false when a view was there already (with this version or a newer one). */
   private async insertView(doc: ResourceDoc): Promise<boolean> {
     try {
-      await this.c.resources.insertOne(doc);
+      await this.co.insert(this.c.resources, doc);
       return true;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
@@ -497,7 +499,7 @@ export class Repository {
   }
 
   private async currentVersionId(type: string, id: string): Promise<number | undefined> {
-    const d = await this.c.resources.findOne({ _id: `${type}/${id}` }, { projection: { versionId: 1 } });
+    const d = await this.co.findById(this.c.resources, `${type}/${id}`, { versionId: 1 });
     return d?.versionId;
   }
 

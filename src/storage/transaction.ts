@@ -8,7 +8,7 @@ import type { Collection } from 'mongodb';
 import { OperationOutcomeError } from '../fhir/outcome';
 import type { TransactionDoc, VersionDoc } from './collections';
 import { isDuplicateKey } from './errors';
-import { ensureSlots } from './identifiers';
+import { addSlots } from './identifiers';
 import { closeTransaction, dropEntry, journalTransaction, openEntries } from './journal';
 import type { Faults, Prepared, Repository } from './repository';
 
@@ -52,7 +52,7 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
   const slots = writes.flatMap((w) => (w.slots ?? []).map((key) => ({ key, id: w.doc.id })));
   await Promise.all([
     blobs.length > 0 ? c.blobs.insertMany(blobs, { ordered: false }) : undefined,
-    ensureSlots(c, slots),
+    addSlots(c, repo.co, slots),
   ]);
   try {
     await c.versions.insertMany(

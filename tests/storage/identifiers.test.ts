@@ -7,11 +7,16 @@ import { startTestServer, testDatabaseUri, type TestServer } from '../support/se
 const SYS = 'urn:test:slots';
 let server: TestServer;
 
-beforeAll(async () => {
+/** A server whose driver reports every command it sends (command monitoring). */
+const monitored = (env: Record<string, string> = {}) => {
   const uri = testDatabaseUri();
-  server = await startTestServer({
+  return startTestServer({
     MONGODB_URI: `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true`,
+    ...env,
   });
+};
+beforeAll(async () => {
+  server = await monitored();
 });
 afterAll(() => server.close());
 
@@ -111,7 +116,31 @@ it('rebuilds the slots of a database written before them, at start', async () =>
   await db.collection('meta').updateOne({ _id: 'search-definitions' } as never, { $set: { value: 'older' } });
   const dbName = db.databaseName;
   await server.running.close();
-  server = await startTestServer({ DB_NAME: dbName });
+  server = await monitored({ DB_NAME: dbName });
   const res = await conditionalPut('e-1', patient('e-1', 'Olderova-Updated')).expect(200);
   expect(res.body.id).toBe(created.body.id);
+});
+
+it('an identifier many resources share costs a writer and a condition a few slots, not one per holder', async () => {
+  for (let i = 0; i < 30; i++) await post(patient('shared-1', `Sharedova-${i}`)).expect(201);
+  const client = (server.running.db as unknown as { getClient(): MongoClient }).getClient();
+  const slotWrites: number[] = [];
+  const slotReads: unknown[] = [];
+  const seen = (e: CommandStartedEvent) => {
+    if (e.command.insert === 'identifiers') slotWrites.push((e.command.documents as unknown[]).length);
+    if (e.command.find === 'identifiers') slotReads.push(e.command.filter);
+  };
+  client.on('commandStarted', seen);
+  try {
+    await post(patient('shared-1', 'Sharedova-last')).expect(201);
+    const written = slotWrites.reduce((a, b) => a + b, 0);
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(5);
+    slotReads.length = 0;
+    await conditionalPut('shared-1', patient('shared-1', 'Sharedova')).expect(412);
+    expect(slotReads.length).toBeGreaterThan(0);
+    expect(slotReads.length).toBeLessThan(3);
+  } finally {
+    client.off('commandStarted', seen);
+  }
 });
