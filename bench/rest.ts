@@ -6,7 +6,7 @@ import { withCpu } from './support/cpu';
 import { benchDb } from './support/db';
 import { startBenchServer } from './support/fhir-server';
 import { httpCreates, httpReads, pick } from './support/http-load';
-import { benchResource, OBSERVATION, PATIENT, type BenchResource } from './support/resources';
+import { benchResource, numbered, OBSERVATION, PATIENT, type BenchResource } from './support/resources';
 import {
   breakdownTable,
   comparisonRows,
@@ -39,20 +39,21 @@ const DRIVER_DB = 'bench_driver';
 const SERVER_DB = 'bench_rest';
 
 /** What the server stores for a create: the body with its id and server meta (src/storage/stamp.ts). */
-function driverDoc(r: BenchResource, id: string): { _id: string; [k: string]: unknown } {
-  const tree = JSON.parse(r.json) as { meta?: Record<string, unknown> };
+function driverDoc(r: BenchResource, id: string, n: number): { _id: string; [k: string]: unknown } {
+  const tree = JSON.parse(numbered(r.json, n)) as { meta?: Record<string, unknown> };
   const meta = { versionId: '1', lastUpdated: new Date().toISOString(), ...tree.meta };
   return { _id: id, ...tree, id, meta };
 }
 
 function driverInserts(client: MongoClient, r: BenchResource, n: number, c: number, ids: string[]) {
   const coll = client.db(DRIVER_DB).collection<{ _id: string; [k: string]: unknown }>(r.type);
+  let sent = 0;
   return runConcurrent(
     n,
     c,
     async () => {
       const id = crypto.randomUUID();
-      await coll.insertOne(driverDoc(r, id));
+      await coll.insertOne(driverDoc(r, id, sent++));
       ids.push(id);
     },
     SETTINGS.phaseDeadlineMs,
@@ -113,7 +114,7 @@ export async function bench(): Promise<string> {
         const out = await httpCreates(
           server.url,
           r.type,
-          r.json,
+          (n) => numbered(r.json, n),
           s.creates,
           s.connections,
           s.phaseDeadlineMs,
@@ -144,7 +145,14 @@ export async function bench(): Promise<string> {
     let seqIds: string[] = [];
     const seqDriverIds: string[] = [];
     seq.httpCreate = await withCpu(pids, async () => {
-      const out = await httpCreates(server.url, p.type, p.json, s.profileCreates, 1, s.phaseDeadlineMs);
+      const out = await httpCreates(
+        server.url,
+        p.type,
+        (n) => numbered(p.json, s.creates + n),
+        s.profileCreates,
+        1,
+        s.phaseDeadlineMs,
+      );
       seqIds = out.ids;
       return out.sample;
     });

@@ -39,16 +39,18 @@ async function load({ url, amount, connections, request, deadlineMs }: Load): Pr
   };
 }
 
-/** `amount` POSTs of `body` to /fhir/<type>; resolves with the sample and the server-assigned ids. */
+/** `amount` POSTs to /fhir/<type> (the nth with `body(n)`); resolves with the sample and the server-assigned ids. */
 export async function httpCreates(
   url: string,
   type: string,
-  body: string,
+  body: string | ((n: number) => string),
   amount: number,
   connections: number,
   deadlineMs = 60_000,
 ): Promise<{ sample: Sample; ids: string[] }> {
   const ids: string[] = [];
+  let sent = 0;
+  const bodyFor = typeof body === 'string' ? () => body : body;
   const pattern = new RegExp(`/${type}/([A-Za-z0-9.-]{1,64})/_history/`);
   const sample = await load({
     url,
@@ -59,7 +61,7 @@ export async function httpCreates(
       method: 'POST',
       path: `/fhir/${type}`,
       headers: { 'content-type': FHIR_JSON, accept: FHIR_JSON },
-      body,
+      setupRequest: (req) => ({ ...req, body: bodyFor(sent++) }),
       onResponse: (status, _body, _context, headers) => {
         // autocannon keeps the header names as sent (Express sends "Location").
         const location = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === 'location')?.[1];

@@ -91,3 +91,13 @@ export function benchResource(resource: { resourceType: string }): BenchResource
   const json = JSON.stringify(resource);
   return { type: resource.resourceType, json, bytes: Buffer.byteLength(json) };
 }
+
+/**
+ * The body of the `n`th create: each identifier value gets the suffix `-n`, as each migrant has a registration number
+ * of their own (the server writes an identifier slot per value; 300 Patients with one number are not typical).
+ */
+export function numbered(json: string, n: number): string {
+  const tree = JSON.parse(json) as { identifier?: Array<{ value?: string }> };
+  for (const i of tree.identifier ?? []) if (i.value !== undefined) i.value = `${i.value}-${n}`;
+  return JSON.stringify(tree);
+}

@@ -2,11 +2,10 @@
 // with the driver's command monitoring attributing every database round trip (command, collection, duration).
 import { MongoClient, type Db } from 'mongodb';
 import { parseExact, type JsonObject } from '../../src/fhir/json';
-import { ensureIndexes } from '../../src/storage/collections';
 import { NO_PIPELINE, Repository } from '../../src/storage/repository';
 import { pick } from './http-load';
 import { withCpu, type CpuShare } from './cpu';
-import type { BenchResource } from './resources';
+import { numbered, type BenchResource } from './resources';
 import { runConcurrent, type Sample } from './stats';
 
 export interface CommandShare {
@@ -78,15 +77,15 @@ export async function profileRepository(
   try {
     const db: Db = client.db(dbName);
     const repo = new Repository(db, NO_PIPELINE, false);
-    await ensureIndexes(repo.c);
     const log = new CommandLog(client);
-    log.take(1); // forget the index commands
     const ids: string[] = [];
+    let sent = 0;
     const createSample = await withCpu(pids, () =>
       runConcurrent(creates, 1, async () => {
         const id = Repository.newId();
-        const tree = parseExact(body) as JsonObject; // the server parses each request body too
-        await repo.write(type, id, () => ({ kind: 'put', tree }), { method: 'POST' });
+        const tree = parseExact(numbered(body, 100_000 + sent++)) as JsonObject; // as the server parses each
+        // as the server's POST: a server-assigned id, so no probe for an earlier version
+        await repo.write(type, id, () => ({ kind: 'put', tree }), { method: 'POST', fresh: true });
         ids.push(id);
       }),
     );
