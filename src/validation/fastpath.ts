@@ -67,7 +67,17 @@ export function compileFast(
   if (!fn) return undefined;
   const f = fn;
   const { path, type } = basePath(base);
-  return (node, env) => f({ items: [node], path, type }, env).items;
+  // The focus collection is made once: evaluations never overlap (nothing here calls back into the validator).
+  const focus: Coll = { items: [undefined], path, type };
+  return (node, env) => {
+    focus.items[0] = node;
+    try {
+      const items = f(focus, env).items;
+      return items === focus.items ? [node] : items;
+    } finally {
+      focus.items[0] = undefined;
+    }
+  };
 }
 
 function binary(n: Node): Fn | undefined {
