@@ -168,8 +168,8 @@ export function compileInvariant(c: ElementDefinitionConstraint, path: string): 
 /** Whether the node has a child any of the names could reach (choice names reach `valueX`, `_valueX`). */
 export function touches(node: Record<string, unknown>, names: string[]): boolean {
   for (const key in node) {
-    const k = key.charCodeAt(0) === 95 ? key.slice(1) : key;
-    for (const n of names) if (k.startsWith(n)) return true;
+    const from = key.charCodeAt(0) === 95 ? 1 : 0;
+    for (const n of names) if (key.startsWith(n, from)) return true;
   }
   return false;
 }
