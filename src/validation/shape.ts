@@ -28,10 +28,6 @@ export interface Shape {
   choices: ElementModel[];
   /** The property names of each child by slot and type index. */
   keys: JsonKey[][];
-  /** The properties of the last object walked with this layout, by position, as the walker resolved them. */
-  lastKeys: string[];
-  lastNames: string[];
-  lastJks: (JsonKey | undefined)[];
 }
 
 export function compileShape(
@@ -44,9 +40,6 @@ export function compileShape(
     required: [],
     choices: [],
     keys: [],
-    lastKeys: [],
-    lastNames: [],
-    lastJks: [],
   };
   shape.children.forEach((def, slot) => {
     // Choice types are numbered in 6 bits where the walker records what it saw (Extension.value[x] has 50).

@@ -97,24 +97,12 @@ function walkObject(
   let n = 0;
   const primitiveHost = !isResource && engine.typeInfo(type).rule !== undefined;
   let count = 0;
-  const { lastKeys, lastNames, lastJks } = shape;
   for (const key in obj) {
     if (isResource && key === 'resourceType') continue;
-    const primitiveExt = key.charCodeAt(0) === 95;
-    // Objects of one kind mostly list the same properties in the same order: the last one's are tried first.
-    let name: string;
-    let jk: JsonKey | undefined;
-    if (lastKeys[count] === key) {
-      name = lastNames[count]!;
-      jk = lastJks[count];
-    } else {
-      name = primitiveExt ? key.slice(1) : key;
-      jk = shape.byName.get(name);
-      lastKeys[count] = key;
-      lastNames[count] = name;
-      lastJks[count] = jk;
-    }
     count++;
+    const primitiveExt = key.charCodeAt(0) === 95;
+    const name = primitiveExt ? key.slice(1) : key;
+    const jk = shape.byName.get(name);
     if (!jk || (name === 'value' && primitiveHost)) {
       const choice = wrongChoice(shape.choices, name);
       if (choice) {
