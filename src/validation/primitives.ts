@@ -145,13 +145,25 @@ const CALENDAR_TYPES = new Set(['date', 'dateTime', 'instant']);
 
 /** The regexes allow day 31 in every month: the day must exist in that month and year (Gregorian leap years). */
 function realDay(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
-  if (!m) return true;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
+  // `YYYY-MM-DD` at the start, read digit by digit (no match object per date).
+  if (s.length < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return true;
+  const digits = (from: number, n: number): number => {
+    let v = 0;
+    for (let i = from; i < from + n; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      v = v * 10 + d;
+    }
+    return v;
+  };
+  const year = digits(0, 4);
+  const month = digits(5, 2);
+  const day = digits(8, 2);
+  if (year < 0 || month < 0 || day < 0) return true;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
-  return Number(m[3]) <= days;
+  const days =
+    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days;
 }
 
 export function describe(value: unknown): string {

@@ -4,22 +4,42 @@ import { deepEqual, matchesPattern } from './checks';
 import { report, type Context } from './engine';
 import type { ElementModel } from './model';
 
+/** One step of a discriminator path: an element name, or `extension('url')` (the extension with that url). */
+interface Step {
+  name: string;
+  url?: string;
+}
+
+/** Discriminator paths split into steps once (`code.coding.system`, `extension('x').value`); `$this` has none. */
+const STEPS = new Map<string, Step[]>();
+function stepsOf(path: string): Step[] {
+  let steps = STEPS.get(path);
+  if (steps) return steps;
+  steps =
+    path === '$this'
+      ? []
+      : path.split('.').map((seg) => {
+          const ext = /^extension\('(.+)'\)$/.exec(seg);
+          return ext ? { name: 'extension', url: ext[1]! } : { name: seg };
+        });
+  STEPS.set(path, steps);
+  return steps;
+}
+
 /** Values reached by a discriminator path from an item (`url`, `code.coding.system`, `$this`, `extension('x')`). */
 function follow(item: unknown, path: string): unknown[] {
   let values: unknown[] = [item];
-  if (path === '$this') return values;
-  for (const seg of path.split('.')) {
+  for (const step of stepsOf(path)) {
     const next: unknown[] = [];
-    const ext = /^extension\('(.+)'\)$/.exec(seg);
     for (const v of values) {
       if (typeof v !== 'object' || v === null) continue;
       const o = v as Record<string, unknown>;
-      if (ext) {
+      if (step.url !== undefined) {
         for (const e of (o.extension as unknown[] | undefined) ?? [])
-          if ((e as { url?: unknown }).url === ext[1]) next.push(e);
+          if ((e as { url?: unknown }).url === step.url) next.push(e);
         continue;
       }
-      const x = o[seg];
+      const x = o[step.name];
       if (Array.isArray(x)) next.push(...(x as unknown[]));
       else if (x !== undefined) next.push(x);
     }
@@ -28,16 +48,21 @@ function follow(item: unknown, path: string): unknown[] {
   return values;
 }
 
+/** The targets of each discriminator path from each slice, found once: they depend on the definitions only. */
+const TARGETS = new WeakMap<ElementModel, Map<string, ElementModel[]>>();
+
 /**
  * The element definitions a discriminator path reaches inside a slice (looking into type profiles too). A step through
  * a sliced element also reaches its slices: `code.coding.code` of the bp profile's SystolicBP finds its fixed code in
  * the slice `coding:SBPCode`, not in the base `coding`.
  */
 function targets(ctx: Context, slice: ElementModel, path: string): ElementModel[] {
+  let byPath = TARGETS.get(slice);
+  if (!byPath) TARGETS.set(slice, (byPath = new Map<string, ElementModel[]>()));
+  const known = byPath.get(path);
+  if (known) return known;
   let defs: ElementModel[] = [slice];
-  if (path === '$this') return defs;
-  for (const seg of path.split('.')) {
-    const name = /^extension\('(.+)'\)$/.test(seg) ? 'extension' : seg;
+  for (const { name } of stepsOf(path)) {
     const next: ElementModel[] = [];
     for (const def of defs) {
       let child: ElementModel | undefined = def.children.get(name);
@@ -50,6 +75,7 @@ function targets(ctx: Context, slice: ElementModel, path: string): ElementModel[
     }
     defs = next;
   }
+  byPath.set(path, defs);
   return defs;
 }
 
