@@ -12,6 +12,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxBodyBytes: number;
   maxBundleEntries: number;
+  /** Megabytes of resource text kept in memory for reads (RESOURCE_CACHE_MB); 0 for none. */
+  resourceCacheMb: number;
   searchDefaultCount: number;
   searchMaxCount: number;
   /** Links one chained parameter may have (`subject.organization.name` has 2). */
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     maxBodyBytes: parseSize('MAX_BODY_SIZE', env.MAX_BODY_SIZE || '5mb'),
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 5000, 1, 100_000),
+    resourceCacheMb: int(env, 'RESOURCE_CACHE_MB', 64, 0, 65_536),
     searchDefaultCount: int(env, 'SEARCH_DEFAULT_COUNT', 20, 1, 10_000),
     searchMaxCount: int(env, 'SEARCH_MAX_COUNT', 1000, 1, 10_000),
     searchMaxChainDepth: int(env, 'SEARCH_MAX_CHAIN_DEPTH', 3, 1, 10),

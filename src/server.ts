@@ -86,7 +86,7 @@ export async function openServer(
         ? `${type}/${id} is the server's own: it changes with a release of the server, not through the API`
         : undefined,
   };
-  const repo = new Repository(db.db!, pipeline, atomic, options.faults);
+  const repo = new Repository(db.db!, pipeline, atomic, options.faults, config.resourceCacheMb * 2 ** 20);
   if (atomic)
     await ensureIndexes(
       repo.c,

@@ -20,6 +20,7 @@ import { isDuplicateKey } from './errors';
 import { addSlots, identifierKeys } from './identifiers';
 import { closeWrite, journalWrite } from './journal';
 import { Coalescer } from './coalesce';
+import { BlobCache } from './blob-cache';
 import { contentOf, stampedText } from './stamp';
 
 export interface StoredResource {
@@ -100,6 +101,8 @@ export class Repository {
   readonly c: Collections;
   /** Merges concurrent requests' single-document commands (coalesce.ts). */
   readonly co = new Coalescer();
+  /** Texts of versions by blob id: immutable, so never stale. */
+  readonly texts: BlobCache;
   private readonly committed = new Set<string>();
 
   constructor(
@@ -108,8 +111,11 @@ export class Repository {
     /** MongoDB applies a filtered replace atomically; FerretDB may not, so there we re-check after writing. */
     private readonly atomicConditionalWrites = false,
     readonly faults: Faults = {},
+    /** Characters of resource text kept in memory (blob-cache.ts); 0 for none. */
+    textCacheChars = 64 * 2 ** 20,
   ) {
     this.c = collections(db);
+    this.texts = new BlobCache(textCacheChars);
   }
 
   /** Recomputes the search index of every current resource (see reindex.ts). */
@@ -144,8 +150,11 @@ export class Repository {
   }
 
   async blobText(blob: string): Promise<string> {
+    const cached = this.texts.get(blob);
+    if (cached !== undefined) return cached;
     const b = await this.co.findById(this.c.blobs, blob);
     if (!b) throw new Error(`blob ${blob} is missing`);
+    this.texts.set(blob, b.json);
     return b.json;
   }
 
@@ -238,6 +247,7 @@ export class Repository {
         }
         continue; // another writer took this version number: decide again on top of theirs
       }
+      if (p.json !== undefined) this.texts.set(p.doc.blob!, p.json);
       await this.faults.afterVersionInsert?.(p.doc);
       await this.materialise(p.doc, p.json, opts.fresh === true);
       closeWrite(this.c, this.co, entry);

@@ -18,8 +18,9 @@ export function searchStore(repo: Repository): SearchStore {
       const rows = (await cursor.toArray()) as Array<ResourceDoc & { json?: string }>;
       if (wantJson) {
         const ids = rows.flatMap((r) => (r.blob === undefined ? [] : [r.blob]));
-        const blobs = ids.length === 0 ? [] : await repo.c.blobs.find({ _id: { $in: ids } }).toArray();
-        const text = new Map(blobs.map((b) => [b._id, b.json]));
+        const text = await repo.texts.getMany(ids, (missing) =>
+          repo.c.blobs.find({ _id: { $in: missing } }).toArray(),
+        );
         for (const r of rows) if (r.blob !== undefined) r.json = text.get(r.blob);
       }
       return rows as unknown as StoredRow[];

@@ -64,6 +64,7 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
     if (!isDuplicateKey(err)) throw err;
     throw new CommitConflict(conflictIndex(err, writes));
   }
+  for (const b of blobs) repo.texts.set(b._id, b.json);
   await faults.beforeCommitPoint?.();
   const committed = await c.transactions.updateOne(
     { _id: txn, state: 'pending' },

@@ -1,0 +1,71 @@
+// Resource texts in memory (src/storage/blob-cache.ts): a read costs one command, and the cache stays bounded.
+import request from 'supertest';
+import type { CommandStartedEvent, MongoClient } from 'mongodb';
+import { BlobCache } from '../../src/storage/blob-cache';
+import { startTestServer, testDatabaseUri, type TestServer } from '../support/server';
+
+const monitored = (env: Record<string, string> = {}) => {
+  const uri = testDatabaseUri();
+  return startTestServer({
+    MONGODB_URI: `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true`,
+    ...env,
+  });
+};
+
+async function findsDuring(server: TestServer, run: () => Promise<unknown>): Promise<string[]> {
+  const client = (server.running.db as unknown as { getClient(): MongoClient }).getClient();
+  const finds: string[] = [];
+  const seen = (e: CommandStartedEvent) => {
+    if (e.commandName === 'find') finds.push(String(e.command.find));
+  };
+  client.on('commandStarted', seen);
+  try {
+    await run();
+  } finally {
+    client.off('commandStarted', seen);
+  }
+  return finds;
+}
+
+const body = (id: string, text: string) => JSON.stringify({ resourceType: 'Basic', id, code: { text } });
+
+it.each([
+  ['64', ['resources']],
+  ['0', ['resources', 'blobs']],
+])('RESOURCE_CACHE_MB=%s: a read after a write asks the database for %j', async (mb, expected) => {
+  const server = await monitored({ RESOURCE_CACHE_MB: mb });
+  try {
+    await request(server.url)
+      .put('/fhir/Basic/cached')
+      .set('Content-Type', 'application/fhir+json')
+      .send(body('cached', 'v1'))
+      .expect(201);
+    await request(server.url)
+      .put('/fhir/Basic/cached')
+      .set('Content-Type', 'application/fhir+json')
+      .send(body('cached', 'v2'))
+      .expect(200);
+    let read: request.Response | undefined;
+    const finds = await findsDuring(server, async () => {
+      read = await request(server.url).get('/fhir/Basic/cached').expect(200);
+    });
+    expect(read!.body.code.text).toBe('v2'); // the current version, never an older cached one
+    expect(finds).toEqual(expected);
+  } finally {
+    await server.close();
+  }
+});
+
+it('keeps the most recently used texts within its size, and none larger than a tenth of it', () => {
+  const cache = new BlobCache(100);
+  cache.set('a', 'x'.repeat(10));
+  cache.set('b', 'y'.repeat(10));
+  cache.set('huge', 'z'.repeat(11));
+  expect(cache.get('huge')).toBeUndefined();
+  for (let i = 0; i < 8; i++) cache.set(`n${i}`, String(i).repeat(10)); // full: 100
+  cache.get('a'); // used: kept over 'b'
+  cache.set('last', 'w'.repeat(10));
+  expect(cache.get('a')).toBe('x'.repeat(10));
+  expect(cache.get('b')).toBeUndefined();
+  expect(cache.get('last')).toBe('w'.repeat(10));
+});
