@@ -1,31 +1,7 @@
 // Resource texts in memory (src/storage/blob-cache.ts): a read costs one command, and the cache stays bounded.
 import request from 'supertest';
-import type { CommandStartedEvent, MongoClient } from 'mongodb';
 import { BlobCache } from '../../src/storage/blob-cache';
-import { startTestServer, testDatabaseUri, type TestServer } from '../support/server';
-
-const monitored = (env: Record<string, string> = {}) => {
-  const uri = testDatabaseUri();
-  return startTestServer({
-    MONGODB_URI: `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true`,
-    ...env,
-  });
-};
-
-async function findsDuring(server: TestServer, run: () => Promise<unknown>): Promise<string[]> {
-  const client = (server.running.db as unknown as { getClient(): MongoClient }).getClient();
-  const finds: string[] = [];
-  const seen = (e: CommandStartedEvent) => {
-    if (e.commandName === 'find') finds.push(String(e.command.find));
-  };
-  client.on('commandStarted', seen);
-  try {
-    await run();
-  } finally {
-    client.off('commandStarted', seen);
-  }
-  return finds;
-}
+import { commandsDuring, startMonitoredServer } from '../support/commands';
 
 const body = (id: string, text: string) => JSON.stringify({ resourceType: 'Basic', id, code: { text } });
 
@@ -33,7 +9,7 @@ it.each([
   ['64', ['resources']],
   ['0', ['resources', 'blobs']],
 ])('RESOURCE_CACHE_MB=%s: a read after a write asks the database for %j', async (mb, expected) => {
-  const server = await monitored({ RESOURCE_CACHE_MB: mb });
+  const server = await startMonitoredServer({ RESOURCE_CACHE_MB: mb });
   try {
     await request(server.url)
       .put('/fhir/Basic/cached')
@@ -46,9 +22,10 @@ it.each([
       .send(body('cached', 'v2'))
       .expect(200);
     let read: request.Response | undefined;
-    const finds = await findsDuring(server, async () => {
+    const commands = await commandsDuring(server, async () => {
       read = await request(server.url).get('/fhir/Basic/cached').expect(200);
     });
+    const finds = commands.filter((e) => e.commandName === 'find').map((e) => String(e.command.find));
     expect(read!.body.code.text).toBe('v2'); // the current version, never an older cached one
     expect(finds).toEqual(expected);
   } finally {

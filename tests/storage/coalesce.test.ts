@@ -1,15 +1,12 @@
 // Group commit (src/storage/coalesce.ts): the single-document commands of concurrent requests travel together, and
 // each request still gets its own outcome (its document, or its own duplicate-key error).
 import request from 'supertest';
-import type { CommandStartedEvent, MongoClient } from 'mongodb';
-import { startTestServer, testDatabaseUri, type TestServer } from '../support/server';
+import { commandsDuring, startMonitoredServer } from '../support/commands';
+import type { TestServer } from '../support/server';
 
 let server: TestServer;
 beforeAll(async () => {
-  const uri = testDatabaseUri();
-  server = await startTestServer({
-    MONGODB_URI: `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true`,
-  });
+  server = await startMonitoredServer();
 });
 afterAll(() => server.close());
 
@@ -17,18 +14,10 @@ const fhir = 'application/fhir+json';
 const basic = (text: string, id?: string) => JSON.stringify({ resourceType: 'Basic', id, code: { text } });
 
 async function versionInserts(run: () => Promise<unknown>): Promise<number[]> {
-  const client = (server.running.db as unknown as { getClient(): MongoClient }).getClient();
-  const sizes: number[] = [];
-  const seen = (e: CommandStartedEvent) => {
-    if (e.command.insert === 'versions') sizes.push((e.command.documents as unknown[]).length);
-  };
-  client.on('commandStarted', seen);
-  try {
-    await run();
-  } finally {
-    client.off('commandStarted', seen);
-  }
-  return sizes;
+  const commands = await commandsDuring(server, run);
+  return commands
+    .filter((e) => e.command.insert === 'versions')
+    .map((e) => (e.command.documents as unknown[]).length);
 }
 
 it('20 concurrent creates: fewer version inserts than creates, each create its own resource', async () => {

@@ -1,22 +1,14 @@
 // Conditional writes on `identifier=system|value` are answered from the identifier slots (src/storage/identifiers.ts)
 // with the search's matches, and without reading the current view but by _id (FerretDB would decode all of it).
 import request from 'supertest';
-import type { CommandStartedEvent, MongoClient } from 'mongodb';
-import { startTestServer, testDatabaseUri, type TestServer } from '../support/server';
+import { commandsDuring, startMonitoredServer } from '../support/commands';
+import type { TestServer } from '../support/server';
 
 const SYS = 'urn:test:slots';
 let server: TestServer;
 
-/** A server whose driver reports every command it sends (command monitoring). */
-const monitored = (env: Record<string, string> = {}) => {
-  const uri = testDatabaseUri();
-  return startTestServer({
-    MONGODB_URI: `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true`,
-    ...env,
-  });
-};
 beforeAll(async () => {
-  server = await monitored();
+  server = await startMonitoredServer();
 });
 afterAll(() => server.close());
 
@@ -37,18 +29,8 @@ const conditionalPut = (value: string, body: string) =>
 
 /** The filters of the `find` commands on `resources` that `run` sends. */
 async function viewFinds(run: () => Promise<unknown>): Promise<unknown[]> {
-  const client = (server.running.db as unknown as { getClient(): MongoClient }).getClient();
-  const filters: unknown[] = [];
-  const seen = (e: CommandStartedEvent) => {
-    if (e.commandName === 'find' && e.command.find === 'resources') filters.push(e.command.filter);
-  };
-  client.on('commandStarted', seen);
-  try {
-    await run();
-  } finally {
-    client.off('commandStarted', seen);
-  }
-  return filters;
+  const commands = await commandsDuring(server, run);
+  return commands.filter((e) => e.command.find === 'resources').map((e) => e.command.filter as unknown);
 }
 
 it('updates the resource a plain create gave the identifier, reading views only by _id', async () => {
@@ -116,31 +98,23 @@ it('rebuilds the slots of a database written before them, at start', async () =>
   await db.collection('meta').updateOne({ _id: 'search-definitions' } as never, { $set: { value: 'older' } });
   const dbName = db.databaseName;
   await server.running.close();
-  server = await monitored({ DB_NAME: dbName });
+  server = await startMonitoredServer({ DB_NAME: dbName });
   const res = await conditionalPut('e-1', patient('e-1', 'Olderova-Updated')).expect(200);
   expect(res.body.id).toBe(created.body.id);
 });
 
 it('an identifier many resources share costs a writer and a condition a few slots, not one per holder', async () => {
   for (let i = 0; i < 30; i++) await post(patient('shared-1', `Sharedova-${i}`)).expect(201);
-  const client = (server.running.db as unknown as { getClient(): MongoClient }).getClient();
-  const slotWrites: number[] = [];
-  const slotReads: unknown[] = [];
-  const seen = (e: CommandStartedEvent) => {
-    if (e.command.insert === 'identifiers') slotWrites.push((e.command.documents as unknown[]).length);
-    if (e.command.find === 'identifiers') slotReads.push(e.command.filter);
-  };
-  client.on('commandStarted', seen);
-  try {
-    await post(patient('shared-1', 'Sharedova-last')).expect(201);
-    const written = slotWrites.reduce((a, b) => a + b, 0);
-    expect(written).toBeGreaterThan(0);
-    expect(written).toBeLessThan(5);
-    slotReads.length = 0;
-    await conditionalPut('shared-1', patient('shared-1', 'Sharedova')).expect(412);
-    expect(slotReads.length).toBeGreaterThan(0);
-    expect(slotReads.length).toBeLessThan(3);
-  } finally {
-    client.off('commandStarted', seen);
-  }
+  const writes = await commandsDuring(server, () => post(patient('shared-1', 'Sharedova-last')).expect(201));
+  const written = writes
+    .filter((e) => e.command.insert === 'identifiers')
+    .reduce((n, e) => n + (e.command.documents as unknown[]).length, 0);
+  expect(written).toBeGreaterThan(0);
+  expect(written).toBeLessThan(5);
+  const reads = await commandsDuring(server, () =>
+    conditionalPut('shared-1', patient('shared-1', 'Sharedova')).expect(412),
+  );
+  const slotReads = reads.filter((e) => e.command.find === 'identifiers');
+  expect(slotReads.length).toBeGreaterThan(0);
+  expect(slotReads.length).toBeLessThan(3);
 });

@@ -1,16 +1,13 @@
 // The recovery sweep (src/storage/recovery.ts) runs every 15 s: it reads the journal of writes in flight and looks
 // up what that names by _id, so it reads no more when the version log and the commit records grow.
 import request from 'supertest';
-import type { CommandStartedEvent, MongoClient } from 'mongodb';
 import { recover } from '../../src/storage/recovery';
-import { startTestServer, testDatabaseUri, type TestServer } from '../support/server';
+import { commandsDuring, startMonitoredServer } from '../support/commands';
+import type { TestServer } from '../support/server';
 
 let server: TestServer;
 beforeAll(async () => {
-  const uri = testDatabaseUri();
-  server = await startTestServer({
-    MONGODB_URI: `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true`,
-  });
+  server = await startMonitoredServer();
 });
 afterAll(() => server.close());
 
@@ -31,18 +28,9 @@ it('sweeps with lookups by _id only, outside its own journal', async () => {
     .expect(201);
   await recover(server.running.repo); // the first sweep of a new database looks for older leftovers once
 
-  const client = (server.running.db as unknown as { getClient(): MongoClient }).getClient();
-  const reads: Array<{ collection: string; filter: object }> = [];
-  const seen = (e: CommandStartedEvent) => {
-    if (e.commandName === 'find')
-      reads.push({ collection: String(e.command.find), filter: e.command.filter });
-  };
-  client.on('commandStarted', seen);
-  try {
-    await recover(server.running.repo);
-  } finally {
-    client.off('commandStarted', seen);
-  }
+  const reads = (await commandsDuring(server, () => recover(server.running.repo)))
+    .filter((e) => e.commandName === 'find')
+    .map((e) => ({ collection: String(e.command.find), filter: e.command.filter as object }));
   expect(reads.some((r) => r.collection === 'journal')).toBe(true);
   for (const r of reads.filter((x) => x.collection !== 'journal')) {
     expect({ ...r, keys: Object.keys(r.filter) }).toEqual({ ...r, keys: ['_id'] });
