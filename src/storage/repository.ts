@@ -92,6 +92,8 @@ export interface Faults {
 }
 
 const MAX_ATTEMPTS = 50;
+/** What a read needs of the view. Named fields: FerretDB answers an inclusion faster than `{idx: 0, sort: 0}`. */
+const VIEW_HEAD = { type: 1, id: 1, versionId: 1, lastUpdated: 1, deleted: 1, blob: 1, pending: 1 };
 const TRANSACTION_WAIT_MS = 3000;
 const COMMITTED_CACHE = 100_000;
 /** Room below MongoDB's 16 MiB BSON limit for the blob document's own fields. */
@@ -129,7 +131,7 @@ export class Repository {
 
   /** The current version, rolling the view forward first when a writer died before updating it. */
   async read(type: string, id: string): Promise<StoredResource | undefined> {
-    const cur = await this.co.findById(this.c.resources, `${type}/${id}`, { idx: 0, sort: 0 });
+    const cur = await this.co.findById(this.c.resources, `${type}/${id}`, VIEW_HEAD);
     if (cur && !(cur.pending !== undefined && cur.pending > cur.versionId)) return this.withText(cur);
     const latest = await this.latestVersion(type, id, cur?.versionId ?? 0);
     if (!latest) return cur ? this.withText(cur) : undefined;
