@@ -292,7 +292,10 @@ export class Repository {
     const change = decide(current);
     if (!change) return { outcome: undefined };
     const live = current && !current.deleted ? current : undefined;
-    if (change.kind === 'put' && live?.json !== undefined && sameContent(change.tree, live.json)) {
+    // Parsed once: compared with the new content, and read for the identifiers it carried.
+    const liveTree =
+      change.kind === 'put' && live?.json !== undefined ? (parseExact(live.json) as JsonObject) : undefined;
+    if (change.kind === 'put' && live && liveTree && sameContent(change.tree, liveTree)) {
       if (!known && (await this.currentVersionId(type, id)) !== live.versionId) await this.converge(type, id);
       return { outcome: { stored: live, created: false, changed: false } };
     }
@@ -304,7 +307,7 @@ export class Repository {
     const p: Prepared = { doc, outcome: { stored, created: !live, changed: true } };
     if (json !== undefined) p.json = json;
     if (change.kind === 'put') {
-      const before = new Set(live?.json === undefined ? [] : identifierKeys(type, JSON.parse(live.json)));
+      const before = new Set(liveTree ? identifierKeys(type, liveTree) : []);
       const slots = identifierKeys(type, change.tree).filter((k) => !before.has(k));
       if (slots.length > 0) p.slots = slots;
     }
@@ -542,8 +545,8 @@ export class Repository {
   }
 }
 
-function sameContent(tree: JsonObject, storedJson: string): boolean {
-  return canonicalText(contentOf(tree)) === canonicalText(contentOf(parseExact(storedJson) as JsonObject));
+function sameContent(tree: JsonObject, stored: JsonObject): boolean {
+  return canonicalText(contentOf(tree)) === canonicalText(contentOf(stored));
 }
 
 /** Now, but always after the previous version, so history order and `_since` are strict per resource. */
