@@ -143,13 +143,13 @@ export async function ensureIndexes(
   for (const ix of extra) await c.resources.createIndex(ix.key);
 }
 
+const NAMESPACE_NOT_FOUND = 26;
+
 /**
  * On FerretDB: removes every index but `_id`'s. It hands SQLite no filter but one on `_id` (database.md), so a
  * secondary index is never read there, yet every insert and update must maintain it (4x slower inserts with the
  * search indexes). Databases written by earlier releases have them.
  */
-const NAMESPACE_NOT_FOUND = 26;
-
 export async function dropSecondaryIndexes(c: Collections): Promise<void> {
   for (const coll of Object.values(c) as Collection[]) {
     const names = await coll

@@ -1,6 +1,7 @@
 // Recovery after a crash, at start-up and from time to time: finish or undo transactions (./transaction.ts) and roll
 // the current view forward for single writes that died after their version insert. Both are found in the journal
 // of writes in flight (./journal.ts), which stays small, so a sweep reads no more when the database grows.
+import type { JournalDoc } from './collections';
 import type { Repository } from './repository';
 import { dropEntry, openEntries } from './journal';
 import { recoverTransactions } from './transaction';
@@ -19,8 +20,9 @@ export interface RecoveryReport {
 
 export async function recover(repo: Repository, now = new Date()): Promise<RecoveryReport> {
   const legacy = (await repo.c.meta.findOne({ _id: JOURNAL_KEY })) === null;
-  const txns = await recoverTransactions(repo, now, legacy);
-  const touched = legacy ? await writtenSinceLastSweep(repo) : await journalled(repo, now);
+  const journal = legacy ? undefined : await openEntries(repo.c); // read once: transactions and single writes
+  const txns = await recoverTransactions(repo, now, journal);
+  const touched = journal ? await journalled(repo, journal, now) : await writtenSinceLastSweep(repo);
   let repairedViews = 0;
   if (touched.size > 0) {
     const views = await repo.c.resources
@@ -44,9 +46,9 @@ export async function recover(repo: Repository, now = new Date()): Promise<Recov
 }
 
 /** `Type/id` -> type of the single writes in the journal; entries past the overlap are done with after this sweep. */
-async function journalled(repo: Repository, now: Date): Promise<Map<string, string>> {
+async function journalled(repo: Repository, journal: JournalDoc[], now: Date): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const e of await openEntries(repo.c)) {
+  for (const e of journal) {
     if (e.kind !== 'write' || e.type === undefined || e.id === undefined) continue;
     out.set(`${e.type}/${e.id}`, e.type);
     // A younger entry may belong to a writer still between it and its version: look again next time.

@@ -6,10 +6,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Collection } from 'mongodb';
 import { OperationOutcomeError } from '../fhir/outcome';
-import type { TransactionDoc, VersionDoc } from './collections';
+import type { JournalDoc, TransactionDoc, VersionDoc } from './collections';
 import { isDuplicateKey } from './errors';
 import { addSlots } from './identifiers';
-import { closeTransaction, dropEntry, journalTransaction, openEntries } from './journal';
+import { closeTransaction, dropEntry, journalTransaction } from './journal';
 import type { Faults, Prepared, Repository } from './repository';
 
 /** How long a writer may hold a transaction before recovery rolls it back. */
@@ -129,12 +129,12 @@ function conflictIndex(err: unknown, writes: WritePrepared[]): number {
 export async function recoverTransactions(
   repo: Repository,
   now = new Date(),
-  /** A database from before the journal: its commit records are found by their state, one scan each. */
-  legacy = false,
+  /** The journal's entries (journal.ts); none for a database from before it, whose records are found by state. */
+  journal?: JournalDoc[],
 ): Promise<{ rolledBack: number; rolledForward: number }> {
   let rolledBack = 0;
   let rolledForward = 0;
-  for (const t of await unfinished(repo, now, legacy)) {
+  for (const t of await unfinished(repo, now, journal)) {
     if (t.state === 'committed') {
       const docs = await Promise.all(t.versions.map((k) => repo.c.versions.findOne({ _id: k })));
       const writes = await Promise.all(
@@ -156,13 +156,17 @@ export async function recoverTransactions(
 }
 
 /** Commit records not yet done: the journal's, each read by `_id`; entries of finished ones are dropped. */
-async function unfinished(repo: Repository, now: Date, legacy: boolean): Promise<OwnedTransactionDoc[]> {
-  if (legacy)
+async function unfinished(
+  repo: Repository,
+  now: Date,
+  journal: JournalDoc[] | undefined,
+): Promise<OwnedTransactionDoc[]> {
+  if (!journal)
     return records(repo)
       .find({ state: { $in: ['pending', 'aborted', 'committed'] } })
       .toArray();
   const out: OwnedTransactionDoc[] = [];
-  for (const e of await openEntries(repo.c)) {
+  for (const e of journal) {
     if (e.kind !== 'transaction' || e.txn === undefined) continue;
     const t = await records(repo).findOne({ _id: e.txn });
     if (t && t.state !== 'done') out.push(t);
