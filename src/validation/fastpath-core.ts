@@ -22,6 +22,19 @@ export const model = r4 as unknown as {
   availableTypes: Set<string>;
 };
 
+/**
+ * A primitive element with a `_name` sibling (json.html#primitive): its value (undefined when only `_name` is
+ * there) and that sibling's id and extensions, as the package's node holds them (`data`, `_data`). Member steps
+ * make one; extension() and hasValue() read it, steps that only pass or count items keep it, and every step that
+ * reads a value (comparisons, strings, members, logic) gives up on it.
+ */
+export class Primitive {
+  constructor(
+    readonly value: string | number | boolean | undefined,
+    readonly ext: Record<string, unknown>,
+  ) {}
+}
+
 /** Thrown (one shared instance) when an input needs what only the fhirpath package does exactly. */
 export const GIVE_UP = new Error('fastpath: evaluate with the fhirpath package');
 export const isGiveUp = (e: unknown): boolean => e === GIVE_UP;

@@ -1,9 +1,12 @@
 // Comparisons of element values for the direct FHIRPath evaluator, in the few shapes where the fhirpath package's
 // answer is known without it (fhirpath.html#equality, #comparison); anything else is undecided (undefined).
+import { Primitive } from './fastpath-core';
 
 type Json = Record<string, unknown>;
 
-const isPlainObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (a primitive with extensions is not compared here). */
+const isPlainObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Primitive);
 
 /** An object whose properties are all strings or booleans (a Coding): the package's deepEqual of two such objects
  *  is "the same keys with the same values". */

@@ -1,8 +1,9 @@
 // A direct evaluator for the simple FHIRPath of most invariants (paths, exists/empty/not/count/hasValue, where/all,
-// and/or/xor/implies, =, !=, comparisons of numbers), over plain JSON (fhirpath.html). It builds on the fhirpath
-// package's parse tree and R4 model and navigates as the package does (choice elements by the model's types); any
-// input it does not handle exactly like the package (primitive extensions, non-boolean logic operands, strings
-// compared by order) makes it give up, and the caller evaluates that node with the package.
+// extension('url'), and/or/xor/implies, =, !=, comparisons of numbers), over plain JSON (fhirpath.html). It builds on
+// the fhirpath package's parse tree and R4 model and navigates as the package does (choice elements by the model's
+// types); any input it does not handle exactly like the package (the value of a primitive with extensions,
+// non-boolean logic operands, strings compared by order) makes it give up, and the caller evaluates that node with
+// the package.
 import * as fhirpath from 'fhirpath';
 import { comparison } from './fastpath-compare';
 import {
@@ -18,6 +19,7 @@ import {
   MIXED,
   model,
   own,
+  Primitive,
   STRINGS,
   TRUE,
   truth,
@@ -73,7 +75,10 @@ export function compileFast(
     focus.items[0] = node;
     try {
       const items = f(focus, env).items;
-      return items === focus.items ? [node] : items;
+      if (items === focus.items) return [node];
+      // The package answers with the value of a primitive element: what that is with extensions is left to it.
+      for (const x of items) if (x instanceof Primitive) throw GIVE_UP;
+      return items;
     } finally {
       focus.items[0] = undefined;
     }
@@ -203,7 +208,7 @@ function memberName(n: Node): string | undefined {
 }
 
 /** Finds where `name` sits in an item whose parent path is `from` (the model's targets, choices in model order):
- *  the target present, or undefined; a `_name` primitive extension or a null value gives up. */
+ *  the target present (its value, its `_name` sibling or both), or undefined; a null value gives up. */
 function targetFinder(
   name: string,
 ): (o: Record<string, unknown>, from: string | undefined) => Target | undefined {
@@ -223,17 +228,24 @@ function targetFinder(
     }
     for (const x of lastTargets) {
       const v = o[x.key];
-      if (v !== undefined) {
-        if (v === null || o[x.ext] !== undefined) throw GIVE_UP;
-        return x;
-      }
-      if (o[x.ext] !== undefined) throw GIVE_UP;
+      if (v === null) throw GIVE_UP;
+      if (v !== undefined || o[x.ext] !== undefined) return x;
     }
     return undefined;
   };
 }
 
-/** `name` on each item, as the package's makeChildResNodes finds it; a `_name` primitive extension gives up. */
+/** A single primitive value with its `_name` object, or with that alone, as the package's one node of both; any
+ *  other shape (arrays of values and extensions matched by index, a null or an object there) gives up. */
+function primitive(v: unknown, ext: unknown): Primitive {
+  if (typeof ext !== 'object' || ext === null || Array.isArray(ext)) throw GIVE_UP;
+  if (v !== undefined && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+    throw GIVE_UP;
+  return new Primitive(v, ext as Record<string, unknown>);
+}
+
+/** `name` on each item, as the package's makeChildResNodes finds it; a primitive with a `_name` sibling is one
+ *  Primitive item. Steps from a Primitive (to its id or extensions as members) give up. */
 function member(n: Node, input: Fn | undefined): Fn | undefined {
   const name = memberName(n);
   if (!name) return undefined;
@@ -245,15 +257,18 @@ function member(n: Node, input: Fn | undefined): Fn | undefined {
     let type: string | undefined;
     for (const item of from.items) {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
+      if (item instanceof Primitive) throw GIVE_UP;
       const o = item as Record<string, unknown>;
       const t = find(o, from.path);
       if (!t) continue;
       const v = o[t.key];
+      const ext = o[t.ext];
       if (path === undefined) {
         path = t.path;
         type = t.type;
       } else if (path !== t.path || type !== t.type) path = MIXED;
-      if (Array.isArray(v)) {
+      if (ext !== undefined) items.push(primitive(v, ext));
+      else if (Array.isArray(v)) {
         for (const x of v) {
           if (x === null || x === undefined) throw GIVE_UP;
           items.push(x);
@@ -286,11 +301,16 @@ function memberCount(n: Node): ((focus: Coll, env: Env) => number) | undefined {
     let count = 0;
     for (const item of from.items) {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
+      if (item instanceof Primitive) throw GIVE_UP;
       const o = item as Record<string, unknown>;
       const t = find(o, from.path);
       if (!t) continue;
       const v = o[t.key];
-      if (Array.isArray(v)) {
+      const ext = o[t.ext];
+      if (ext !== undefined) {
+        primitive(v, ext);
+        count++;
+      } else if (Array.isArray(v)) {
         for (const x of v) if (x === null || x === undefined) throw GIVE_UP;
         count += v.length;
       } else count++;
@@ -328,7 +348,8 @@ function fn(n: Node, input: Fn | undefined): Fn | undefined {
         ? (f, env) => {
             const c = src(f, env);
             if (c.items.length !== 1) return FALSE;
-            if (typeof c.items[0] === 'object') return FALSE;
+            const x = c.items[0];
+            if (x instanceof Primitive ? x.value === undefined : typeof x === 'object') return FALSE;
             // The package asks the model whether the node is a primitive.
             if (c.type === undefined || c.path === MIXED) throw GIVE_UP;
             return bool(/^[a-z]/.test(c.type));
@@ -413,12 +434,15 @@ function fn(n: Node, input: Fn | undefined): Fn | undefined {
         return bool(re.test(str));
       };
     }
+    case 'extension':
+      return extension(params[0], src);
     case 'all':
       return arg
         ? (f, env) => {
             const c = src(f, env);
             for (const item of c.items) {
               const r = arg({ items: [item], path: c.path, type: c.type }, env).items;
+              if (r.length === 1 && r[0] instanceof Primitive) throw GIVE_UP;
               if (!(r.length === 1 && r[0] === true)) return FALSE;
             }
             return TRUE;
@@ -427,6 +451,36 @@ function fn(n: Node, input: Fn | undefined): Fn | undefined {
     default:
       return undefined;
   }
+}
+
+/** `extension('url')`: the extensions of each item with that url, read as the package's filtering.extension does
+ *  (an element's own `extension`, a primitive's in its `_name` object); a list or an extension that is not of
+ *  JSON objects gives up (the package fails on it). */
+function extension(param: Node | undefined, src: Fn): Fn | undefined {
+  const literal = param && literalStrings(param);
+  if (!literal || literal.size !== 1) return undefined;
+  const url = [...literal][0]!;
+  return (f, env) => {
+    const c = src(f, env);
+    if (url === '') return EMPTY;
+    let items: unknown[] | undefined;
+    for (const item of c.items) {
+      let list: unknown;
+      if (item instanceof Primitive) list = item.ext.extension;
+      else if (typeof item === 'object' && item !== null && !Array.isArray(item))
+        list = (item as Record<string, unknown>).extension;
+      else if (Array.isArray(item)) throw GIVE_UP;
+      // A value without a `_name` object has no extensions.
+      else continue;
+      if (list === undefined) continue;
+      if (!Array.isArray(list)) throw GIVE_UP;
+      for (const e of list) {
+        if (typeof e !== 'object' || e === null || Array.isArray(e)) throw GIVE_UP;
+        if ((e as Record<string, unknown>).url === url) (items ??= []).push(e);
+      }
+    }
+    return items ? { items, path: 'Extension', type: 'Extension' } : EMPTY;
+  };
 }
 
 /** `is(Type)` of a resource, by its resourceType and the model's base types (`is(DomainResource)`). */

@@ -34,6 +34,24 @@ function fastAnswer(expression: string, base: string, node: Json, env: Json): un
 
 const UCUM = 'http://unitsofmeasure.org';
 const obs = (extra: Json): Json => ({ resourceType: 'Observation', status: 'final', ...extra });
+const pat = (extra: Json): Json => ({ resourceType: 'Patient', ...extra });
+const DAR = 'http://hl7.org/fhir/StructureDefinition/data-absent-reason';
+const ESTIMATED = 'http://ephr-fhir.org/fhir/StructureDefinition/ephr-birthdate-estimated';
+const NATIONALITY = 'http://hl7.org/fhir/StructureDefinition/patient-nationality';
+const CITIZENSHIP = 'http://hl7.org/fhir/StructureDefinition/patient-citizenship';
+const MH_1 =
+  "(extension('departureDate').exists() and extension('arrivalDate').exists()) implies (extension('departureDate').value <= extension('arrivalDate').value)";
+const migration = (departure: string, arrival: string): Json => ({
+  url: 'http://ephr-fhir.org/fhir/StructureDefinition/ephr-migration-history',
+  extension: [
+    { url: 'departureDate', valueDate: departure },
+    { url: 'arrivalDate', valueDate: arrival },
+  ],
+});
+const nationality = (system: string): Json => ({
+  url: NATIONALITY,
+  extension: [{ url: 'code', valueCodeableConcept: { coding: [{ system, code: 'SY' }] } }],
+});
 
 describe('the direct FHIRPath evaluator', () => {
   const cases: [string, string, Json, unknown][] = [
@@ -52,8 +70,10 @@ describe('the direct FHIRPath evaluator', () => {
     ['start <= end', 'Period', { start: '2020-01-01T10:00:00Z', end: '2020-01-01T11:00:00Z' }, [true]],
     ['start <= end', 'Period', { start: '2020-01', end: '2020-01-01' }, 'gives up'],
     ['start <= end', 'Period', { start: '2021-02-30', end: '2021-03-01' }, 'gives up'],
-    // a primitive's extensions are seen by the package on the element: left to it
-    ['start.hasValue()', 'Period', { _start: { extension: [{ url: 'x', valueString: 'y' }] } }, 'gives up'],
+    // a primitive's extensions are seen by the package on the element: one node, of no value without `start`
+    ['start.hasValue()', 'Period', { _start: { extension: [{ url: 'x', valueString: 'y' }] } }, [false]],
+    ['start.hasValue()', 'Period', { start: '2020', _start: { id: 'a' } }, [true]],
+    ['start.hasValue()', 'Period', { start: { x: 1 }, _start: { id: 'a' } }, 'gives up'],
     ['start.hasValue()', 'Period', { start: '2020' }, [true]],
     // where/all with %resource
     [
@@ -210,6 +230,121 @@ describe('the direct FHIRPath evaluator', () => {
       'Range',
       { low: { value: 1, unit: 'tablets' }, high: { value: 2, unit: 'tablets' } },
       'gives up',
+    ],
+    // extension('url') on elements, and on primitives through their `_name` object (ephr-pat-1 to ephr-pat-4)
+    [
+      `family.exists() or given.exists() or text.exists() or extension('${DAR}').exists()`,
+      'Patient.name',
+      { extension: [{ url: DAR, valueCode: 'unknown' }] },
+      [true],
+    ],
+    [
+      `family.exists() or given.exists() or text.exists() or extension('${DAR}').exists()`,
+      'Patient.name',
+      { use: 'official', extension: [{ url: 'other', valueCode: 'unknown' }] },
+      [false],
+    ],
+    [
+      `family.exists() or given.exists() or text.exists() or extension('${DAR}').exists()`,
+      'Patient.name',
+      { given: ['A'], _given: [{ extension: [{ url: DAR, valueCode: 'unknown' }] }] },
+      'gives up',
+    ],
+    [`extension('${DAR}').exists()`, 'Patient.name', { extension: { url: DAR } }, 'gives up'],
+    [`extension('${DAR}').exists()`, 'Patient.name', { extension: [null] }, 'gives up'],
+    [`extension('').exists()`, 'Patient.name', { extension: [{ url: '', valueCode: 'x' }] }, [false]],
+    [
+      `birthDate.all(hasValue() or extension('${DAR}').exists())`,
+      'Patient',
+      pat({ birthDate: '1991', _birthDate: { extension: [{ url: ESTIMATED, valueBoolean: true }] } }),
+      [true],
+    ],
+    [
+      `birthDate.all(hasValue() or extension('${DAR}').exists())`,
+      'Patient',
+      pat({ _birthDate: { extension: [{ url: DAR, valueCode: 'unknown' }] } }),
+      [true],
+    ],
+    [
+      `birthDate.all(hasValue() or extension('${DAR}').exists())`,
+      'Patient',
+      pat({ _birthDate: { extension: [{ url: ESTIMATED, valueBoolean: true }] } }),
+      [false],
+    ],
+    [`birthDate.all(hasValue() or extension('${DAR}').exists())`, 'Patient', pat({}), [true]],
+    [
+      `birthDate.all(extension('${ESTIMATED}').exists() implies hasValue())`,
+      'Patient',
+      pat({ _birthDate: { extension: [{ url: ESTIMATED, valueBoolean: true }] } }),
+      [false],
+    ],
+    [
+      `birthDate.all(extension('${ESTIMATED}').exists() implies hasValue())`,
+      'Patient',
+      pat({ birthDate: '1991', _birthDate: { id: 'b' } }),
+      [true],
+    ],
+    [
+      `birthDate.all(extension('${ESTIMATED}').exists() implies hasValue())`,
+      'Patient',
+      pat({ birthDate: '1991', _birthDate: [{ id: 'b' }] }),
+      'gives up',
+    ],
+    [
+      `occurrence.hasValue() or occurrence.extension('${DAR}').exists()`,
+      'Immunization',
+      {
+        resourceType: 'Immunization',
+        _occurrenceDateTime: { extension: [{ url: DAR, valueCode: 'unknown' }] },
+      },
+      [true],
+    ],
+    [
+      `occurrence.hasValue() or occurrence.extension('${DAR}').exists()`,
+      'Immunization',
+      { resourceType: 'Immunization', _occurrenceDateTime: { id: 'o' } },
+      [false],
+    ],
+    [MH_1, 'Extension', migration('2015-06-01', '2015-09-20'), [true]],
+    [MH_1, 'Extension', migration('2015-09-21', '2015-09-20'), [false]],
+    [MH_1, 'Extension', migration('2015', '2015-09-20'), 'gives up'],
+    [MH_1, 'Extension', { url: 'x', extension: [{ url: 'arrivalDate', valueDate: '2015' }] }, [true]],
+    ['birthDate.exists()', 'Patient', pat({ _birthDate: { id: 'b' } }), [true]],
+    ['birthDate.count()', 'Patient', pat({ birthDate: '1991', _birthDate: { id: 'b' } }), [1]],
+    ['birthDate.exists()', 'Patient', pat({ _birthDate: null }), 'gives up'],
+    // what reads a primitive's value, members or result with extensions is left to the package
+    ["birthDate = '1991'", 'Patient', pat({ birthDate: '1991', _birthDate: { id: 'b' } }), 'gives up'],
+    [
+      'birthDate.extension.exists()',
+      'Patient',
+      pat({ birthDate: '1991', _birthDate: { id: 'b' } }),
+      'gives up',
+    ],
+    ['birthDate', 'Patient', pat({ birthDate: '1991', _birthDate: { id: 'b' } }), 'gives up'],
+    ['active.not()', 'Patient', pat({ active: false, _active: { id: 'a' } }), 'gives up'],
+    ['name.all(active)', 'Patient', pat({ active: true, _active: { id: 'a' } }), [true]],
+    ['contact.all(gender)', 'Patient', pat({ contact: [{ gender: 'x', _gender: { id: 'a' } }] }), 'gives up'],
+    [
+      `extension.where(url = '${NATIONALITY}' or url = '${CITIZENSHIP}').extension('code').value.coding.all(system = 'urn:iso:std:iso:3166')`,
+      'Patient',
+      pat({ extension: [nationality('urn:iso:std:iso:3166'), { url: 'other', valueString: 'x' }] }),
+      [true],
+    ],
+    [
+      `extension.where(url = '${NATIONALITY}' or url = '${CITIZENSHIP}').extension('code').value.coding.all(system = 'urn:iso:std:iso:3166')`,
+      'Patient',
+      pat({
+        extension: [nationality('urn:iso:std:iso:3166'), { ...nationality('urn:x'), url: CITIZENSHIP }],
+      }),
+      [false],
+    ],
+    [
+      `extension.where(url = '${NATIONALITY}' or url = '${CITIZENSHIP}').extension('code').value.coding.all(system = 'urn:iso:std:iso:3166')`,
+      'Patient',
+      pat({
+        extension: [{ url: NATIONALITY, extension: [{ url: 'period', valuePeriod: { start: '2020' } }] }],
+      }),
+      [true],
     ],
   ];
 
