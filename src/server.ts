@@ -141,6 +141,7 @@ export async function openServer(
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
         }
+        await repo.finished.flush();
         await db.close();
         await embedded?.stop();
       })()),

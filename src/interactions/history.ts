@@ -22,7 +22,11 @@ export const history: Handler = async (ctx, req) => {
   if (hook) q.constrain = (t, filter) => hook(t, filter, 'history');
   const page = await readHistory(ctx.repo.c, q);
   const texts = await Promise.all(
-    page.versions.map((v) => (v.blob === undefined ? Promise.resolve(undefined) : ctx.repo.blobText(v.blob))),
+    page.versions.map((v) =>
+      v.blob === undefined
+        ? Promise.resolve(undefined)
+        : Promise.resolve(v.json ?? ctx.repo.blobText(v.blob)),
+    ),
   );
   const path = [type, id, '_history'].filter((s) => s !== undefined).join('/');
   const here = {

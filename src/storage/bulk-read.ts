@@ -76,7 +76,7 @@ async function withTexts(
   latest: Map<string, VersionDoc | null>,
 ): Promise<Map<string, StoredResource | undefined>> {
   const blobIds = [...latest.values()].flatMap((d) => (d?.blob === undefined ? [] : [d.blob]));
-  const text = await repo.texts.getMany(blobIds, (ids) => repo.c.blobs.find({ _id: { $in: ids } }).toArray());
+  const text = await repo.textsOf(blobIds);
   const out = new Map<string, StoredResource | undefined>();
   for (const [k, d] of latest) {
     if (!d) {

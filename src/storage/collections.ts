@@ -10,8 +10,13 @@ export interface VersionDoc {
   versionId: number;
   lastUpdated: Date;
   deleted: boolean;
-  /** The blob holding the exact resource text (absent for a delete). */
+  /**
+   * Where the exact resource text is (absent for a delete): this version's own `_id` when the text sits in `json`
+   * here, else the `_id` of its blob.
+   */
   blob?: string;
+  /** The text itself, for texts of up to INLINE_TEXT_CHARS (repository.ts): one document to insert, not two. */
+  json?: string;
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** History order key: lastUpdated ISO | type/id | zero-padded version (one sortable scalar, for keyset paging). */
   hkey: string;
@@ -35,8 +40,9 @@ export interface ResourceDoc {
 }
 
 /**
- * The exact text of one version, kept apart so that scans of `versions` and `resources` stay small: FerretDB
- * decodes every document a query scans, and some resources are megabytes. Read only by `_id`.
+ * The exact text of one large version (and of any version written before texts sat in their versions), kept apart
+ * so that scans of `versions` stay small: FerretDB decodes every document a query scans, and some resources are
+ * megabytes. Read only by `_id`.
  */
 export interface BlobDoc {
   _id: string;

@@ -16,11 +16,45 @@ export async function journalWrite(c: Collections, co: Coalescer, type: string, 
 }
 
 /**
- * A single write is finished (its view written) or never took its version: its entry may go. Not awaited by the
- * writer: an entry left behind only makes the next sweep look at a resource that is fine.
+ * Entries of finished single writes (view written, or no version taken), deleted together: one command per many
+ * writes, where a delete per write cost FerretDB as much as the write's insert. Not awaited by writers: an entry
+ * left behind (a crash before the delete) only makes the next sweep look at a resource that is fine.
  */
-export function closeWrite(c: Collections, co: Coalescer, key: string): void {
-  co.deleteById(c.journal, key).catch(() => undefined);
+export class FinishedWrites {
+  private keys: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly c: Collections,
+    /** The longest an entry waits for others to go with it, and the most that go in one delete. */
+    private readonly delayMs = 200,
+    private readonly max = 500,
+  ) {}
+
+  close(key: string): void {
+    this.keys.push(key);
+    if (this.keys.length >= this.max) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.delayMs).unref();
+  }
+
+  /** Deletes the entries closed so far; the server awaits it before it disconnects. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const keys = this.keys;
+    this.keys = [];
+    if (keys.length > 0) {
+      const c = this.c;
+      this.flushing = this.flushing.then(() =>
+        c.journal.deleteMany({ _id: { $in: keys } }).then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
+    }
+    return this.flushing;
+  }
 }
 
 /** Before a transaction's commit record. */

@@ -34,6 +34,8 @@ export interface ReindexProgress {
 export async function reindexAll(
   c: Collections,
   index: WritePipeline['index'],
+  /** The texts that blob keys name (Repository.textsOf). */
+  textsOf: (blobs: string[]) => Promise<Map<string, string>>,
   onProgress: (p: ReindexProgress) => void = () => undefined,
 ): Promise<ReindexProgress> {
   const progress: ReindexProgress = { done: 0, changed: 0 };
@@ -52,9 +54,7 @@ export async function reindexAll(
     if (docs.length === 0) return progress;
     after = docs[docs.length - 1]!._id;
     const blobIds = docs.flatMap((d) => (d.blob ? [d.blob] : []));
-    const blobs = new Map(
-      (await c.blobs.find({ _id: { $in: blobIds } }).toArray()).map((b) => [b._id, b.json]),
-    );
+    const blobs = await textsOf(blobIds);
     const slots: Array<{ key: string; id: string }> = [];
     for (const d of docs) {
       const json = d.blob ? blobs.get(d.blob) : undefined;

@@ -18,9 +18,10 @@ import {
 } from './collections';
 import { isDuplicateKey } from './errors';
 import { addSlots, identifierKeys } from './identifiers';
-import { closeWrite, journalWrite } from './journal';
+import { FinishedWrites, journalWrite } from './journal';
 import { Coalescer } from './coalesce';
 import { BlobCache } from './blob-cache';
+import { HeadCache, type Head } from './head-cache';
 import { contentOf, stampedText } from './stamp';
 
 export interface StoredResource {
@@ -97,6 +98,10 @@ const VIEW_HEAD = { type: 1, id: 1, versionId: 1, lastUpdated: 1, deleted: 1, bl
 const TRANSACTION_WAIT_MS = 3000;
 const COMMITTED_CACHE = 100_000;
 /** Room below MongoDB's 16 MiB BSON limit for the blob document's own fields. */
+/** Texts up to this many characters sit in their version document; longer ones in a blob of their own. */
+export const INLINE_TEXT_CHARS = 16 * 1024;
+/** One remembered head per this many characters of text cache: 32,768 heads (a few MB) for the default 64 MB. */
+const HEAD_CHARS = 2048;
 export const MAX_RESOURCE_BYTES = 16 * 1024 * 1024 - 64 * 1024;
 
 export class Repository {
@@ -105,6 +110,10 @@ export class Repository {
   readonly co = new Coalescer();
   /** Texts of versions by blob id: immutable, so never stale. */
   readonly texts: BlobCache;
+  /** Current versions of recently used resources, checked against `versions` on each read (head-cache.ts). */
+  readonly heads: HeadCache;
+  /** Journal entries of finished writes, deleted in batches (journal.ts). */
+  readonly finished: FinishedWrites;
   private readonly committed = new Set<string>();
 
   constructor(
@@ -118,11 +127,18 @@ export class Repository {
   ) {
     this.c = collections(db);
     this.texts = new BlobCache(textCacheChars);
+    this.finished = new FinishedWrites(this.c);
+    this.heads = new HeadCache(Math.floor(textCacheChars / HEAD_CHARS));
   }
 
   /** Recomputes the search index of every current resource (see reindex.ts). */
   reindex(onProgress?: (p: ReindexProgress) => void): Promise<ReindexProgress> {
-    return reindexAll(this.c, (r) => this.pipeline.index(r), onProgress);
+    return reindexAll(
+      this.c,
+      (r) => this.pipeline.index(r),
+      (blobs) => this.textsOf(blobs),
+      onProgress,
+    );
   }
 
   static newId(): string {
@@ -131,8 +147,13 @@ export class Repository {
 
   /** The current version, rolling the view forward first when a writer died before updating it. */
   async read(type: string, id: string): Promise<StoredResource | undefined> {
+    const known = await this.heads.current(this.c, this.co, type, id);
+    if (known) return this.withText(known);
     const cur = await this.co.findById(this.c.resources, `${type}/${id}`, VIEW_HEAD);
-    if (cur && !(cur.pending !== undefined && cur.pending > cur.versionId)) return this.withText(cur);
+    if (cur && !(cur.pending !== undefined && cur.pending > cur.versionId)) {
+      this.heads.set(cur);
+      return this.withText(cur);
+    }
     const latest = await this.latestVersion(type, id, cur?.versionId ?? 0);
     if (!latest) return cur ? this.withText(cur) : undefined;
     await this.converge(type, id); // rolls the view forward, or clears a hint left by a writer that never inserted
@@ -144,20 +165,39 @@ export class Repository {
     return v && (await this.visible(v)) ? this.withText(v) : undefined;
   }
 
-  /** The stored metadata with the resource text from its blob. */
-  async withText(d: ResourceDoc | VersionDoc): Promise<StoredResource> {
+  /** The stored metadata with the resource text (from the document itself when it holds it). */
+  async withText(d: ResourceDoc | VersionDoc | Head): Promise<StoredResource> {
     const out = fromDoc(d);
-    if (d.blob !== undefined) out.json = await this.blobText(d.blob);
+    if ('json' in d && typeof d.json === 'string') out.json = d.json;
+    else if (d.blob !== undefined) out.json = await this.blobText(d.blob);
     return out;
   }
 
+  /** The text `blob` names: a version's `_id` (text inline) or a blob's. */
   async blobText(blob: string): Promise<string> {
     const cached = this.texts.get(blob);
     if (cached !== undefined) return cached;
-    const b = await this.co.findById(this.c.blobs, blob);
-    if (!b) throw new Error(`blob ${blob} is missing`);
+    const b = inVersion(blob)
+      ? await this.co.findById(this.c.versions, blob, { json: 1 })
+      : await this.co.findById(this.c.blobs, blob);
+    if (typeof b?.json !== 'string') throw new Error(`the text ${blob} is missing`);
     this.texts.set(blob, b.json);
     return b.json;
+  }
+
+  /** The texts `blobs` name (see blobText), cached or fetched in one command per collection. */
+  textsOf(blobs: string[]): Promise<Map<string, string>> {
+    return this.texts.getMany(blobs, async (missing) => {
+      const inline = missing.filter(inVersion);
+      const apart = missing.filter((b) => !inVersion(b));
+      const [a, b] = await Promise.all([
+        inline.length === 0
+          ? []
+          : this.c.versions.find({ _id: { $in: inline } }, { projection: { json: 1 } }).toArray(),
+        apart.length === 0 ? [] : this.c.blobs.find({ _id: { $in: apart } }).toArray(),
+      ]);
+      return [...a, ...b].flatMap((d) => (typeof d.json === 'string' ? [{ _id: d._id, json: d.json }] : []));
+    });
   }
 
   /**
@@ -227,7 +267,9 @@ export class Repository {
       // find the write; and any version above 1 has a view below it (a revive too), marked behind.
       const [entry] = await Promise.all([
         journalWrite(this.c, this.co, type, id),
-        p.json === undefined ? undefined : this.co.insert(this.c.blobs, { _id: p.doc.blob!, json: p.json }),
+        p.json === undefined || p.doc.json !== undefined
+          ? undefined
+          : this.co.insert(this.c.blobs, { _id: p.doc.blob!, json: p.json }),
         addSlots(
           this.c,
           this.co,
@@ -241,7 +283,7 @@ export class Repository {
         await this.co.insert(this.c.versions, p.doc);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
-        closeWrite(this.c, this.co, entry);
+        this.finished.close(entry);
         if (opts.ifMatch !== undefined) {
           throw preconditionFailed(
             `${type}/${id} was changed by another request (version ${p.doc.versionId} exists)`,
@@ -252,7 +294,8 @@ export class Repository {
       if (p.json !== undefined) this.texts.set(p.doc.blob!, p.json);
       await this.faults.afterVersionInsert?.(p.doc);
       await this.materialise(p.doc, p.json, opts.fresh === true);
-      closeWrite(this.c, this.co, entry);
+      this.heads.set(p.doc);
+      this.finished.close(entry);
       return p.outcome;
     }
     throw new OperationOutcomeError(409, [
@@ -368,7 +411,12 @@ export class Repository {
       ]);
     }
     this.check(type, change.tree, JSON.parse(json) as Resource, opts.malformedStatus ?? 400);
-    return { doc: { ...base, deleted: false, blob: crypto.randomUUID(), method: opts.method }, json };
+    const doc: VersionDoc = { ...base, deleted: false, method: opts.method };
+    if (json.length <= INLINE_TEXT_CHARS) {
+      doc.blob = base._id;
+      doc.json = json;
+    } else doc.blob = crypto.randomUUID();
+    return { doc, json };
   }
 
   /** Shape problems are malformed FHIR (400); validation errors are well-formed but invalid content (422). */
@@ -531,7 +579,7 @@ export class Repository {
       if (cur && cur.versionId >= latest.versionId && !hinted) return;
       const doc = this.currentDoc(
         latest,
-        latest.blob === undefined ? undefined : await this.blobText(latest.blob),
+        latest.json ?? (latest.blob === undefined ? undefined : await this.blobText(latest.blob)),
       );
       if (cur) await this.c.resources.replaceOne({ _id: doc._id }, doc);
       else {
@@ -555,7 +603,10 @@ function nextTimestamp(previous: Date | undefined): Date {
   return previous && now.getTime() <= previous.getTime() ? new Date(previous.getTime() + 1) : now;
 }
 
-export function fromDoc(d: ResourceDoc | VersionDoc): StoredResource {
+/** Whether a text key names a version (`Type/id/n`, text inline) rather than a blob (a UUID, no slash). */
+const inVersion = (blob: string): boolean => blob.includes('/');
+
+export function fromDoc(d: ResourceDoc | VersionDoc | Head): StoredResource {
   const out: StoredResource = {
     type: d.type,
     id: d.id,

@@ -18,9 +18,7 @@ export function searchStore(repo: Repository): SearchStore {
       const rows = (await cursor.toArray()) as Array<ResourceDoc & { json?: string }>;
       if (wantJson) {
         const ids = rows.flatMap((r) => (r.blob === undefined ? [] : [r.blob]));
-        const text = await repo.texts.getMany(ids, (missing) =>
-          repo.c.blobs.find({ _id: { $in: missing } }).toArray(),
-        );
+        const text = await repo.textsOf(ids);
         for (const r of rows) if (r.blob !== undefined) r.json = text.get(r.blob);
       }
       return rows as unknown as StoredRow[];

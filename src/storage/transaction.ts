@@ -48,7 +48,10 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
     expiresAt: new Date(now.getTime() + LEASE_MS),
     owner: THIS_PROCESS,
   });
-  const blobs = writes.flatMap((w) => (w.json === undefined ? [] : [{ _id: w.doc.blob!, json: w.json }]));
+  // Texts that do not sit in their versions (repository.ts, INLINE_TEXT_CHARS) go to blobs first.
+  const blobs = writes.flatMap((w) =>
+    w.json === undefined || w.doc.json !== undefined ? [] : [{ _id: w.doc.blob!, json: w.json }],
+  );
   const slots = writes.flatMap((w) => (w.slots ?? []).map((key) => ({ key, id: w.doc.id })));
   await Promise.all([
     blobs.length > 0 ? c.blobs.insertMany(blobs, { ordered: false }) : undefined,
@@ -64,7 +67,7 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
     if (!isDuplicateKey(err)) throw err;
     throw new CommitConflict(conflictIndex(err, writes));
   }
-  for (const b of blobs) repo.texts.set(b._id, b.json);
+  for (const w of writes) if (w.json !== undefined) repo.texts.set(w.doc.blob!, w.json);
   await faults.beforeCommitPoint?.();
   const committed = await c.transactions.updateOne(
     { _id: txn, state: 'pending' },
@@ -142,7 +145,7 @@ export async function recoverTransactions(
           .flatMap((d) => (d ? [d] : []))
           .map(async (doc) => ({
             doc,
-            ...(doc.blob !== undefined && { json: await repo.blobText(doc.blob) }),
+            ...(doc.blob !== undefined && { json: doc.json ?? (await repo.blobText(doc.blob)) }),
           })),
       );
       await finish(repo, t._id, writes);

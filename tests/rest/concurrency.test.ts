@@ -148,7 +148,7 @@ describe('a writer that dies between the version and the current view', () => {
     await put('journal-clean', 2).expect(200);
     const journal = s.running.db.collection('journal');
     for (let i = 0; i < 50 && (await journal.countDocuments({ id: 'journal-clean' })) > 0; i++)
-      await new Promise((r) => setTimeout(r, 20)); // its entry is removed after the response
+      await new Promise((r) => setTimeout(r, 20)); // its entry is removed after the response, with others
     expect(await journal.countDocuments({ id: 'journal-clean' })).toBe(0);
   });
 
