@@ -1,7 +1,9 @@
-// The search module's storage contract over the `resources` collection; resource texts come from `blobs`.
+// The search module's storage contract over the `resources` collection; texts come from the versions or `blobs`.
 import type { SearchStore, StoredRow } from '../search';
 import type { ResourceDoc } from './collections';
 import type { Repository } from './repository';
+
+const HEAD = { blob: 1, versionId: 1, lastUpdated: 1, deleted: 1 } as const;
 
 export function searchStore(repo: Repository): SearchStore {
   return {
@@ -10,7 +12,8 @@ export function searchStore(repo: Repository): SearchStore {
       let projection: Record<string, 0 | 1> | undefined;
       if (opts.projection) {
         const { json: _json, ...rest } = opts.projection;
-        projection = wantJson ? { ...rest, blob: 1 } : rest;
+        // with the text, the head fields: a read of a found resource then asks only for a newer version
+        projection = wantJson ? { ...rest, ...HEAD } : rest;
       }
       let cursor = repo.c.resources.find(filter, projection ? { projection } : {});
       if (opts.sort?.length) cursor = cursor.sort(opts.sort);
@@ -19,7 +22,10 @@ export function searchStore(repo: Repository): SearchStore {
       if (wantJson) {
         const ids = rows.flatMap((r) => (r.blob === undefined ? [] : [r.blob]));
         const text = await repo.textsOf(ids);
-        for (const r of rows) if (r.blob !== undefined) r.json = text.get(r.blob);
+        for (const r of rows) {
+          if (r.blob !== undefined) r.json = text.get(r.blob);
+          if (r.versionId !== undefined && r.lastUpdated !== undefined) repo.heads.set(r);
+        }
       }
       return rows as unknown as StoredRow[];
     },

@@ -82,3 +82,10 @@ it("shows no version of another server's transaction before its commit point", a
     'in the transaction',
   );
 });
+
+it('remembers what a search found: reading a found resource asks only for a newer version', async () => {
+  await put(b, 'found', 'by search').expect(201); // written by the other server: a has not seen it
+  await request(a.url).get('/fhir/Basic?_id=found').expect(200);
+  const commands = await commandsDuring(a, () => request(a.url).get('/fhir/Basic/found').expect(200));
+  expect(commands.map((e) => String(e.command.find))).toEqual(['versions']);
+});
