@@ -9,6 +9,7 @@ import {
   type TypeInfo,
   type TypeRef,
 } from './model';
+import type { Invariant, Verdict } from './invariants';
 import { primitiveRules, type PrimitiveRule } from './primitives';
 import { byCanonical, type Registry } from './registry';
 import { compileShape, type Shape } from './shape';
@@ -155,6 +156,8 @@ export interface Context {
   top: number;
   /** The `%resource` and `%rootResource` of the invariants, kept while both stay the same. */
   env?: { resource: Record<string, unknown>; rootResource: Record<string, unknown> };
+  /** The invariants' last verdicts in this validation (holds). */
+  verdicts?: Map<Invariant, Verdict>;
   /** Whether a value conforms to a profile (no error issues), for profile discriminators. */
   conformsTo(value: unknown, profile: string): boolean;
   /** Validates a resource against the profiles it claims (and extra ones), and runs the per-type checks. */

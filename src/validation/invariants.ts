@@ -174,8 +174,25 @@ export function touches(node: Record<string, unknown>, names: string[]): boolean
   return false;
 }
 
-/** Runs an invariant; true when it holds. An empty result counts as true, as the HL7 validator does. */
-export function holds(inv: Invariant, node: unknown, env: Record<string, unknown>): boolean {
+/** An invariant's last verdict in one validation, on which node and with which %resource and %rootResource. */
+export interface Verdict {
+  node: unknown;
+  env: Record<string, unknown>;
+  ok: boolean;
+}
+
+/**
+ * Runs an invariant; true when it holds. An empty result counts as true, as the HL7 validator does. With `last`
+ * (one validation's verdicts), an invariant met again on the same node with the same environment is not evaluated
+ * again: a profile and its base definitions hold the same constraints (obs-7 on a vital sign), and the resource is
+ * walked once for each.
+ */
+export function holds(
+  inv: Invariant,
+  node: unknown,
+  env: Record<string, unknown>,
+  last?: Map<Invariant, Verdict>,
+): boolean {
   if (inv.names && node !== null && typeof node === 'object' && !Array.isArray(node)) {
     const obj = node as Record<string, unknown>;
     if (!touches(obj, inv.names)) {
@@ -187,7 +204,17 @@ export function holds(inv: Invariant, node: unknown, env: Record<string, unknown
       return inv.emptyResult;
     }
   }
-  return verdict(inv.evaluate(node, env));
+  if (!last) return verdict(inv.evaluate(node, env));
+  const seen = last.get(inv);
+  if (seen && seen.node === node && seen.env === env) return seen.ok;
+  const ok = verdict(inv.evaluate(node, env));
+  if (!seen) last.set(inv, { node, env, ok });
+  else {
+    seen.node = node;
+    seen.env = env;
+    seen.ok = ok;
+  }
+  return ok;
 }
 
 function verdict(result: unknown[]): boolean {

@@ -40,6 +40,7 @@ function runInvariants(
   let env = ctx.env;
   if (env?.resource !== ctx.resource || env.rootResource !== ctx.root)
     env = ctx.env = { resource: ctx.resource, rootResource: ctx.root };
+  const last = (ctx.verdicts ??= new Map());
   for (const inv of invariants) {
     if (done) {
       if (done.has(inv.key)) continue;
@@ -47,7 +48,7 @@ function runInvariants(
     }
     let ok: boolean;
     try {
-      ok = holds(inv, node, env);
+      ok = holds(inv, node, env, last);
     } catch (e) {
       report(
         ctx,
