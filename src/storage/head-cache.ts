@@ -34,6 +34,11 @@ export class HeadCache {
     if (this.heads.size > this.max) this.heads.delete(this.heads.keys().next().value!);
   }
 
+  /** The version remembered for `type/id`, unchecked: a floor for a probe upward (versions never vanish). */
+  floor(type: string, id: string): number | undefined {
+    return this.heads.get(`${type}/${id}`)?.versionId;
+  }
+
   /** The remembered head of `type/id` if it is still the newest version, checked with one `_id` lookup. */
   async current(c: Collections, co: Coalescer, type: string, id: string): Promise<Head | undefined> {
     const head = this.heads.get(`${type}/${id}`);

@@ -211,7 +211,7 @@ export class Repository {
     floor?: number,
     mode: 'reader' | 'writer' = 'reader',
   ): Promise<VersionDoc | null> {
-    let from = floor;
+    let from = floor ?? this.heads.floor(type, id);
     if (from === undefined) {
       const cur = await this.co.findById(this.c.resources, `${type}/${id}`, { versionId: 1 });
       from = cur?.versionId ?? 0;
