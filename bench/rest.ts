@@ -5,7 +5,7 @@ import { MongoClient } from 'mongodb';
 import { withCpu } from './support/cpu';
 import { benchDb } from './support/db';
 import { startBenchServer } from './support/fhir-server';
-import { httpCreates, httpReads, pick } from './support/http-load';
+import { httpCreates, httpReads, httpReadsEach, pick } from './support/http-load';
 import { benchResource, numbered, OBSERVATION, PATIENT, type BenchResource } from './support/resources';
 import {
   breakdownTable,
@@ -92,6 +92,7 @@ export async function bench(): Promise<string> {
   const pids = { client: process.pid, server: server.pid, ferretdb: db.pid };
   const driverPids = { client: process.pid, ferretdb: db.pid };
   const rows: string[] = [];
+  const created = new Map<string, { server: string[]; driverRead: Sample & { cpu: CpuShare } }>();
   const stored: Record<string, number> = {};
   const seq: Record<string, Sample & { cpu: CpuShare }> = {};
   let sizes: Record<string, number> = {};
@@ -135,8 +136,22 @@ export async function bench(): Promise<string> {
         ...comparisonRows(r, 'create', srvCreate, drvCreate),
         ...comparisonRows(r, 'read', srvRead, drvRead),
       );
+      created.set(r.type, { server: serverIds, driverRead: drvRead });
       const one = await fetch(`${server.url}/fhir/${r.type}/${pick(serverIds)}`);
       stored[r.type] = Buffer.byteLength(await one.text());
+    }
+    // A second server process on the same database has seen none of these resources: each read is its first.
+    const second = await startBenchServer(db.uri, SERVER_DB);
+    try {
+      for (const r of resources) {
+        const { server: ids, driverRead } = created.get(r.type)!;
+        const first = await withCpu({ ...pids, server: second.pid }, () =>
+          httpReadsEach(second.url, r.type, ids, s.connections, s.phaseDeadlineMs),
+        );
+        rows.push(comparisonRows(r, 'first read', first, driverRead)[0]!);
+      }
+    } finally {
+      await second.stop();
     }
     sizes = await collectionSizes(client);
 

@@ -95,6 +95,28 @@ export function httpReads(
   });
 }
 
+/** One GET of /fhir/<type>/<id> per id, in the order given (each resource read once). */
+export function httpReadsEach(
+  url: string,
+  type: string,
+  ids: readonly string[],
+  connections: number,
+  deadlineMs = 60_000,
+): Promise<Sample> {
+  let next = 0;
+  return load({
+    url,
+    amount: ids.length,
+    connections,
+    deadlineMs,
+    request: {
+      method: 'GET',
+      headers: { accept: FHIR_JSON },
+      setupRequest: (req) => ({ ...req, path: `/fhir/${type}/${ids[next++ % ids.length]}` }),
+    },
+  });
+}
+
 export function pick<T>(items: readonly T[]): T {
   const item = items[Math.floor(Math.random() * items.length)];
   if (item === undefined) throw new Error('nothing to pick from');
