@@ -75,7 +75,10 @@ async function withTexts(
   repo: Repository,
   latest: Map<string, VersionDoc | null>,
 ): Promise<Map<string, StoredResource | undefined>> {
-  const blobIds = [...latest.values()].flatMap((d) => (d?.blob === undefined ? [] : [d.blob]));
+  // texts in their versions came with them; only blobs are fetched
+  const blobIds = [...latest.values()].flatMap((d) =>
+    d?.blob === undefined || d.json !== undefined ? [] : [d.blob],
+  );
   const text = await repo.textsOf(blobIds);
   const out = new Map<string, StoredResource | undefined>();
   for (const [k, d] of latest) {
@@ -84,7 +87,7 @@ async function withTexts(
       continue;
     }
     const s = fromDoc(d);
-    if (d.blob !== undefined) s.json = text.get(d.blob);
+    if (d.blob !== undefined) s.json = d.json ?? text.get(d.blob);
     out.set(k, s);
   }
   return out;
