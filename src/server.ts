@@ -108,7 +108,7 @@ export async function openServer(
     ready: () => ping(db),
     handlers,
     repo,
-    search: { store: searchStore(repo), hooks: {} },
+    search: { store: searchStore(repo, !atomic), hooks: {} },
     validator,
   };
   await seedQuestionnaires(ctx);

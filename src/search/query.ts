@@ -47,19 +47,43 @@ async function matchingRows(
   return pred.test ? rows.filter((r) => pred.test?.(r)) : rows;
 }
 
+/**
+ * For `identifier=system|value[,system|value]` on a type whose `identifier` parameter is its `identifier` element:
+ * the resources that have carried one of them (store.identifierCandidates), a superset of the matches. The search's
+ * own predicate still decides; this only spares reading every other resource. Undefined when it does not apply.
+ */
+async function identifierCandidates(
+  ctx: QueryContext,
+  type: string,
+  f: Extract<Filter, { kind: 'param' }>,
+): Promise<string[] | undefined> {
+  const { store } = ctx;
+  if (!store.identifierCandidates || f.code !== 'identifier' || f.modifier !== undefined) return undefined;
+  const def = searchParameterRegistry().get(type, 'identifier');
+  if (def?.type !== 'token' || def.expression !== `${type}.identifier`) return undefined;
+  const pairs = f.values.map((v) => /^([^|,\\$]+)\|([^|,\\$]+)$/.exec(v));
+  if (pairs.some((m) => !m)) return undefined; // a value without its system, or escaped: every resource is a candidate
+  const found = await Promise.all(pairs.map((m) => store.identifierCandidates!(type, m![1]!, m![2]!)));
+  return [...new Set(found.flat())];
+}
+
 export async function filterPredicate(ctx: QueryContext, type: string, f: Filter): Promise<Predicate> {
   const registry = searchParameterRegistry();
   switch (f.kind) {
     case 'param': {
       const def = registry.get(type, f.code);
       if (!def) return NOTHING;
-      if (f.code === '_id' && f.modifier === undefined) return { filter: { id: { $in: f.values } } };
+      if (f.code === '_id' && f.modifier === undefined)
+        return { filter: { id: { $in: f.values }, _id: { $in: f.values.map((v) => `${type}/${v}`) } } };
       if (def.type === 'token' && (f.modifier === 'not' || f.modifier === 'not-in'))
         return tokenNoneOf(def, f.values, f.modifier);
-      return anyOf(
+      const pred = anyOf(
         f.values.map((v) => valuePredicate(def, f.modifier, v, ctx.baseUrl)),
         matcherOf,
       );
+      const candidates = await identifierCandidates(ctx, type, f);
+      if (!candidates) return pred;
+      return candidates.length === 0 ? NOTHING : allOf([pred, { filter: { _id: { $in: candidates } } }]);
     }
     case 'chain': {
       const def = registry.get(type, f.code);

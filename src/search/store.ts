@@ -18,6 +18,11 @@ export interface SearchStore {
     opts: { sort?: Array<[string, 1 | -1]>; limit?: number; projection?: Record<string, 0 | 1> },
   ): Promise<StoredRow[]>;
   count(filter: object): Promise<number>;
+  /**
+   * `Type/id` of every resource of `type` that has carried the identifier `system|value`: all that carry it now,
+   * maybe more, without reading every resource (storage/identifiers.ts). Absent: the search filters alone.
+   */
+  identifierCandidates?(type: string, system: string, value: string): Promise<string[]>;
 }
 
 export interface SearchHooks {

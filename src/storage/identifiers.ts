@@ -97,6 +97,16 @@ export async function backfillSlots(
   await addSlots(c, co, missing);
 }
 
+/** Ids of every resource of `type` that has carried `system|value`: all that carry it now, and maybe some more. */
+export function identifierTargets(
+  c: Collections,
+  type: string,
+  system: string,
+  value: string,
+): Promise<string[]> {
+  return slotTargets(c, `${type}|${system}|${value}`, () => Promise.resolve(false));
+}
+
 /**
  * Ids of the live resources of `type` whose current view carries `system|value` (the `identifier|system|value`
  * token the search index writes), in slot order, at most `limit`.

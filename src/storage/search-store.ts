@@ -2,12 +2,24 @@
 import type { SearchStore, StoredRow } from '../search';
 import type { ResourceDoc } from './collections';
 import type { Repository } from './repository';
+import { identifierTargets } from './identifiers';
+import { withImpliedId } from './implied-id';
 
 const HEAD = { blob: 1, versionId: 1, lastUpdated: 1, deleted: 1 } as const;
 
-export function searchStore(repo: Repository): SearchStore {
+/** An empty `_id` list at the top: no document can match, so the database is not asked (it would scan). */
+const matchesNothing = (filter: object): boolean => {
+  const id = (filter as { _id?: { $in?: unknown } })._id;
+  return Array.isArray(id?.$in) && id.$in.length === 0;
+};
+
+/** `prefixes`: a type's `_id` range is handed to the database (FerretDB, which has no other index; implied-id.ts). */
+export function searchStore(repo: Repository, prefixes = false): SearchStore {
+  const pushed = (filter: object): object => withImpliedId(filter, prefixes);
   return {
-    async find(filter, opts) {
+    async find(unpushed, opts) {
+      const filter = pushed(unpushed);
+      if (matchesNothing(filter)) return [];
       const wantJson = opts.projection === undefined || opts.projection.json === 1;
       let projection: Record<string, 0 | 1> | undefined;
       if (opts.projection) {
@@ -29,6 +41,11 @@ export function searchStore(repo: Repository): SearchStore {
       }
       return rows as unknown as StoredRow[];
     },
-    count: (filter) => repo.c.resources.countDocuments(filter),
+    count: (unpushed) => {
+      const filter = pushed(unpushed);
+      return matchesNothing(filter) ? Promise.resolve(0) : repo.c.resources.countDocuments(filter);
+    },
+    identifierCandidates: async (type, system, value) =>
+      (await identifierTargets(repo.c, type, system, value)).map((id) => `${type}/${id}`),
   };
 }

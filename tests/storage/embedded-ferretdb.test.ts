@@ -137,6 +137,22 @@ it('answers a lookup by _id from its index, and finds, updates and deletes by _i
       /SEARCH \S+ USING INDEX \S+__id_/,
     );
     expect(JSON.stringify(await plan({ _id: 'Patient/7', v: { $lt: 8 } }))).toMatch(/SEARCH \S+ USING INDEX/);
+    // ... and every _id with a prefix (a type's resources), written as the range of strings that start with it.
+    await c.insertMany([
+      { _id: 'Patient', v: -1 },
+      { _id: 'Patient0', v: -2 },
+      { _id: 'Patienu/1', v: -3 },
+      { _id: 'Patient/ "quoted"', v: -4 },
+      { _id: 'Patient/é', v: -5 },
+    ]);
+    const prefix = { _id: { $gte: 'Patient/', $lt: 'Patient0' } };
+    expect(JSON.stringify(await plan(prefix))).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+    expect(JSON.stringify(await plan({ _id: { $gte: 'Patient/', $lt: 'Patient1' } }))).toMatch(/SCAN/);
+    expect((await c.find(prefix).toArray()).map((d) => d._id).sort()).toEqual(
+      [...Array.from({ length: 50 }, (_, i) => `Patient/${i}`), 'Patient/ "quoted"', 'Patient/é'].sort(),
+    );
+    expect(await c.countDocuments({ ...prefix, v: { $lt: 0 } })).toBe(2);
+    await c.deleteMany({ v: { $lt: 0 } });
     expect(await c.find({ _id: { $in: ['Patient/9', 'Patient/7', 'Patient/99'] } }).toArray()).toEqual([
       { _id: 'Patient/7', v: 7 },
       { _id: 'Patient/9', v: 9 },

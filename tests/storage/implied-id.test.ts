@@ -1,0 +1,116 @@
+// Searches reach FerretDB's `_id` index (src/storage/implied-id.ts, the build patch): the `_id` condition a search
+// filter implies (identifier candidates, `_id`, includes, the type) goes to the top, where SQLite uses the index,
+// and the answers stay those of the full filter.
+import request from 'supertest';
+import type { CommandStartedEvent } from 'mongodb';
+import { withImpliedId } from '../../src/storage/implied-id';
+import { commandsDuring, startMonitoredServer } from '../support/commands';
+import type { TestServer } from '../support/server';
+
+describe('withImpliedId', () => {
+  it('lifts the smallest _id list of the conjunction, never one inside $or', () => {
+    const f = {
+      type: 'Patient',
+      $and: [{ $and: [{ _id: { $in: ['Patient/a', 'Patient/b'] } }] }, { _id: 'Patient/a' }],
+    };
+    expect(withImpliedId(f, true)).toEqual({ ...f, _id: { $in: ['Patient/a'] } });
+    const either = { type: 'Patient', $or: [{ _id: 'Patient/a' }, { 'idx.k': 'x' }] };
+    expect(withImpliedId(either, true)).toEqual({ ...either, _id: { $gte: 'Patient/', $lt: 'Patient0' } });
+    expect(withImpliedId(either, false)).toBe(either);
+  });
+
+  it('leaves a filter with a top-level _id, or one that implies none, as it is', () => {
+    const own = { _id: { $gt: 'Patient/a' }, type: 'Patient' };
+    expect(withImpliedId(own, true)).toBe(own);
+    const none = { $or: [{ type: 'Patient' }, { type: 'Observation' }] };
+    expect(withImpliedId(none, true)).toBe(none);
+    expect(withImpliedId({ _id: { $gt: 'a' }, x: 1 }, true)).toEqual({ _id: { $gt: 'a' }, x: 1 });
+    expect(withImpliedId({ $and: [{ _id: { $gt: 'a' } }], x: 1 }, false)).toEqual({
+      $and: [{ _id: { $gt: 'a' } }],
+      x: 1,
+    });
+  });
+});
+
+describe('searches on the embedded database', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startMonitoredServer();
+    const put = (type: string, id: string, body: object) =>
+      request(s.url)
+        .put(`/fhir/${type}/${id}`)
+        .set('Content-Type', 'application/fhir+json')
+        .send({ resourceType: type, id, ...body })
+        .expect((r) => expect([200, 201]).toContain(r.status));
+    for (let i = 0; i < 30; i++) {
+      await put('Patient', `p${i}`, {
+        identifier: [{ system: 'urn:oid:iom', value: `IOM-${i}` }],
+        gender: 'female',
+      });
+      await put('Observation', `o${i}`, {
+        status: 'final',
+        code: { text: 'weight' },
+        subject: { reference: `Patient/p${i}` },
+      });
+    }
+    await put('Patient', 'moved', { identifier: [{ system: 'urn:oid:iom', value: 'IOM-7' }] });
+    await put('Patient', 'moved', { identifier: [{ system: 'urn:oid:iom', value: 'IOM-7-new' }] }); // dropped IOM-7
+    await put('Basic', 'b7', {
+      code: { text: 'x' },
+      identifier: [{ system: 'urn:oid:iom', value: 'IOM-7' }],
+    });
+  });
+  afterAll(() => s.close());
+
+  /** The filters of the finds on `resources` that a search sent, and FerretDB's plan for each. */
+  async function finds(path: string): Promise<{
+    body: { entry?: Array<{ resource: { id: string } }> };
+    filters: Array<Record<string, unknown>>;
+    plans: string[];
+  }> {
+    let body: { entry?: Array<{ resource: { id: string } }> } = {};
+    const sent: CommandStartedEvent[] = await commandsDuring(s, async () => {
+      body = (await request(s.url).get(path).expect(200)).body;
+    });
+    const filters = sent
+      .filter((e) => e.commandName === 'find' && e.command.find === 'resources')
+      .map((e) => e.command.filter as Record<string, unknown>);
+    const plans = await Promise.all(
+      filters.map(async (filter) =>
+        JSON.stringify(await s.running.db.db!.command({ explain: { find: 'resources', filter } })),
+      ),
+    );
+    return { body, filters, plans };
+  }
+
+  it('Patient?identifier=system|value reads only the resources that carried it, and answers the live match', async () => {
+    const { body, filters, plans } = await finds('/fhir/Patient?identifier=urn:oid:iom|IOM-7');
+    expect(body.entry?.map((e) => e.resource.id)).toEqual(['p7']); // not "moved" (dropped it), not the Basic
+    expect(filters[0]!._id).toEqual({ $in: expect.arrayContaining(['Patient/p7', 'Patient/moved']) });
+    expect((filters[0]!._id as { $in: string[] }).$in).toHaveLength(2);
+    expect(plans[0]).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+  });
+
+  it('a chain on identifier reads the Patients by candidate and the Observations by their type only', async () => {
+    const { body, filters, plans } = await finds('/fhir/Observation?subject.identifier=urn:oid:iom|IOM-3');
+    expect(body.entry?.map((e) => e.resource.id)).toEqual(['o3']);
+    expect(filters.map((f) => f._id)).toEqual([
+      { $in: ['Patient/p3'] },
+      { $gte: 'Observation/', $lt: 'Observation0' },
+    ]);
+    for (const p of plans) expect(p).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+  });
+
+  it('_id and _include go by _id, any other search by its type', async () => {
+    const byId = await finds('/fhir/Patient?_id=p1,p2');
+    expect(byId.body.entry?.map((e) => e.resource.id).sort()).toEqual(['p1', 'p2']);
+    expect(byId.filters[0]!._id).toEqual({ $in: ['Patient/p1', 'Patient/p2'] });
+    const inc = await finds('/fhir/Observation?subject=Patient/p4&_include=Observation:subject');
+    expect(inc.body.entry?.map((e) => e.resource.id).sort()).toEqual(['o4', 'p4']);
+    expect(inc.filters.map((f) => f._id)).toEqual([
+      { $gte: 'Observation/', $lt: 'Observation0' },
+      { $in: ['Patient/p4'] },
+    ]);
+    for (const p of [...byId.plans, ...inc.plans]) expect(p).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+  });
+});
