@@ -3,6 +3,7 @@
 import request from 'supertest';
 import { recover } from '../../src/storage/recovery';
 import { startTestServer, type TestServer } from '../support/server';
+import { gate } from '../support/gate';
 
 let s: TestServer;
 let hold: (() => Promise<void>) | undefined;
@@ -37,18 +38,13 @@ async function seen(tag: string, n: number): Promise<number> {
 }
 
 it('readers see nothing of a transaction before its commit point, and all of it after', async () => {
-  let release!: () => void;
-  let reached!: () => void;
-  const atCommitPoint = new Promise<void>((r) => (reached = r));
-  hold = () => {
-    reached();
-    return new Promise<void>((r) => (release = r));
-  };
+  const g = gate();
+  hold = g.hold;
   const sent = post(bundle('iso', 20)).then((r) => r); // supertest sends on then()
-  await atCommitPoint;
+  await g.reached;
   expect(await seen('iso', 20)).toBe(0);
   hold = undefined;
-  release();
+  g.release();
   expect((await sent).status).toBe(200);
   expect(await seen('iso', 20)).toBe(60);
 });

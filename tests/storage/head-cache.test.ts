@@ -3,6 +3,7 @@
 import request from 'supertest';
 import { commandsDuring, startMonitoredServer } from '../support/commands';
 import { startTestServer, type TestServer } from '../support/server';
+import { gate } from '../support/gate';
 
 let a: TestServer; // reads, and remembers what it read
 let b: TestServer; // writes behind a's back; holds its transactions before their commit point while `hold` is set
@@ -51,13 +52,8 @@ it("answers another server's update and delete at once", async () => {
 it("shows no version of another server's transaction before its commit point", async () => {
   await put(a, 'in-txn', 'before').expect(201);
   await request(a.url).get('/fhir/Basic/in-txn').expect(200);
-  let release!: () => void;
-  let reached!: () => void;
-  const atCommitPoint = new Promise<void>((r) => (reached = r));
-  hold = () => {
-    reached();
-    return new Promise<void>((r) => (release = r));
-  };
+  const g = gate();
+  hold = g.hold;
   const sent = request(b.url)
     .post('/fhir')
     .set('Content-Type', json)
@@ -72,11 +68,11 @@ it("shows no version of another server's transaction before its commit point", a
       ],
     })
     .then((r) => r);
-  await atCommitPoint;
+  await g.reached;
   const during = await request(a.url).get('/fhir/Basic/in-txn').expect(200);
   expect(during.body.code.text).toBe('before');
   hold = undefined;
-  release();
+  g.release();
   expect((await sent).status).toBe(200);
   expect((await request(a.url).get('/fhir/Basic/in-txn').expect(200)).body.code.text).toBe(
     'in the transaction',
