@@ -19,6 +19,7 @@ import { compileExpression, fhirpathEvaluator } from '../src/search/paths';
 import { startEmbeddedDb } from '../src/storage/embedded-ferretdb';
 import { historyKey, versionKey } from '../src/storage/collections';
 import { identifierKeys } from '../src/storage/identifiers';
+import { referencePostings } from '../src/storage/references';
 import { Repository, NO_PIPELINE } from '../src/storage/repository';
 import { searchStore } from '../src/storage/search-store';
 
@@ -208,9 +209,10 @@ async function latencySection(sizes: number[]): Promise<string> {
           blob: versionKey(r.resourceType, r.id ?? '', 1),
           ...indexResource(r),
         }));
-        const slots = chunk.flatMap((r) =>
-          identifierKeys(r.resourceType, r).map((k) => ({ _id: `${k}#0`, target: r.id })),
-        );
+        const slots = chunk.flatMap((r, j) => [
+          ...identifierKeys(r.resourceType, r).map((k) => ({ _id: `${k}#0`, target: r.id })),
+          ...referencePostings(r.resourceType, r.id ?? '', views[j]!.idx.k).map((p) => ({ _id: p })),
+        ]);
         await mdb.collection<{ _id: string }>('versions').insertMany(versions);
         await mdb.collection<{ _id: string }>('resources').insertMany(views);
         if (slots.length) await mdb.collection<{ _id: string }>('identifiers').insertMany(slots);

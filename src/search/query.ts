@@ -7,7 +7,8 @@ import { searchParameterRegistry } from './registry';
 import type { Filter } from './request';
 import type { SearchHooks, SearchStore, StoredRow } from './store';
 import type { Predicate } from './types/common';
-import { referenceInPredicate } from './types/reference';
+import { referenceInPredicate, referenceTargets } from './types/reference';
+import type { SearchParamDef } from './registry';
 import { tokenNoneOf } from './types/token';
 
 export interface QueryContext {
@@ -67,6 +68,38 @@ async function identifierCandidates(
   return [...new Set(found.flat())];
 }
 
+/**
+ * For a reference parameter without modifier whose every value names local `Type/id`s: the resources that have
+ * pointed to one of them (store.referenceCandidates), a superset of the matches. Undefined when it does not apply.
+ */
+async function referenceCandidates(
+  ctx: QueryContext,
+  type: string,
+  f: Extract<Filter, { kind: 'param' }>,
+  def: SearchParamDef,
+): Promise<string[] | undefined> {
+  if (f.modifier !== undefined) return undefined;
+  const targets = f.values.flatMap((v) => referenceTargets(def, v, { baseUrl: ctx.baseUrl }));
+  return pointingTo(ctx, type, f.code, targets);
+}
+
+/** A chain's links beyond this many targets read every resource of the type instead of the postings. */
+const MAX_POSTING_TARGETS = 100;
+
+/** The resources of `type` whose `code` has pointed to one of `targets`, from the postings; undefined: cannot tell. */
+async function pointingTo(
+  ctx: QueryContext,
+  type: string,
+  code: string,
+  targets: string[],
+): Promise<string[] | undefined> {
+  const { store } = ctx;
+  if (!store.referenceCandidates || targets.length > MAX_POSTING_TARGETS) return undefined;
+  const found = await Promise.all(targets.map((t) => store.referenceCandidates!(type, code, t)));
+  if (found.some((ids) => ids === undefined)) return undefined; // a URL or canonical: no postings to read
+  return [...new Set(found.flatMap((ids) => ids ?? []))];
+}
+
 export async function filterPredicate(ctx: QueryContext, type: string, f: Filter): Promise<Predicate> {
   const registry = searchParameterRegistry();
   switch (f.kind) {
@@ -81,7 +114,10 @@ export async function filterPredicate(ctx: QueryContext, type: string, f: Filter
         f.values.map((v) => valuePredicate(def, f.modifier, v, ctx.baseUrl)),
         matcherOf,
       );
-      const candidates = await identifierCandidates(ctx, type, f);
+      const candidates =
+        def.type === 'reference'
+          ? await referenceCandidates(ctx, type, f, def)
+          : await identifierCandidates(ctx, type, f);
       if (!candidates) return pred;
       return candidates.length === 0 ? NOTHING : allOf([pred, { filter: { _id: { $in: candidates } } }]);
     }
@@ -95,7 +131,11 @@ export async function filterPredicate(ctx: QueryContext, type: string, f: Filter
         if (sub === NOTHING) continue;
         for (const row of await matchingRows(ctx, t, sub, false)) ids.push(row._id);
       }
-      return ids.length ? referenceInPredicate(def, ids) : NOTHING;
+      if (!ids.length) return NOTHING;
+      const pred = referenceInPredicate(def, ids);
+      const candidates = await pointingTo(ctx, type, def.code, ids);
+      if (!candidates) return pred;
+      return candidates.length === 0 ? NOTHING : allOf([pred, { filter: { _id: { $in: candidates } } }]);
     }
     case 'has': {
       const sub = await filterPredicate(ctx, f.type, f.next);

@@ -23,6 +23,11 @@ export interface SearchStore {
    * maybe more, without reading every resource (storage/identifiers.ts). Absent: the search filters alone.
    */
   identifierCandidates?(type: string, system: string, value: string): Promise<string[]>;
+  /**
+   * `Type/id` of every resource of `type` whose reference parameter `code` has pointed to `target` (`Patient/p42`):
+   * all that point there now, maybe more (storage/references.ts); undefined when it cannot tell.
+   */
+  referenceCandidates?(type: string, code: string, target: string): Promise<string[] | undefined>;
 }
 
 export interface SearchHooks {

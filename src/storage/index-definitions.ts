@@ -6,8 +6,9 @@ import type { SearchParameterRegistry } from '../search';
 import type { Repository } from './repository';
 
 /** Raise when the extraction code changes what it writes for the same definitions. */
-// 2: phonetic keys keep the written ي and و (Hassan ≠ Hussein); 3: identifier slots (identifiers.ts)
-export const INDEX_FORMAT = 3;
+// 2: phonetic keys keep the written ي and و (Hassan ≠ Hussein); 3: identifier slots (identifiers.ts);
+// 4: reference postings (references.ts)
+export const INDEX_FORMAT = 4;
 const KEY = 'search-definitions';
 
 export function definitionsFingerprint(registry: SearchParameterRegistry): string {

@@ -4,6 +4,7 @@ import type { Resource } from 'fhir/r4';
 import type { Collections } from './collections';
 import type { WritePipeline } from './repository';
 import { backfillSlots, identifierKeys } from './identifiers';
+import { addPostings, referencePostings } from './references';
 import { Coalescer } from './coalesce';
 
 const BATCH = 200;
@@ -56,11 +57,13 @@ export async function reindexAll(
     const blobIds = docs.flatMap((d) => (d.blob ? [d.blob] : []));
     const blobs = await textsOf(blobIds);
     const slots: Array<{ key: string; id: string }> = [];
+    const postings: string[] = [];
     for (const d of docs) {
       const json = d.blob ? blobs.get(d.blob) : undefined;
       const resource = json === undefined ? undefined : (JSON.parse(json) as Resource);
       for (const key of identifierKeys(d.type, resource)) slots.push({ key, id: d.id });
       const next = resource === undefined ? { idx: {}, sort: {} } : index(resource);
+      postings.push(...referencePostings(d.type, d.id, next.idx.k as string[] | undefined));
       if (!same(next.idx, d.idx) || !same(next.sort, d.sort)) {
         // guarded by the version: a write since the read has indexed its own version already
         const r = await c.resources.updateOne(
@@ -72,6 +75,7 @@ export async function reindexAll(
       progress.done++;
     }
     await backfillSlots(c, co, slots); // before anything finds the resource by identifier (index format 3 added them)
+    await addPostings(c, co, postings); // and by reference (index format 4)
     onProgress(progress);
   }
 }

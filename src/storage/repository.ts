@@ -18,6 +18,7 @@ import {
 } from './collections';
 import { isDuplicateKey } from './errors';
 import { addSlots, identifierKeys } from './identifiers';
+import { addPostings, referencePostings } from './references';
 import { FinishedWrites, journalWrite } from './journal';
 import { Coalescer } from './coalesce';
 import { BlobCache } from './blob-cache';
@@ -35,9 +36,11 @@ export interface StoredResource {
 }
 
 /** What the rest of the server plugs into every write: validation and search indexing. */
+export type SearchIndex = { idx: Record<string, unknown[]>; sort: Record<string, unknown> };
+
 export interface WritePipeline {
   validate(resource: Resource): Issue[];
-  index(resource: Resource): { idx: Record<string, unknown[]>; sort: Record<string, unknown> };
+  index(resource: Resource): SearchIndex;
   /** Why this resource may not be changed through the API (the server's own Questionnaire), if so. */
   protect?(type: string, id: string): string | undefined;
 }
@@ -48,6 +51,10 @@ export interface Prepared {
   json?: string;
   /** Identifier keys this version carries and the one before did not: slots to insert first (identifiers.ts). */
   slots?: string[];
+  /** The version's search index, computed once for its postings and its current view. */
+  index?: SearchIndex;
+  /** Reference postings to insert first (references.ts). */
+  postings?: string[];
   outcome: WriteOutcome | undefined;
 }
 
@@ -275,6 +282,7 @@ export class Repository {
           this.co,
           (p.slots ?? []).map((key) => ({ key, id })),
         ),
+        addPostings(this.c, this.co, p.postings ?? []),
         p.doc.versionId > 1
           ? this.c.resources.updateOne({ _id: `${type}/${id}` }, { $max: { pending: p.doc.versionId } })
           : undefined,
@@ -293,7 +301,7 @@ export class Repository {
       }
       if (p.json !== undefined) this.texts.set(p.doc.blob!, p.json);
       await this.faults.afterVersionInsert?.(p.doc);
-      await this.materialise(p.doc, p.json, opts.fresh === true);
+      await this.materialise(p.doc, p.json, opts.fresh === true, p.index);
       this.heads.set(p.doc);
       this.finished.close(entry);
       return p.outcome;
@@ -348,7 +356,12 @@ export class Repository {
     const stored = fromDoc(doc);
     if (json !== undefined) stored.json = json;
     const p: Prepared = { doc, outcome: { stored, created: !live, changed: true } };
-    if (json !== undefined) p.json = json;
+    if (json !== undefined) {
+      p.json = json;
+      p.index = this.pipeline.index(JSON.parse(json) as Resource);
+      const postings = referencePostings(type, id, p.index.idx.k as string[] | undefined);
+      if (postings.length > 0) p.postings = postings;
+    }
     if (change.kind === 'put') {
       const before = new Set(liveTree ? identifierKeys(type, liveTree) : []);
       const slots = identifierKeys(type, change.tree).filter((k) => !before.has(k));
@@ -430,9 +443,10 @@ export class Repository {
       throw new OperationOutcomeError(422, issues);
   }
 
-  private currentDoc(v: VersionDoc, json: string | undefined): ResourceDoc {
+  private currentDoc(v: VersionDoc, json: string | undefined, known?: SearchIndex): ResourceDoc {
     const index =
-      json === undefined ? { idx: {}, sort: {} } : this.pipeline.index(JSON.parse(json) as Resource);
+      known ??
+      (json === undefined ? { idx: {}, sort: {} } : this.pipeline.index(JSON.parse(json) as Resource));
     const doc: ResourceDoc = {
       _id: `${v.type}/${v.id}`,
       type: v.type,
@@ -449,8 +463,13 @@ export class Repository {
 
   /** Brings the current view up to version `v` unless it already holds that or a newer one. */
   /** `fresh`: a new server-assigned id, which no other writer can know yet (nothing to converge with). */
-  async materialise(v: VersionDoc, json: string | undefined, fresh = false): Promise<void> {
-    const doc = this.currentDoc(v, json);
+  async materialise(
+    v: VersionDoc,
+    json: string | undefined,
+    fresh = false,
+    index?: SearchIndex,
+  ): Promise<void> {
+    const doc = this.currentDoc(v, json, index);
     if (this.atomicConditionalWrites) {
       // MongoDB: one conditional replace, served by the _id index and atomic.
       const replaced = await this.c.resources.replaceOne(
@@ -482,15 +501,17 @@ export class Repository {
   }
 
   /** The current view for many versions at once (a committed transaction): inserts in bulk, replaces the rest. */
-  async materialiseMany(writes: Array<{ doc: VersionDoc; json?: string }>): Promise<void> {
+  async materialiseMany(
+    writes: Array<{ doc: VersionDoc; json?: string; index?: SearchIndex }>,
+  ): Promise<void> {
     const fresh = writes.filter((w) => w.doc.versionId === 1);
     const rest = writes.filter((w) => w.doc.versionId !== 1);
-    const retry: Array<{ doc: VersionDoc; json?: string }> = [];
-    let inserted: Array<{ doc: VersionDoc; json?: string }> = [];
+    const retry: typeof writes = [];
+    let inserted: typeof writes = [];
     if (fresh.length > 0) {
       try {
         await this.c.resources.insertMany(
-          fresh.map((w) => this.currentDoc(w.doc, w.json)),
+          fresh.map((w) => this.currentDoc(w.doc, w.json, w.index)),
           { ordered: false },
         );
         inserted = fresh;
@@ -513,7 +534,7 @@ export class Repository {
         await this.c.resources.deleteMany({ _id: { $in: older.map((w) => `${w.doc.type}/${w.doc.id}`) } });
         try {
           await this.c.resources.insertMany(
-            older.map((w) => this.currentDoc(w.doc, w.json)),
+            older.map((w) => this.currentDoc(w.doc, w.json, w.index)),
             { ordered: false },
           );
           replaced.push(...older);
@@ -523,7 +544,7 @@ export class Repository {
         }
       }
     }
-    for (const w of retry) await this.materialise(w.doc, w.json);
+    for (const w of retry) await this.materialise(w.doc, w.json, false, w.index);
     if (!this.atomicConditionalWrites) {
       await this.convergeReplaced(replaced);
       await this.convergeSuperseded(inserted);

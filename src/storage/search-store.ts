@@ -4,6 +4,7 @@ import type { ResourceDoc } from './collections';
 import type { Repository } from './repository';
 import { identifierTargets } from './identifiers';
 import { withImpliedId } from './implied-id';
+import { referencingIds } from './references';
 
 const HEAD = { blob: 1, versionId: 1, lastUpdated: 1, deleted: 1 } as const;
 
@@ -45,6 +46,7 @@ export function searchStore(repo: Repository, prefixes = false): SearchStore {
       const filter = pushed(unpushed);
       return matchesNothing(filter) ? Promise.resolve(0) : repo.c.resources.countDocuments(filter);
     },
+    referenceCandidates: (type, code, target) => referencingIds(repo.c, type, code, target),
     identifierCandidates: async (type, system, value) =>
       (await identifierTargets(repo.c, type, system, value)).map((id) => `${type}/${id}`),
   };

@@ -9,6 +9,7 @@ import { OperationOutcomeError } from '../fhir/outcome';
 import type { JournalDoc, TransactionDoc, VersionDoc } from './collections';
 import { isDuplicateKey } from './errors';
 import { addSlots } from './identifiers';
+import { addPostings } from './references';
 import { closeTransaction, dropEntry, journalTransaction } from './journal';
 import type { Faults, Prepared, Repository } from './repository';
 
@@ -56,6 +57,11 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
   await Promise.all([
     blobs.length > 0 ? c.blobs.insertMany(blobs, { ordered: false }) : undefined,
     addSlots(c, repo.co, slots),
+    addPostings(
+      c,
+      repo.co,
+      writes.flatMap((w) => w.postings ?? []),
+    ),
   ]);
   try {
     await c.versions.insertMany(

@@ -91,13 +91,10 @@ describe('searches on the embedded database', () => {
     expect(plans[0]).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
   });
 
-  it('a chain on identifier reads the Patients by candidate and the Observations by their type only', async () => {
+  it('a chain on identifier reads the Patients by candidate, then the Observations that pointed to them', async () => {
     const { body, filters, plans } = await finds('/fhir/Observation?subject.identifier=urn:oid:iom|IOM-3');
     expect(body.entry?.map((e) => e.resource.id)).toEqual(['o3']);
-    expect(filters.map((f) => f._id)).toEqual([
-      { $in: ['Patient/p3'] },
-      { $gte: 'Observation/', $lt: 'Observation0' },
-    ]);
+    expect(filters.map((f) => f._id)).toEqual([{ $in: ['Patient/p3'] }, { $in: ['Observation/o3'] }]);
     for (const p of plans) expect(p).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
   });
 
@@ -105,12 +102,55 @@ describe('searches on the embedded database', () => {
     const byId = await finds('/fhir/Patient?_id=p1,p2');
     expect(byId.body.entry?.map((e) => e.resource.id).sort()).toEqual(['p1', 'p2']);
     expect(byId.filters[0]!._id).toEqual({ $in: ['Patient/p1', 'Patient/p2'] });
-    const inc = await finds('/fhir/Observation?subject=Patient/p4&_include=Observation:subject');
-    expect(inc.body.entry?.map((e) => e.resource.id).sort()).toEqual(['o4', 'p4']);
-    expect(inc.filters.map((f) => f._id)).toEqual([
-      { $gte: 'Observation/', $lt: 'Observation0' },
-      { $in: ['Patient/p4'] },
-    ]);
+    const inc = await finds('/fhir/Observation?status=final&_count=3&_include=Observation:subject');
+    expect(inc.body.entry).toHaveLength(6);
+    expect(inc.filters[0]!._id).toEqual({ $gte: 'Observation/', $lt: 'Observation0' });
+    expect(inc.filters[1]!._id).toEqual({
+      $in: expect.arrayContaining([expect.stringMatching(/^Patient\/p/)]),
+    });
     for (const p of [...byId.plans, ...inc.plans]) expect(p).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+  });
+
+  it('a reference search reads the resources that pointed there (its postings), and answers those that still do', async () => {
+    const moved = await request(s.url)
+      .put('/fhir/Observation/o5')
+      .set('Content-Type', 'application/fhir+json')
+      .send({
+        resourceType: 'Observation',
+        id: 'o5',
+        status: 'final',
+        code: { text: 'weight' },
+        subject: { reference: 'Patient/p6' },
+      })
+      .expect(200);
+    expect(moved.body.subject.reference).toBe('Patient/p6');
+    const five = await finds('/fhir/Observation?subject=Patient/p5');
+    expect(five.body.entry ?? []).toHaveLength(0); // o5 pointed there once: read, and not answered
+    expect(five.filters).toEqual([expect.objectContaining({ _id: { $in: ['Observation/o5'] } })]);
+    const six = await finds('/fhir/Observation?subject=p6'); // every target type of subject
+    expect(six.body.entry?.map((e) => e.resource.id).sort()).toEqual(['o5', 'o6']);
+    expect((six.filters[0]!._id as { $in: string[] }).$in.sort()).toEqual([
+      'Observation/o5',
+      'Observation/o6',
+    ]);
+    const url = await finds('/fhir/Observation?subject=http://elsewhere.org/fhir/Patient/p6');
+    expect(url.body.entry ?? []).toHaveLength(0);
+    expect(url.filters[0]!._id).toEqual({ $gte: 'Observation/', $lt: 'Observation0' }); // no postings for URLs
+    for (const p of [...five.plans, ...six.plans, ...url.plans])
+      expect(p).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+  });
+
+  it('rebuilds the postings of a database written before them, at start', async () => {
+    const db = s.running.db.db!;
+    await db.collection<{ _id: string }>('identifiers').deleteMany({ _id: { $regex: '^ref:' } });
+    await db
+      .collection('meta')
+      .updateOne({ _id: 'search-definitions' } as never, { $set: { value: 'older' } });
+    expect((await finds('/fhir/Observation?subject=Patient/p7')).body.entry ?? []).toHaveLength(0); // the harm
+    await s.running.close();
+    s = await startMonitoredServer({ DB_NAME: db.databaseName });
+    expect(
+      (await finds('/fhir/Observation?subject=Patient/p7')).body.entry?.map((e) => e.resource.id),
+    ).toEqual(['o7']);
   });
 });
