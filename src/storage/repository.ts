@@ -104,11 +104,11 @@ const MAX_ATTEMPTS = 50;
 const VIEW_HEAD = { type: 1, id: 1, versionId: 1, lastUpdated: 1, deleted: 1, blob: 1, pending: 1 };
 const TRANSACTION_WAIT_MS = 3000;
 const COMMITTED_CACHE = 100_000;
-/** Room below MongoDB's 16 MiB BSON limit for the blob document's own fields. */
 /** Texts up to this many characters sit in their version document; longer ones in a blob of their own. */
 export const INLINE_TEXT_CHARS = 16 * 1024;
 /** One remembered head per this many characters of text cache: 32,768 heads (a few MB) for the default 64 MB. */
 const HEAD_CHARS = 2048;
+/** Room below MongoDB's 16 MiB BSON limit for the blob document's own fields. */
 export const MAX_RESOURCE_BYTES = 16 * 1024 * 1024 - 64 * 1024;
 
 export class Repository {
