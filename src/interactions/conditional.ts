@@ -1,6 +1,6 @@
 // Conditional interactions (http.html#ccreate, #cond-update, #cdelete, #patch): a search decides the target by the
 // spec's 0 / 1 / many rules. Conditional create on `identifier=system|value` is race-free (storage/locks.ts).
-import { executeSearch, RESULT_PARAMETERS, searchParameterRegistry, TRANSPORT_PARAMETERS } from '../search';
+import { executeSearch, RESULT_PARAMETERS, slotIdentifier, TRANSPORT_PARAMETERS } from '../search';
 import { findByIdentifier } from '../storage/identifiers';
 import { badRequest, notFound, preconditionFailed } from '../fhir/outcome';
 import { claim, release } from '../storage/locks';
@@ -47,11 +47,7 @@ function identifierCondition(
 ): { system: string; value: string } | undefined {
   if (params.length !== 1 || ctx.search.hooks.constrain) return undefined;
   const [name, token] = params[0]!;
-  const m = /^([^|,\\$]+)\|([^|,\\$]+)$/.exec(token);
-  if (name !== 'identifier' || !m) return undefined;
-  const def = searchParameterRegistry().get(type, 'identifier');
-  if (def?.type !== 'token' || def.expression !== `${type}.identifier`) return undefined;
-  return { system: m[1]!, value: m[2]! };
+  return slotIdentifier(type, name, token);
 }
 
 /** The single match of a condition, undefined for none; 412 for several. */

@@ -21,13 +21,7 @@ export const history: Handler = async (ctx, req) => {
   // The search's access hook, told that it constrains the version log (see SearchHooks.constrain).
   if (hook) q.constrain = (t, filter) => hook(t, filter, 'history');
   const page = await readHistory(ctx.repo.c, q);
-  const texts = await Promise.all(
-    page.versions.map((v) =>
-      v.blob === undefined
-        ? Promise.resolve(undefined)
-        : Promise.resolve(v.json ?? ctx.repo.blobText(v.blob)),
-    ),
-  );
+  const texts = await Promise.all(page.versions.map((v) => ctx.repo.textOf(v)));
   const path = [type, id, '_history'].filter((s) => s !== undefined).join('/');
   const here = {
     ...(q.after !== undefined && { after: q.after }),

@@ -48,6 +48,28 @@ async function matchingRows(
   return pred.test ? rows.filter((r) => pred.test?.(r)) : rows;
 }
 
+/** `pred` on the `candidates` alone (a superset of its matches read by `_id`), when there are any. */
+function narrowed(pred: Predicate, candidates: string[] | undefined): Predicate {
+  if (!candidates) return pred;
+  return candidates.length === 0 ? NOTHING : allOf([pred, { filter: { _id: { $in: candidates } } }]);
+}
+
+/**
+ * `system` and `value` of `identifier=system|value` (one value, no escapes) on a type whose `identifier` parameter
+ * is its `identifier` element: the form the identifier slots answer (storage/identifiers.ts).
+ */
+export function slotIdentifier(
+  type: string,
+  code: string,
+  value: string,
+): { system: string; value: string } | undefined {
+  if (code !== 'identifier') return undefined;
+  const m = /^([^|,\\$]+)\|([^|,\\$]+)$/.exec(value);
+  const def = searchParameterRegistry().get(type, 'identifier');
+  if (!m || def?.type !== 'token' || def.expression !== `${type}.identifier`) return undefined;
+  return { system: m[1]!, value: m[2]! };
+}
+
 /**
  * For `identifier=system|value[,system|value]` on a type whose `identifier` parameter is its `identifier` element:
  * the resources that have carried one of them (store.identifierCandidates), a superset of the matches. The search's
@@ -59,12 +81,10 @@ async function identifierCandidates(
   f: Extract<Filter, { kind: 'param' }>,
 ): Promise<string[] | undefined> {
   const { store } = ctx;
-  if (!store.identifierCandidates || f.code !== 'identifier' || f.modifier !== undefined) return undefined;
-  const def = searchParameterRegistry().get(type, 'identifier');
-  if (def?.type !== 'token' || def.expression !== `${type}.identifier`) return undefined;
-  const pairs = f.values.map((v) => /^([^|,\\$]+)\|([^|,\\$]+)$/.exec(v));
-  if (pairs.some((m) => !m)) return undefined; // a value without its system, or escaped: every resource is a candidate
-  const found = await Promise.all(pairs.map((m) => store.identifierCandidates!(type, m![1]!, m![2]!)));
+  if (!store.identifierCandidates || f.modifier !== undefined) return undefined;
+  const pairs = f.values.map((v) => slotIdentifier(type, f.code, v));
+  if (pairs.some((p) => !p)) return undefined; // a value without its system, or escaped: every resource is a candidate
+  const found = await Promise.all(pairs.map((p) => store.identifierCandidates!(type, p!.system, p!.value)));
   return [...new Set(found.flat())];
 }
 
@@ -118,8 +138,7 @@ export async function filterPredicate(ctx: QueryContext, type: string, f: Filter
         def.type === 'reference'
           ? await referenceCandidates(ctx, type, f, def)
           : await identifierCandidates(ctx, type, f);
-      if (!candidates) return pred;
-      return candidates.length === 0 ? NOTHING : allOf([pred, { filter: { _id: { $in: candidates } } }]);
+      return narrowed(pred, candidates);
     }
     case 'chain': {
       const def = registry.get(type, f.code);
@@ -134,8 +153,7 @@ export async function filterPredicate(ctx: QueryContext, type: string, f: Filter
       if (!ids.length) return NOTHING;
       const pred = referenceInPredicate(def, ids);
       const candidates = await pointingTo(ctx, type, def.code, ids);
-      if (!candidates) return pred;
-      return candidates.length === 0 ? NOTHING : allOf([pred, { filter: { _id: { $in: candidates } } }]);
+      return narrowed(pred, candidates);
     }
     case 'has': {
       const sub = await filterPredicate(ctx, f.type, f.next);

@@ -48,8 +48,10 @@ export function withImpliedId(filter: object, prefixes: boolean): object {
   }
   if (!best) return filter;
   if ('in' in best) return { ...f, _id: { $in: best.in } };
-  // every string that starts with the prefix: the form the build patch hands to SQLite as a range
-  const p = best.prefix;
-  const next = p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1);
-  return { ...f, _id: { $gte: p, $lt: next } };
+  return { ...f, _id: prefixRange(best.prefix) };
+}
+
+/** Every string that starts with `p`: the form the build patch hands to SQLite as a range of its `_id` index. */
+export function prefixRange(p: string): { $gte: string; $lt: string } {
+  return { $gte: p, $lt: p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1) };
 }

@@ -8,6 +8,7 @@ import { searchParameterRegistry } from '../search';
 import type { Collections } from './collections';
 import type { Coalescer } from './coalesce';
 import { isDuplicateKey } from './errors';
+import { prefixRange } from './implied-id';
 
 const LOCAL = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 
@@ -50,9 +51,6 @@ export async function referencingIds(
 ): Promise<string[] | undefined> {
   if (!LOCAL.test(target) || !/^[a-z][a-z0-9-]*$/.test(code)) return undefined;
   const prefix = prefixOf(type, code, target);
-  // every _id that starts with the prefix (it ends in "/", so the bound above ends in "0"): an index range
-  const docs = await c.identifiers
-    .find({ _id: { $gte: prefix, $lt: `${prefix.slice(0, -1)}0` } }, { projection: { _id: 1 } })
-    .toArray();
+  const docs = await c.identifiers.find({ _id: prefixRange(prefix) }, { projection: { _id: 1 } }).toArray();
   return docs.map((d) => `${type}/${d._id.slice(prefix.length)}`);
 }

@@ -63,7 +63,7 @@ export async function reindexAll(
       const resource = json === undefined ? undefined : (JSON.parse(json) as Resource);
       for (const key of identifierKeys(d.type, resource)) slots.push({ key, id: d.id });
       const next = resource === undefined ? { idx: {}, sort: {} } : index(resource);
-      postings.push(...referencePostings(d.type, d.id, next.idx.k as string[] | undefined));
+      postings.push(...referencePostings(d.type, d.id, next.idx.k));
       if (!same(next.idx, d.idx) || !same(next.sort, d.sort)) {
         // guarded by the version: a write since the read has indexed its own version already
         const r = await c.resources.updateOne(

@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Resource } from 'fhir/r4';
+import type { SearchIndex } from '../search';
 import { canonicalText, parseExact, type JsonObject } from '../fhir/json';
 import { reindexAll, type ReindexProgress } from './reindex';
 import { fail, OperationOutcomeError, preconditionFailed, type Issue } from '../fhir/outcome';
@@ -36,8 +37,6 @@ export interface StoredResource {
 }
 
 /** What the rest of the server plugs into every write: validation and search indexing. */
-export type SearchIndex = { idx: Record<string, unknown[]>; sort: Record<string, unknown> };
-
 export interface WritePipeline {
   validate(resource: Resource): Issue[];
   index(resource: Resource): SearchIndex;
@@ -172,12 +171,17 @@ export class Repository {
     return v && (await this.visible(v)) ? this.withText(v) : undefined;
   }
 
-  /** The stored metadata with the resource text (from the document itself when it holds it). */
+  /** The stored metadata with the resource text. */
   async withText(d: ResourceDoc | VersionDoc | Head): Promise<StoredResource> {
     const out = fromDoc(d);
-    if ('json' in d && typeof d.json === 'string') out.json = d.json;
-    else if (d.blob !== undefined) out.json = await this.blobText(d.blob);
+    const json = await this.textOf(d);
+    if (json !== undefined) out.json = json;
     return out;
+  }
+
+  /** A document's resource text: its own when it holds it (a version's inline text), else the one its key names. */
+  async textOf(d: { blob?: string; json?: string }): Promise<string | undefined> {
+    return d.json ?? (d.blob === undefined ? undefined : this.blobText(d.blob));
   }
 
   /** The text `blob` names: a version's `_id` (text inline) or a blob's. */
@@ -359,7 +363,7 @@ export class Repository {
     if (json !== undefined) {
       p.json = json;
       p.index = this.pipeline.index(JSON.parse(json) as Resource);
-      const postings = referencePostings(type, id, p.index.idx.k as string[] | undefined);
+      const postings = referencePostings(type, id, p.index.idx.k);
       if (postings.length > 0) p.postings = postings;
     }
     if (change.kind === 'put') {
@@ -598,10 +602,7 @@ export class Repository {
       if (!latest) return;
       const hinted = cur?.pending !== undefined && cur.pending > cur.versionId;
       if (cur && cur.versionId >= latest.versionId && !hinted) return;
-      const doc = this.currentDoc(
-        latest,
-        latest.json ?? (latest.blob === undefined ? undefined : await this.blobText(latest.blob)),
-      );
+      const doc = this.currentDoc(latest, await this.textOf(latest));
       if (cur) await this.c.resources.replaceOne({ _id: doc._id }, doc);
       else {
         try {

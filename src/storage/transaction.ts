@@ -151,7 +151,7 @@ export async function recoverTransactions(
           .flatMap((d) => (d ? [d] : []))
           .map(async (doc) => ({
             doc,
-            ...(doc.blob !== undefined && { json: doc.json ?? (await repo.blobText(doc.blob)) }),
+            ...(doc.blob !== undefined && { json: await repo.textOf(doc) }),
           })),
       );
       await finish(repo, t._id, writes);
