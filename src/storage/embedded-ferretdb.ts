@@ -21,7 +21,8 @@ function cacheRoot(): string {
 }
 
 /**
- * Fixes applied to FerretDB 1.24.2 at build time, so that lookups by `_id` use SQLite's `_id` index.
+ * Fixes applied to FerretDB 1.24.2 at build time, so that lookups by `_id` use SQLite's `_id` index and
+ * concurrent writes do not sleep.
  * - Its SQLite backend creates the `_id` index on `_ferretdb_sjson->"_id"` but filters with
  *   `_ferretdb_sjson->'$._id'`; SQLite uses an expression index only for the same expression text, so every `_id`
  *   lookup scanned the whole table. The fixed filter is the index's expression (both read the `_id` key).
@@ -29,8 +30,21 @@ function cacheRoot(): string {
  *   conditions, decoded every document of the collection in Go. The added `idWhereClause`
  *   (scripts/ferretdb/patch/id_pushdown.go) hands down the `_id` part of any filter; FerretDB still applies the
  *   whole filter to the rows that come back, as it does for every pushdown.
+ * - Concurrent writes (inserts, updates, deletes of any collection of one database) race for SQLite's one write
+ *   lock, and each loser sleeps in SQLite's busy handler (1, 2, 5, 10, 15 ms, ...) before it tries again: about 175
+ *   such sleeps a second at 10 concurrent creates. A Go mutex per database (scripts/ferretdb/patch/write_lock.go)
+ *   queues them instead, and the next writer starts as soon as the lock is free.
+ * - An insert encoded its documents inside its transaction, holding the write lock; `insertStatements`
+ *   (scripts/ferretdb/patch/insert_outside_lock.go) encodes them before.
+ * - Its query log formats every statement's arguments (whole documents, for an insert) even when debug logging
+ *   is off; `debugQuery` formats them only when it is on.
  */
-export const FERRETDB_PATCH = {
+export const FERRETDB_PATCH: {
+  /** `from` found `count` times (default once) in `file`, each replaced by `to`. */
+  replace: Array<{ file: string; from: string; to: string; count?: number }>;
+  /** Files of ours copied into the module. */
+  add: Array<{ from: string; to: string }>;
+} = {
   replace: [
     {
       file: 'internal/backends/sqlite/metadata/metadata.go',
@@ -64,8 +78,76 @@ export const FERRETDB_PATCH = {
 `,
       to: '\twhereClause, args = idWhereClause(params.Filter)\n\tfilterPushdown = whereClause != ""\n',
     },
+    {
+      file: 'internal/backends/sqlite/collection.go',
+      from: `	err := db.InTransaction(ctx, func(tx *fsql.Tx) error {
+		batchSize := c.r.BatchSize
+		if batchSize < 1 {
+			panic("batch-size should be greater or equal to 1")
+		}
+
+		var batch []*types.Document
+		docs := params.Docs
+
+		for len(docs) > 0 {
+			i := min(batchSize, len(docs))
+			batch, docs = docs[:i], docs[i:]
+
+			q, args, err := prepareInsertStatement(meta.TableName, meta.Capped(), batch)
+			if err != nil {
+				return lazyerrors.Error(err)
+			}
+
+			if _, err = tx.ExecContext(ctx, q, args...); err != nil {
+`,
+      to: `	statements, err := insertStatements(meta.TableName, meta.Capped(), params.Docs, c.r.BatchSize)
+	if err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+
+	err = db.InTransaction(ctx, func(tx *fsql.Tx) error {
+		for _, s := range statements {
+			if _, err := tx.ExecContext(ctx, s.query, s.args...); err != nil {
+`,
+    },
+    {
+      file: 'internal/util/fsql/db.go',
+      from: '\t"log/slog"\n\t"time"\n',
+      to: '\t"log/slog"\n\t"sync"\n\t"time"\n',
+    },
+    {
+      file: 'internal/util/fsql/db.go',
+      from: '\tBatchSize int\n}',
+      to: '\tBatchSize int\n\n\twriteMu sync.Mutex\n}',
+    },
+    {
+      file: 'internal/util/fsql/db.go',
+      from: '\tres, err := db.sqlDB.ExecContext(ctx, query, args...)\n',
+      to: '\tunlock := db.lockWrites()\n\tres, err := db.sqlDB.ExecContext(ctx, query, args...)\n\tunlock()\n',
+    },
+    {
+      file: 'internal/util/fsql/db.go',
+      from: '\tvar sqlTx *sql.Tx\n',
+      to: '\tdefer db.lockWrites()()\n\n\tvar sqlTx *sql.Tx\n',
+    },
+    {
+      file: 'internal/util/fsql/db.go',
+      from: '\tdb.l.With(fields...).DebugContext(ctx, ',
+      to: '\tdebugQuery(ctx, db.l, fields, ',
+      count: 6,
+    },
+    {
+      file: 'internal/util/fsql/tx.go',
+      from: '\ttx.l.With(fields...).DebugContext(ctx, ',
+      to: '\tdebugQuery(ctx, tx.l, fields, ',
+      count: 6,
+    },
   ],
-  add: [{ from: 'patch/id_pushdown.go', to: 'internal/backends/sqlite/ephr_id_pushdown.go' }],
+  add: [
+    { from: 'patch/id_pushdown.go', to: 'internal/backends/sqlite/ephr_id_pushdown.go' },
+    { from: 'patch/write_lock.go', to: 'internal/util/fsql/ephr_write_lock.go' },
+    { from: 'patch/insert_outside_lock.go', to: 'internal/backends/sqlite/ephr_insert_statements.go' },
+  ],
 };
 
 /** The binary's path: keyed by the launcher's sources and the patch, so a change to them builds anew. */
@@ -155,10 +237,10 @@ function prepareSources(dir: string): void {
   writable(copy); // the module cache is read-only; the copy must be patched and removed
   for (const r of FERRETDB_PATCH.replace) {
     const file = path.join(copy, r.file);
-    const text = fs.readFileSync(file, 'utf8');
-    if (text.split(r.from).length !== 2)
+    const parts = fs.readFileSync(file, 'utf8').split(r.from);
+    if (parts.length !== (r.count ?? 1) + 1)
       throw new EmbeddedDbError(`${module}: ${r.file} no longer reads as expected; the patch needs review`);
-    fs.writeFileSync(file, text.replace(r.from, r.to));
+    fs.writeFileSync(file, parts.join(r.to));
   }
   for (const a of FERRETDB_PATCH.add) fs.copyFileSync(path.join(LAUNCHER_DIR, a.from), path.join(copy, a.to));
   go(['mod', 'edit', `-replace=github.com/FerretDB/FerretDB=./ferretdb`], dir);
