@@ -7,8 +7,8 @@ import type { Repository } from './repository';
 
 /** Raise when the extraction code changes what it writes for the same definitions. */
 // 2: phonetic keys keep the written ي and و (Hassan ≠ Hussein); 3: identifier slots (identifiers.ts);
-// 4: reference postings (references.ts)
-export const INDEX_FORMAT = 4;
+// 4: reference postings (references.ts); 5: no `:contains` entries (matched inside the `code|value` ones)
+export const INDEX_FORMAT = 5;
 const KEY = 'search-definitions';
 
 export function definitionsFingerprint(registry: SearchParameterRegistry): string {

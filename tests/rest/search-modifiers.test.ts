@@ -339,3 +339,29 @@ describe('result parameters', () => {
     expect([bad.status, bad.body.issue?.[0]?.expression]).toEqual([400, ['_total']]);
   });
 });
+
+describe('string :contains on long values', () => {
+  const org = {
+    resourceType: 'Organization',
+    id: 'long-name',
+    // longer than 128 characters, with regular expression metacharacters in it
+    name:
+      'Reception and Identification Centre (RIC) of Lesvos, Mytilene: primary care, vaccination and ' +
+      'psychosocial support for new arrivals [IOM/UNHCR], open 24/7 + outreach',
+  };
+  beforeAll(async () => {
+    await request(s.url).put(`/fhir/Organization/${org.id}`).set('Content-Type', FHIR).send(org).expect(201);
+  });
+  afterAll(() => request(s.url).delete(`/fhir/Organization/${org.id}`));
+
+  it('finds a substring anywhere, not only from word starts, and takes metacharacters literally', async () => {
+    expect(await ids(`Organization?name:contains=${enc('ccination')}`)).toEqual([org.id]);
+    expect(
+      await ids(`Organization?name:contains=${enc('OSOCIAL SUPPORT FOR NEW ARRIVALS [IOM/UN')}`),
+    ).toEqual([org.id]);
+    expect(await ids(`Organization?name:contains=${enc('(ric)')}`)).toEqual([org.id]);
+    expect(await ids(`Organization?name:contains=${enc('24/7 + out')}`)).toEqual([org.id]);
+    expect(await ids(`Organization?name:contains=${enc('.*')}`)).toEqual([]);
+    expect(await ids(`Organization?name:contains=${enc('lesvos mytilene')}`)).toEqual([]);
+  });
+});
