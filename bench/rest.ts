@@ -10,25 +10,28 @@ import { benchResource, numbered, OBSERVATION, PATIENT, type BenchResource } fro
 import {
   breakdownTable,
   comparisonRows,
+  layoutRow,
   restIntro,
   restNotes,
   sizesLine,
   TABLE_HEAD,
 } from './support/rest-report';
 import { profileRepository } from './support/round-trips';
+import { layoutCreates } from './support/server-layout';
 import type { CpuShare } from './support/cpu';
 import { runConcurrent, type Sample } from './support/stats';
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 /**
- * Counts sized for a ~3 minute run on 2 shared cores: FerretDB scans a collection for every lookup, even by
- * `_id`, so each operation gets slower as the collections grow (see the results' notes).
+ * Counts sized for a run of about two minutes on 2 shared cores, long enough that each phase measures the steady
+ * state: a server's first few hundred creates run code the JIT has not optimised yet.
  */
 export const SETTINGS = {
-  creates: env('BENCH_REST_CREATES', 300),
-  reads: env('BENCH_REST_READS', 1000),
+  creates: env('BENCH_REST_CREATES', 1000),
+  reads: env('BENCH_REST_READS', 3000),
   connections: env('BENCH_REST_CONNECTIONS', 10),
-  warmup: env('BENCH_REST_WARMUP', 100),
+  /** Creates and reads of each resource type, on both sides, before its figures. */
+  warmup: env('BENCH_REST_WARMUP', 300),
   /** Operations one at a time for the breakdown (Patient only). */
   profileCreates: env('BENCH_REST_PROFILE_CREATES', 50),
   profileReads: env('BENCH_REST_PROFILE_READS', 200),
@@ -37,6 +40,9 @@ export const SETTINGS = {
 };
 const DRIVER_DB = 'bench_driver';
 const SERVER_DB = 'bench_rest';
+const LAYOUT_DB = 'bench_layout';
+/** Warm-up bodies are numbered from here, so that the measured creates' identifiers are new (resources.ts). */
+const WARMUP_N = 1_000_000;
 
 /** What the server stores for a create: the body with its id and server meta (src/storage/stamp.ts). */
 function driverDoc(r: BenchResource, id: string, n: number): { _id: string; [k: string]: unknown } {
@@ -97,16 +103,21 @@ export async function bench(): Promise<string> {
   const seq: Record<string, Sample & { cpu: CpuShare }> = {};
   let sizes: Record<string, number> = {};
   try {
-    // Warm-up (JIT, connection pools, SQLite tables) on a resource type of its own: in no figure.
-    const warm = await httpCreates(
-      server.url,
-      'Basic',
-      '{"resourceType":"Basic","code":{"text":"warm-up"}}',
-      s.warmup,
-      s.connections,
-    );
-    await httpReads(server.url, 'Basic', warm.ids, s.warmup, s.connections);
-    await driverInserts(client, { ...resources[0]!, type: 'Warmup' }, s.warmup, s.connections, []);
+    // Warm-up (JIT, connection pools, SQLite tables) with the same documents: in no figure.
+    for (const r of resources) {
+      const warm = await httpCreates(
+        server.url,
+        r.type,
+        (n) => numbered(r.json, WARMUP_N + n),
+        s.warmup,
+        s.connections,
+      );
+      await httpReads(server.url, r.type, warm.ids, s.warmup, s.connections);
+      const ids: string[] = [];
+      await driverInserts(client, { ...r, type: `Warmup${r.type}` }, s.warmup, s.connections, ids);
+      await driverFinds(client, `Warmup${r.type}`, ids, s.warmup, s.connections);
+      await layoutCreates(client, LAYOUT_DB, r, WARMUP_N, s.warmup, s.connections, s.phaseDeadlineMs)();
+    }
 
     for (const r of resources) {
       let serverIds: string[] = [];
@@ -126,6 +137,8 @@ export async function bench(): Promise<string> {
       const drvCreate = await withCpu(driverPids, () =>
         driverInserts(client, r, s.creates, s.connections, driverIds),
       );
+      const layout = layoutCreates(client, LAYOUT_DB, r, 0, s.creates, s.connections, s.phaseDeadlineMs);
+      const layoutCreate = await withCpu(driverPids, layout);
       const srvRead = await withCpu(pids, () =>
         httpReads(server.url, r.type, serverIds, s.reads, s.connections, s.phaseDeadlineMs),
       );
@@ -134,6 +147,7 @@ export async function bench(): Promise<string> {
       );
       rows.push(
         ...comparisonRows(r, 'create', srvCreate, drvCreate),
+        layoutRow(r, layoutCreate, drvCreate),
         ...comparisonRows(r, 'read', srvRead, drvRead),
       );
       created.set(r.type, { server: serverIds, driverRead: drvRead });
