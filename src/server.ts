@@ -8,6 +8,7 @@ import { handlers } from './interactions';
 import type { ServerContext } from './interactions/types';
 import { connectDatabase, isFerretDb, ping, withDbName, type Database } from './storage/database';
 import { dropSecondaryIndexes, ensureIndexes } from './storage/collections';
+import { adoptLegacyJournal } from './storage/journal';
 import { recover } from './storage/recovery';
 import { Repository, type Faults, type WritePipeline } from './storage/repository';
 import { searchStore } from './storage/search-store';
@@ -93,6 +94,7 @@ export async function openServer(
       searchIndexes().map((key) => ({ key })),
     );
   else await dropSecondaryIndexes(repo.c);
+  await adoptLegacyJournal(db.db!, repo.c);
   const recovered = await recover(repo);
   await followDefinitions(repo, definitionsFingerprint(searchParameterRegistry()), logger);
   if (recovered.rolledBack + recovered.rolledForward + recovered.repairedViews > 0) {

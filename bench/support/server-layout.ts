@@ -78,7 +78,6 @@ export function layoutCreates(
   deadlineMs: number,
 ): () => Promise<Sample> {
   const db = client.db(dbName);
-  const journal = db.collection<Doc>('journal');
   const identifiers = db.collection<Doc>('identifiers');
   const versions = db.collection<Doc>('versions');
   const resources = db.collection<Doc>('resources');
@@ -90,7 +89,7 @@ export function layoutCreates(
       c,
       async (i) => {
         const d = docs[i]!;
-        await Promise.all([co.insert(journal, d.journal), ...d.keys.map((k) => co.insert(identifiers, k))]);
+        await Promise.all([d.journal, ...d.keys].map((k) => co.insert(identifiers, k)));
         await co.insert(versions, d.version);
         await co.insert(resources, d.view);
       },

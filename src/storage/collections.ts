@@ -105,6 +105,7 @@ export interface Collections {
   transactions: Collection<TransactionDoc>;
   locks: Collection<LockDoc>;
   identifiers: Collection<IdentifierDoc>;
+  /** The same collection as `identifiers` (journal.ts). */
   journal: Collection<JournalDoc>;
   meta: Collection<MetaDoc>;
 }
@@ -117,7 +118,7 @@ export function collections(db: Db): Collections {
     transactions: db.collection<TransactionDoc>('transactions'),
     locks: db.collection<LockDoc>('locks'),
     identifiers: db.collection<IdentifierDoc>('identifiers'),
-    journal: db.collection<JournalDoc>('journal'),
+    journal: db.collection<JournalDoc>('identifiers'),
     meta: db.collection<MetaDoc>('meta'),
   };
 }

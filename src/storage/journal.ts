@@ -1,16 +1,24 @@
 // Writes in flight, so that recovery finds what a dead writer left without scanning the version log or the commit
 // records, which only grow (FerretDB answers nothing but `_id` lookups from an index, so a scan decodes them whole).
-// An entry is inserted before a write stores anything and removed once the write is finished; recovery reads this
-// small collection whole.
+// An entry is inserted before a write stores anything and removed once the write is finished; recovery reads the
+// few there are as two `_id` ranges. Entries live beside the identifier slots and reference postings (keys that
+// start with a resource type or `ref:`), so that a write's entry, slots and postings go as one command (coalesce.ts).
 import crypto from 'node:crypto';
+import type { Db } from 'mongodb';
 import type { Collections, JournalDoc } from './collections';
 import type { Coalescer } from './coalesce';
+import { isDuplicateKey } from './errors';
+import { prefixRange } from './implied-id';
 
-const transactionKey = (txn: string): string => `transaction:${txn}`;
+const WRITE = 'write:';
+const TRANSACTION = 'transaction:';
+const transactionKey = (txn: string): string => `${TRANSACTION}${txn}`;
+/** Where earlier releases kept the entries. */
+const LEGACY = 'journal';
 
 /** Before a single write's version: the resource it writes. Returns the entry's key (racing writers have one each). */
 export async function journalWrite(c: Collections, co: Coalescer, type: string, id: string): Promise<string> {
-  const key = `write:${type}/${id}:${crypto.randomUUID()}`;
+  const key = `${WRITE}${type}/${id}:${crypto.randomUUID()}`;
   await co.insert(c.journal, { _id: key, kind: 'write', type, id, at: new Date() });
   return key;
 }
@@ -68,7 +76,25 @@ export async function closeTransaction(c: Collections, txn: string): Promise<voi
 }
 
 export async function openEntries(c: Collections): Promise<JournalDoc[]> {
-  return c.journal.find({}).toArray();
+  const [writes, transactions] = await Promise.all(
+    [WRITE, TRANSACTION].map((p) => c.journal.find({ _id: prefixRange(p) }).toArray()),
+  );
+  return [...writes!, ...transactions!];
+}
+
+/** At start: entries an earlier release left in a collection of their own move here; it is then dropped. */
+export async function adoptLegacyJournal(db: Db, c: Collections): Promise<number> {
+  const legacy = db.collection<JournalDoc>(LEGACY);
+  const entries = await legacy.find({}).toArray();
+  if (entries.length === 0) return 0;
+  await c.journal.insertMany(entries, { ordered: false }).catch((err: unknown) => {
+    const listed = (err as { writeErrors?: unknown }).writeErrors;
+    const errors = Array.isArray(listed) ? listed : listed === undefined ? [err] : [listed];
+    // An entry already here was moved by a start that died before the drop.
+    if (!errors.every(isDuplicateKey)) throw err;
+  });
+  await legacy.drop();
+  return entries.length;
 }
 
 export async function dropEntry(c: Collections, entry: JournalDoc): Promise<void> {
