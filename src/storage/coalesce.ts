@@ -56,6 +56,10 @@ function documentError(w: WriteErrorLike): Error {
 }
 
 async function insertAll(coll: Collection<Document>, docs: Document[]): Promise<Array<true | Error>> {
+  if (docs.length === 1) {
+    await coll.insertOne(docs[0]!); // skips the driver's bulk-write bookkeeping; its error is the caller's own
+    return [true];
+  }
   try {
     await coll.insertMany(docs, { ordered: false });
     return docs.map(() => true);

@@ -356,13 +356,13 @@ export class Repository {
     }
     const versionId = (current?.versionId ?? 0) + 1;
     const lastUpdated = nextTimestamp(current?.lastUpdated);
-    const { doc, json } = this.versionDoc(type, id, versionId, lastUpdated, change, opts);
+    const { doc, json, plain } = this.versionDoc(type, id, versionId, lastUpdated, change, opts);
     const stored = fromDoc(doc);
     if (json !== undefined) stored.json = json;
     const p: Prepared = { doc, outcome: { stored, created: !live, changed: true } };
-    if (json !== undefined) {
+    if (json !== undefined && plain !== undefined) {
       p.json = json;
-      p.index = this.pipeline.index(JSON.parse(json) as Resource);
+      p.index = this.pipeline.index(plain);
       const postings = referencePostings(type, id, p.index.idx.k);
       if (postings.length > 0) p.postings = postings;
     }
@@ -405,7 +405,7 @@ export class Repository {
     lastUpdated: Date,
     change: Change,
     opts: WriteOptions,
-  ): { doc: VersionDoc; json?: string } {
+  ): { doc: VersionDoc; json?: string; plain?: Resource } {
     const protectedWhy = opts.system ? undefined : this.pipeline.protect?.(type, id);
     if (protectedWhy) throw fail(405, 'not-supported', protectedWhy);
     const base = {
@@ -427,13 +427,14 @@ export class Repository {
         },
       ]);
     }
-    this.check(type, change.tree, JSON.parse(json) as Resource, opts.malformedStatus ?? 400);
+    const plain = JSON.parse(json) as Resource; // validated, then indexed (prepare)
+    this.check(type, change.tree, plain, opts.malformedStatus ?? 400);
     const doc: VersionDoc = { ...base, deleted: false, method: opts.method };
     if (json.length <= INLINE_TEXT_CHARS) {
       doc.blob = base._id;
       doc.json = json;
     } else doc.blob = crypto.randomUUID();
-    return { doc, json };
+    return { doc, json, plain };
   }
 
   /** Shape problems are malformed FHIR (400); validation errors are well-formed but invalid content (422). */
