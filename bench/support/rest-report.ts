@@ -164,9 +164,11 @@ export function restNotes(): string {
     '- A read of a resource this server process has written or read before asks the database one thing: whether a',
     '  version after the one it remembers exists (an `_id` lookup in `versions` that finds nothing), and takes the',
     '  text from its memory (`RESOURCE_CACHE_MB`). The driver row reads a whole document. The "first read" rows are',
-    '  a second server process that has seen none of the resources, reading each once: the view (its search keys',
-    '  make it 4 to 6 KB and about 150 fields, which FerretDB decodes in full), then the text from the version. They',
-    '  are set against the same driver reads as the other read rows.',
+    '  a second server process, warmed up on the warm-up resources, that has seen none of these, reading each once.',
+    '  With no write of the resource in flight (no journal entry) it asks at once for the journal entries and for',
+    '  versions 1 to 8 (`_id` lookups; the newest visible one holds the text) and never reads the view, whose search',
+    '  keys (4 to 6 KB, about 150 fields) FerretDB would decode in full. They are set against the same driver reads',
+    '  as the other read rows.',
     '',
   ].join('\n');
 }

@@ -24,12 +24,30 @@ export async function journalWrite(c: Collections, co: Coalescer, type: string, 
 }
 
 /**
+ * Whether a single write of `type/id` has an entry that `finished` has not closed: in flight, or dead between its
+ * version and its view (a closed entry waits a little for its batched delete).
+ */
+export async function writeInFlight(
+  c: Collections,
+  finished: FinishedWrites,
+  type: string,
+  id: string,
+): Promise<boolean> {
+  const entries = await c.journal
+    .find({ _id: prefixRange(`${WRITE}${type}/${id}:`) }, { projection: { _id: 1 } })
+    .toArray();
+  return entries.some((e) => !finished.has(e._id));
+}
+
+/**
  * Entries of finished single writes (view written, or no version taken), deleted together: one command per many
  * writes, where a delete per write cost FerretDB as much as the write's insert. Not awaited by writers: an entry
  * left behind (a crash before the delete) only makes the next sweep look at a resource that is fine.
  */
 export class FinishedWrites {
   private keys: string[] = [];
+  /** Closed and not deleted yet: in the journal still, but not in flight (writeInFlight). */
+  private readonly closed = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -42,6 +60,7 @@ export class FinishedWrites {
 
   close(key: string): void {
     this.keys.push(key);
+    this.closed.add(key);
     if (this.keys.length >= this.max) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.delayMs).unref();
   }
@@ -54,14 +73,16 @@ export class FinishedWrites {
     this.keys = [];
     if (keys.length > 0) {
       const c = this.c;
+      const forget = (): void => keys.forEach((k) => this.closed.delete(k));
       this.flushing = this.flushing.then(() =>
-        c.journal.deleteMany({ _id: { $in: keys } }).then(
-          () => undefined,
-          () => undefined,
-        ),
+        c.journal.deleteMany({ _id: { $in: keys } }).then(forget, forget),
       );
     }
     return this.flushing;
+  }
+
+  has(key: string): boolean {
+    return this.closed.has(key);
   }
 }
 

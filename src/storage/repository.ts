@@ -20,7 +20,7 @@ import {
 import { isDuplicateKey } from './errors';
 import { addSlots, identifierKeys } from './identifiers';
 import { addPostings, referencePostings } from './references';
-import { FinishedWrites, journalWrite } from './journal';
+import { FinishedWrites, journalWrite, writeInFlight } from './journal';
 import { Coalescer } from './coalesce';
 import { BlobCache } from './blob-cache';
 import { HeadCache, type Head } from './head-cache';
@@ -102,6 +102,8 @@ const MAX_ATTEMPTS = 50;
 /** What a read needs of the view. Named fields: FerretDB answers an inclusion faster than `{idx: 0, sort: 0}`. */
 const VIEW_HEAD = { type: 1, id: 1, versionId: 1, lastUpdated: 1, deleted: 1, blob: 1, pending: 1 };
 const TRANSACTION_WAIT_MS = 3000;
+/** Versions asked for at once by a first read (most resources have a few). */
+const PROBE_WINDOW = 8;
 const COMMITTED_CACHE = 100_000;
 /** Texts up to this many characters sit in their version document; longer ones in a blob of their own. */
 export const INLINE_TEXT_CHARS = 16 * 1024;
@@ -155,6 +157,11 @@ export class Repository {
   async read(type: string, id: string): Promise<StoredResource | undefined> {
     const known = await this.heads.current(this.c, this.co, type, id);
     if (known) return this.withText(known);
+    const settled = await this.newestSettled(type, id);
+    if (settled !== undefined) {
+      if (settled) this.heads.set(settled);
+      return settled ? this.withText(settled) : undefined;
+    }
     const cur = await this.co.findById(this.c.resources, `${type}/${id}`, VIEW_HEAD);
     if (cur && !(cur.pending !== undefined && cur.pending > cur.versionId)) {
       this.heads.set(cur);
@@ -164,6 +171,34 @@ export class Repository {
     if (!latest) return cur ? this.withText(cur) : undefined;
     await this.converge(type, id); // rolls the view forward, or clears a hint left by a writer that never inserted
     return this.withText(latest);
+  }
+
+  /**
+   * The newest visible version of a resource no single write is in flight for (no journal entry), from its versions
+   * alone: with no writer between version and view, the view could only repeat it, and a view costs FerretDB all its
+   * search keys to decode. Versions are looked up by `_id` in windows of {@link PROBE_WINDOW} and up, from 1, and
+   * hold their text (up to 16 KiB). Undefined when a write is in flight (the caller reads the view and repairs it);
+   * null for none.
+   */
+  private async newestSettled(type: string, id: string): Promise<VersionDoc | null | undefined> {
+    const probe = (from: number, n: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          this.co.findById(this.c.versions, versionKey(type, id, from + i)),
+        ),
+      );
+    const [first, inFlight] = await Promise.all([
+      probe(1, PROBE_WINDOW),
+      writeInFlight(this.c, this.finished, type, id),
+    ]);
+    if (inFlight) return undefined;
+    const found = first.filter((v): v is VersionDoc => v !== null);
+    for (let n = PROBE_WINDOW; found.length === n; n *= 4) {
+      // every one of 1..n exists: the next window, four times as wide
+      found.push(...(await probe(n + 1, 3 * n)).filter((v): v is VersionDoc => v !== null));
+    }
+    for (let i = found.length - 1; i >= 0; i--) if (await this.visible(found[i]!)) return found[i]!;
+    return null;
   }
 
   async vread(type: string, id: string, versionId: number): Promise<StoredResource | undefined> {

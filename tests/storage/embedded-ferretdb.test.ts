@@ -152,6 +152,14 @@ it('answers a lookup by _id from its index, and finds, updates and deletes by _i
       [...Array.from({ length: 50 }, (_, i) => `Patient/${i}`), 'Patient/ "quoted"', 'Patient/é'].sort(),
     );
     expect(await c.countDocuments({ ...prefix, v: { $lt: 0 } })).toBe(2);
+    // a prefix ending in ":" (the journal's `write:`, a resource's `write:Type/id:`) has ";" for its upper bound
+    await c.insertMany([
+      { _id: 'write:Basic/a:1', v: -6 },
+      { _id: 'write:Basic/a-2:1', v: -7 },
+    ]);
+    const journal = { _id: { $gte: 'write:Basic/a:', $lt: 'write:Basic/a;' } };
+    expect(JSON.stringify(await plan(journal))).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+    expect((await c.find(journal).toArray()).map((d) => d._id)).toEqual(['write:Basic/a:1']);
     await c.deleteMany({ v: { $lt: 0 } });
     expect(await c.find({ _id: { $in: ['Patient/9', 'Patient/7', 'Patient/99'] } }).toArray()).toEqual([
       { _id: 'Patient/7', v: 7 },

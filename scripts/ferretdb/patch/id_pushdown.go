@@ -93,12 +93,13 @@ func prefixRange(cond *types.Document) (string, string, bool) {
 	return lo, hi, true
 }
 
-// plainID reports whether s holds only letters, digits and "-./_|:", which JSON text writes unchanged.
+// plainID reports whether s holds only letters, digits and "-./_|:;", which JSON text writes unchanged (";" is
+// the upper bound of a prefix that ends in ":").
 func plainID(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		ok := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			c == '-' || c == '.' || c == '/' || c == '_' || c == '|' || c == ':'
+			c == '-' || c == '.' || c == '/' || c == '_' || c == '|' || c == ':' || c == ';'
 		if !ok {
 			return false
 		}
