@@ -17,11 +17,9 @@ import {
 } from '../src/search';
 import { compileExpression, fhirpathEvaluator } from '../src/search/paths';
 import { startEmbeddedDb } from '../src/storage/embedded-ferretdb';
-import { historyKey, versionKey } from '../src/storage/collections';
-import { identifierKeys } from '../src/storage/identifiers';
-import { referencePostings } from '../src/storage/references';
 import { Repository, NO_PIPELINE } from '../src/storage/repository';
 import { searchStore } from '../src/storage/search-store';
+import { firstVersionDocs, type Doc } from './support/stored-docs';
 
 function examples(): FhirResource[] {
   return fs
@@ -177,45 +175,15 @@ async function latencySection(sizes: number[]): Promise<string> {
         .asPromise();
       if (!conn.db) throw new Error('no database');
       const mdb = conn.db;
-      // Stored as the server stores a first version (storage/repository.ts): the version with its text, the
-      // current view with its search index and a pointer to that text, an identifier slot per identifier.
+      // Stored as the server stores a first version (bench/support/stored-docs.ts).
       const now = new Date();
       const data = generate(n);
       for (let i = 0; i < data.length; i += 1000) {
-        const chunk = data.slice(i, i + 1000);
-        const versions = chunk.map((r) => {
-          const id = r.id ?? '';
-          const key = versionKey(r.resourceType, id, 1);
-          return {
-            _id: key,
-            type: r.resourceType,
-            id,
-            versionId: 1,
-            lastUpdated: now,
-            deleted: false,
-            blob: key,
-            json: JSON.stringify(r),
-            method: 'PUT',
-            hkey: historyKey(now, r.resourceType, id, 1),
-          };
-        });
-        const views = chunk.map((r) => ({
-          _id: `${r.resourceType}/${r.id ?? ''}`,
-          type: r.resourceType,
-          id: r.id,
-          versionId: 1,
-          lastUpdated: now,
-          deleted: false,
-          blob: versionKey(r.resourceType, r.id ?? '', 1),
-          ...indexResource(r),
-        }));
-        const slots = chunk.flatMap((r, j) => [
-          ...identifierKeys(r.resourceType, r).map((k) => ({ _id: `${k}#0`, target: r.id })),
-          ...referencePostings(r.resourceType, r.id ?? '', views[j]!.idx.k).map((p) => ({ _id: p })),
-        ]);
-        await mdb.collection<{ _id: string }>('versions').insertMany(versions);
-        await mdb.collection<{ _id: string }>('resources').insertMany(views);
-        if (slots.length) await mdb.collection<{ _id: string }>('identifiers').insertMany(slots);
+        const docs = data.slice(i, i + 1000).map((r) => firstVersionDocs(r, JSON.stringify(r), now, 'PUT'));
+        const keys = docs.flatMap((d) => d.keys);
+        await mdb.collection<Doc>('versions').insertMany(docs.map((d) => d.version));
+        await mdb.collection<Doc>('resources').insertMany(docs.map((d) => d.view));
+        if (keys.length) await mdb.collection<Doc>('identifiers').insertMany(keys);
       }
       // The server's own search store on FerretDB (type ranges handed to SQLite); no text cache, so every page's
       // texts come from the database.

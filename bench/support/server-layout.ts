@@ -7,16 +7,11 @@ import crypto from 'node:crypto';
 import type { Resource } from 'fhir/r4';
 import type { MongoClient } from 'mongodb';
 import { parseExact, type JsonObject } from '../../src/fhir/json';
-import { indexResource } from '../../src/search';
 import { Coalescer } from '../../src/storage/coalesce';
-import { historyKey, versionKey } from '../../src/storage/collections';
-import { identifierKeys } from '../../src/storage/identifiers';
-import { referencePostings } from '../../src/storage/references';
 import { stampedText } from '../../src/storage/stamp';
 import { numbered, type BenchResource } from './resources';
 import { runConcurrent, type Sample } from './stats';
-
-type Doc = { _id: string; [k: string]: unknown };
+import { firstVersionDocs, type Doc } from './stored-docs';
 
 interface CreateDocs {
   journal: Doc;
@@ -29,39 +24,14 @@ function createDocs(r: BenchResource, n: number): CreateDocs {
   const id = crypto.randomUUID();
   const at = new Date();
   const json = stampedText(parseExact(numbered(r.json, n)) as JsonObject, id, 1, at);
-  const resource = JSON.parse(json) as Resource;
-  const index = indexResource(resource);
-  const key = versionKey(r.type, id, 1);
-  return {
-    journal: { _id: `write:${r.type}/${id}:${crypto.randomUUID()}`, kind: 'write', type: r.type, id, at },
-    keys: [
-      ...identifierKeys(r.type, resource).map((k) => ({ _id: `${k}#0`, target: id })),
-      ...referencePostings(r.type, id, index.idx.k).map((p) => ({ _id: p })),
-    ],
-    version: {
-      _id: key,
-      type: r.type,
-      id,
-      versionId: 1,
-      lastUpdated: at,
-      hkey: historyKey(at, r.type, id, 1),
-      deleted: false,
-      method: 'POST',
-      blob: key,
-      json,
-    },
-    view: {
-      _id: `${r.type}/${id}`,
-      type: r.type,
-      id,
-      versionId: 1,
-      lastUpdated: at,
-      deleted: false,
-      idx: index.idx,
-      sort: index.sort,
-      blob: key,
-    },
+  const journal = {
+    _id: `write:${r.type}/${id}:${crypto.randomUUID()}`,
+    kind: 'write',
+    type: r.type,
+    id,
+    at,
   };
+  return { journal, ...firstVersionDocs(JSON.parse(json) as Resource, json, at, 'POST') };
 }
 
 /**
