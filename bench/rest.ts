@@ -10,6 +10,7 @@ import { benchResource, numbered, OBSERVATION, PATIENT, type BenchResource } fro
 import {
   breakdownTable,
   comparisonRows,
+  frontRow,
   layoutRow,
   restIntro,
   restNotes,
@@ -41,6 +42,7 @@ export const SETTINGS = {
 const DRIVER_DB = 'bench_driver';
 const SERVER_DB = 'bench_rest';
 const LAYOUT_DB = 'bench_layout';
+const FRONT_DB = 'bench_front';
 /** Warm-up bodies are numbered from here, so that the measured creates' identifiers are new (resources.ts). */
 const WARMUP_N = 1_000_000;
 
@@ -93,6 +95,7 @@ export async function bench(): Promise<string> {
   const db = await benchDb();
   const resources = [benchResource(PATIENT), benchResource(OBSERVATION)];
   const server = await startBenchServer(db.uri, SERVER_DB);
+  const front = await startBenchServer(db.uri, FRONT_DB, 'http-front');
   const client = new MongoClient(db.uri, { directConnection: true });
   await client.connect();
   const pids = { client: process.pid, server: server.pid, ferretdb: db.pid };
@@ -119,6 +122,7 @@ export async function bench(): Promise<string> {
       await driverInserts(client, { ...r, type: `Warmup${r.type}` }, s.warmup, s.connections, ids);
       await driverFinds(client, `Warmup${r.type}`, ids, s.warmup, s.connections);
       await layoutCreates(client, LAYOUT_DB, r, WARMUP_N, s.warmup, s.connections, s.phaseDeadlineMs)();
+      await httpCreates(front.url, r.type, (n) => numbered(r.json, WARMUP_N + n), s.warmup, s.connections);
     }
 
     for (const r of resources) {
@@ -141,6 +145,17 @@ export async function bench(): Promise<string> {
       );
       const layout = layoutCreates(client, LAYOUT_DB, r, 0, s.creates, s.connections, s.phaseDeadlineMs);
       const layoutCreate = await withCpu(driverPids, layout);
+      const frontCreate = await withCpu({ ...pids, server: front.pid }, async () => {
+        const out = await httpCreates(
+          front.url,
+          r.type,
+          (n) => numbered(r.json, n),
+          s.creates,
+          s.connections,
+          s.phaseDeadlineMs,
+        );
+        return out.sample;
+      });
       const srvRead = await withCpu(pids, () =>
         httpReads(server.url, r.type, serverIds, s.reads, s.connections, s.phaseDeadlineMs),
       );
@@ -150,6 +165,7 @@ export async function bench(): Promise<string> {
       rows.push(
         ...comparisonRows(r, 'create', srvCreate, drvCreate),
         layoutRow(r, layoutCreate, drvCreate),
+        frontRow(r, frontCreate, drvCreate),
         ...comparisonRows(r, 'read', srvRead, drvRead),
       );
       created.set(r.type, { server: serverIds, driverRead: drvRead });
@@ -202,7 +218,7 @@ export async function bench(): Promise<string> {
     );
   } finally {
     await client.close();
-    await server.stop();
+    await Promise.all([server.stop(), front.stop()]);
   }
   const p = resources[0]!;
   const profile = await profileRepository(db.uri, db.pid, SERVER_DB, p, s.profileCreates, s.profileReads);

@@ -1,4 +1,5 @@
-// Starts and stops an ephr-fhir server in a child process (server-process.ts) for the HTTP benchmarks.
+// Starts and stops an ephr-fhir server in a child process (server-process.ts) for the HTTP benchmarks, or the bare
+// HTTP front the REST benchmark sets beside it (http-front.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
@@ -10,8 +11,12 @@ export interface BenchServer {
 }
 
 /** `mongodbUri` without a database name; the server uses `dbName` on it. Loopback only, logs silenced. */
-export async function startBenchServer(mongodbUri: string, dbName: string): Promise<BenchServer> {
-  const child = fork(path.join(__dirname, 'server-process.js'), [], {
+export async function startBenchServer(
+  mongodbUri: string,
+  dbName: string,
+  entry: 'server-process' | 'http-front' = 'server-process',
+): Promise<BenchServer> {
+  const child = fork(path.join(__dirname, `${entry}.js`), [], {
     env: {
       ...process.env,
       PORT: '0',

@@ -83,6 +83,17 @@ export function layoutRow(r: BenchResource, layout: Measured, driver: Measured):
   );
 }
 
+export function frontRow(r: BenchResource, front: Measured, driver: Measured): string {
+  const [f, d] = [figures(front), figures(driver)];
+  return line(
+    r,
+    'create',
+    'bare node:http + insertOne',
+    front,
+    `${overhead(f.mean, d.mean)} (${overhead(f.p50, d.p50)}) over insertOne`,
+  );
+}
+
 export function sizesLine(sizes: Record<string, number>): string {
   const list = Object.entries(sizes)
     .map(([name, n]) => `\`${name}\` ${int(n)}`)
@@ -155,6 +166,11 @@ export function restNotes(): string {
     "  process. Its distance to insertOne is the storage layout's cost; its distance to the server row is the",
     "  server's own work (HTTP, validation, search indexing, bookkeeping), which runs on one core and groups fewer",
     '  commands because its requests reach the database less in step.',
+    '- "bare node:http + insertOne" is a server of a few lines (`bench/support/http-front.ts`, a process of its',
+    "  own like the server's) that does per POST what the driver row does (parse, add `_id`, `id` and meta, one",
+    '  `insertOne`) and answers 201 with `Location`: no check, index, version or journal. Its distance to insertOne is',
+    '  what receiving creates over HTTP costs on this machine before any FHIR work; the rest of the target is what',
+    '  is left for the FHIR work itself.',
     '- The commands a create costs are listed under the breakdown: before the version, one insert into',
     '  `identifiers` of the journal entry (so that recovery finds a write that died), the identifier slots and the',
     '  reference postings; then the version, which holds the resource text (texts up to 16 KiB), and the current',
