@@ -10,8 +10,7 @@ import { benchResource, numbered, OBSERVATION, PATIENT, type BenchResource } fro
 import {
   breakdownTable,
   comparisonRows,
-  frontRow,
-  layoutRow,
+  baselineRow,
   restIntro,
   restNotes,
   sizesLine,
@@ -128,15 +127,10 @@ export async function bench(): Promise<string> {
     for (const r of resources) {
       let serverIds: string[] = [];
       const driverIds: string[] = [];
+      const measuredCreates = (url: string) =>
+        httpCreates(url, r.type, (n) => numbered(r.json, n), s.creates, s.connections, s.phaseDeadlineMs);
       const srvCreate = await withCpu(pids, async () => {
-        const out = await httpCreates(
-          server.url,
-          r.type,
-          (n) => numbered(r.json, n),
-          s.creates,
-          s.connections,
-          s.phaseDeadlineMs,
-        );
+        const out = await measuredCreates(server.url);
         serverIds = out.ids;
         return out.sample;
       });
@@ -145,17 +139,10 @@ export async function bench(): Promise<string> {
       );
       const layout = layoutCreates(client, LAYOUT_DB, r, 0, s.creates, s.connections, s.phaseDeadlineMs);
       const layoutCreate = await withCpu(driverPids, layout);
-      const frontCreate = await withCpu({ ...pids, server: front.pid }, async () => {
-        const out = await httpCreates(
-          front.url,
-          r.type,
-          (n) => numbered(r.json, n),
-          s.creates,
-          s.connections,
-          s.phaseDeadlineMs,
-        );
-        return out.sample;
-      });
+      const frontCreate = await withCpu(
+        { ...pids, server: front.pid },
+        async () => (await measuredCreates(front.url)).sample,
+      );
       const srvRead = await withCpu(pids, () =>
         httpReads(server.url, r.type, serverIds, s.reads, s.connections, s.phaseDeadlineMs),
       );
@@ -164,8 +151,8 @@ export async function bench(): Promise<string> {
       );
       rows.push(
         ...comparisonRows(r, 'create', srvCreate, drvCreate),
-        layoutRow(r, layoutCreate, drvCreate),
-        frontRow(r, frontCreate, drvCreate),
+        baselineRow(r, "driver, the server's documents", layoutCreate, drvCreate),
+        baselineRow(r, 'bare node:http + insertOne', frontCreate, drvCreate),
         ...comparisonRows(r, 'read', srvRead, drvRead),
       );
       created.set(r.type, { server: serverIds, driverRead: drvRead });

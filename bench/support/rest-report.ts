@@ -72,24 +72,14 @@ export function comparisonRows(
 }
 
 /** The server's documents for a create, inserted by the driver (server-layout.ts), against the one insertOne. */
-export function layoutRow(r: BenchResource, layout: Measured, driver: Measured): string {
-  const [l, d] = [figures(layout), figures(driver)];
+/** A create row set against the driver's insertOne rather than the target: a measure of part of the cost. */
+export function baselineRow(r: BenchResource, client: string, m: Measured, driver: Measured): string {
+  const [f, d] = [figures(m), figures(driver)];
   return line(
     r,
     'create',
-    "driver, the server's documents",
-    layout,
-    `${overhead(l.mean, d.mean)} (${overhead(l.p50, d.p50)}) over insertOne`,
-  );
-}
-
-export function frontRow(r: BenchResource, front: Measured, driver: Measured): string {
-  const [f, d] = [figures(front), figures(driver)];
-  return line(
-    r,
-    'create',
-    'bare node:http + insertOne',
-    front,
+    client,
+    m,
     `${overhead(f.mean, d.mean)} (${overhead(f.p50, d.p50)}) over insertOne`,
   );
 }
