@@ -71,8 +71,10 @@ export function comparisonRows(
   return [line(r, op, 'ephr-fhir HTTP', server, vs), line(r, op, drv, driver, '')];
 }
 
-/** The server's documents for a create, inserted by the driver (server-layout.ts), against the one insertOne. */
-/** A create row set against the driver's insertOne rather than the target: a measure of part of the cost. */
+/**
+ * A create row set against the driver's insertOne, not the target, measuring one part of the server's cost: the
+ * server's documents inserted by the driver (server-layout.ts), or the bare HTTP front (http-front.ts).
+ */
 export function baselineRow(r: BenchResource, client: string, m: Measured, driver: Measured): string {
   const [f, d] = [figures(m), figures(driver)];
   return line(
