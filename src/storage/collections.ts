@@ -20,7 +20,7 @@ export interface VersionDoc {
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** History order key: lastUpdated ISO | type/id | zero-padded version (one sortable scalar, for keyset paging). */
   hkey: string;
-  /** The transaction Bundle that wrote it: visible only once that transaction's record says committed or done. */
+  /** The transaction Bundle that wrote it: visible only once that transaction is committed (decision.ts). */
   txn?: string;
 }
 
@@ -63,6 +63,17 @@ export interface TransactionDoc {
   createdAt: Date;
 }
 
+/**
+ * The one decision on a transaction Bundle, `_id` = "decision:<txn>" beside its record: inserted by the writer at its
+ * commit point, or by a rollback, and never changed. The unique insert makes the two exclude each other where a
+ * conditional update would not (FerretDB's are a read, then a write). Kept for good, like the record.
+ */
+export interface DecisionDoc {
+  _id: string;
+  decision: 'committed' | 'aborted';
+  at: Date;
+}
+
 /** A claim on a conditional-create key (`Patient|system|value`), so that two racing creates make one resource. */
 export interface LockDoc {
   _id: string;
@@ -103,6 +114,8 @@ export interface Collections {
   resources: Collection<ResourceDoc>;
   blobs: Collection<BlobDoc>;
   transactions: Collection<TransactionDoc>;
+  /** The same collection as `transactions` (decision.ts). */
+  decisions: Collection<DecisionDoc>;
   locks: Collection<LockDoc>;
   identifiers: Collection<IdentifierDoc>;
   /** The same collection as `identifiers` (journal.ts). */
@@ -116,6 +129,7 @@ export function collections(db: Db): Collections {
     resources: db.collection<ResourceDoc>('resources'),
     blobs: db.collection<BlobDoc>('blobs'),
     transactions: db.collection<TransactionDoc>('transactions'),
+    decisions: db.collection<DecisionDoc>('transactions'),
     locks: db.collection<LockDoc>('locks'),
     identifiers: db.collection<IdentifierDoc>('identifiers'),
     journal: db.collection<JournalDoc>('identifiers'),

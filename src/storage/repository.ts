@@ -17,6 +17,7 @@ import {
   type ResourceDoc,
   type VersionDoc,
 } from './collections';
+import { readTransaction, type TransactionState } from './decision';
 import { isDuplicateKey } from './errors';
 import { addSlots, identifierKeys } from './identifiers';
 import { addPostings, referencePostings } from './references';
@@ -89,13 +90,15 @@ export interface WriteOutcome {
   changed: boolean;
 }
 
-/** Test-only fault injection: runs after the version insert, before the current view is written. */
+/** Test-only fault injection (points in a write where a test may hold or fail it) and timing. */
 export interface Faults {
   afterVersionInsert?: (v: VersionDoc) => void | Promise<void>;
   /** A transaction's versions are inserted; its commit point is next. */
   beforeCommitPoint?: () => void | Promise<void>;
   /** A transaction committed; its current view is next. */
   afterCommitPoint?: () => void | Promise<void>;
+  /** A shorter transaction lease than LEASE_MS (transaction.ts), renewed as often. */
+  transactionLeaseMs?: number;
 }
 
 const MAX_ATTEMPTS = 50;
@@ -277,14 +280,13 @@ export class Repository {
   }
 
   /**
-   * The state of a transaction Bundle's commit; a missing record means it was rolled back. Committed is final,
-   * so it is remembered: versions keep their transaction mark for good and are checked here when read.
+   * The state of a transaction Bundle's commit (decision.ts); a missing record means it was rolled back. Committed
+   * is final, so it is remembered: versions keep their transaction mark for good and are checked here when read.
    */
-  async transactionState(txn: string): Promise<'pending' | 'committed' | 'aborted'> {
+  async transactionState(txn: string): Promise<TransactionState> {
     if (this.committed.has(txn)) return 'committed';
-    const t = await this.c.transactions.findOne({ _id: txn }, { projection: { state: 1 } });
-    if (!t || t.state === 'aborted') return 'aborted';
-    if (t.state === 'pending') return 'pending';
+    const { state } = await readTransaction(this.c, txn, false);
+    if (state !== 'committed') return state;
     if (this.committed.size >= COMMITTED_CACHE) this.committed.clear();
     this.committed.add(txn);
     return 'committed';

@@ -1,19 +1,23 @@
 // All-or-nothing commit of a transaction Bundle without database transactions (http.html#transaction):
-// a pending commit record, then every version marked with it, then one update that is the commit point, then the
-// current view. Readers ignore versions of a transaction that has not committed; recovery finishes or undoes
+// a pending commit record, then every version marked with it, then the commit point (a decision inserted under a
+// unique key, decision.ts, which a rollback cannot also win), then the current view. Readers ignore versions of a transaction that has not committed; recovery finishes or undoes
 // what a dead writer left.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Collection } from 'mongodb';
 import { OperationOutcomeError } from '../fhir/outcome';
 import type { JournalDoc, TransactionDoc, VersionDoc } from './collections';
+import { decide, readTransaction, type TransactionState } from './decision';
 import { isDuplicateKey } from './errors';
 import { addSlots } from './identifiers';
 import { addPostings } from './references';
 import { closeTransaction, dropEntry, journalTransaction } from './journal';
 import type { Faults, Prepared, Repository } from './repository';
 
-/** How long a writer may hold a transaction before recovery rolls it back. */
+/**
+ * How long a transaction's record says its writer is alive; the writer renews it every third of that until its
+ * commit point, so recovery rolls back only a writer that stopped (or stalled that long), never a long Bundle.
+ */
 export const LEASE_MS = 60_000;
 
 export type WritePrepared = Prepared & { doc: VersionDoc };
@@ -40,15 +44,41 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
   const txn = crypto.randomUUID();
   await faults.beforeTransactionWrites?.();
   await journalTransaction(c, txn); // first: recovery finds the record through it
+  const leaseMs = faults.transactionLeaseMs ?? LEASE_MS;
   const now = new Date();
   await records(repo).insertOne({
     _id: txn,
     state: 'pending',
     versions: writes.map((w) => w.doc._id),
     createdAt: now,
-    expiresAt: new Date(now.getTime() + LEASE_MS),
+    expiresAt: new Date(now.getTime() + leaseMs),
     owner: THIS_PROCESS,
   });
+  const renewal = renewLease(repo, txn, leaseMs);
+  try {
+    await writeVersions(repo, txn, writes);
+    await faults.beforeCommitPoint?.();
+  } finally {
+    clearInterval(renewal);
+  }
+  if ((await decide(c, txn, 'committed')) !== 'committed') {
+    throw new OperationOutcomeError(409, [
+      {
+        severity: 'error',
+        code: 'transient',
+        diagnostics: 'The transaction took too long and was rolled back; send it again',
+      },
+    ]);
+  }
+  // The decision is the commit point; the record follows it for readers of the record alone (recovery's scan).
+  await c.transactions.updateOne({ _id: txn }, { $set: { state: 'committed' } });
+  await faults.afterCommitPoint?.();
+  await finish(repo, txn, writes);
+}
+
+/** Every version of the transaction, marked with it, after what must precede them (texts apart, slots, postings). */
+async function writeVersions(repo: Repository, txn: string, writes: WritePrepared[]): Promise<void> {
+  const { c } = repo;
   // Texts that do not sit in their versions (repository.ts, INLINE_TEXT_CHARS) go to blobs first.
   const blobs = writes.flatMap((w) =>
     w.json === undefined || w.doc.json !== undefined ? [] : [{ _id: w.doc.blob!, json: w.json }],
@@ -74,22 +104,16 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
     throw new CommitConflict(conflictIndex(err, writes));
   }
   for (const w of writes) if (w.json !== undefined) repo.texts.set(w.doc.blob!, w.json);
-  await faults.beforeCommitPoint?.();
-  const committed = await c.transactions.updateOne(
-    { _id: txn, state: 'pending' },
-    { $set: { state: 'committed' } },
-  );
-  if (committed.matchedCount !== 1) {
-    throw new OperationOutcomeError(409, [
-      {
-        severity: 'error',
-        code: 'transient',
-        diagnostics: 'The transaction took too long and was rolled back; send it again',
-      },
-    ]);
-  }
-  await faults.afterCommitPoint?.();
-  await finish(repo, txn, writes);
+}
+
+/** Moves the record's lease on every third of it while the writer works; a failed renewal waits for the next. */
+function renewLease(repo: Repository, txn: string, leaseMs: number): NodeJS.Timeout {
+  return setInterval(() => {
+    const expiresAt = new Date(Date.now() + leaseMs);
+    records(repo)
+      .updateOne({ _id: txn, state: 'pending' }, { $set: { expiresAt } })
+      .catch(() => undefined);
+  }, leaseMs / 3).unref();
 }
 
 /** After the commit point: the current view, then the record says it is done (recovery redoes what is not). */
@@ -104,20 +128,13 @@ async function finish(
 }
 
 /**
- * Aborted first, so readers and writers ignore the versions at once; a missing record also reads as aborted. Only a
- * pending (or already aborted) record is rolled back: one that reached its commit point meanwhile is left alone.
+ * The decision first, so readers and writers ignore the versions at once; a missing record also reads as aborted.
+ * A transaction whose commit point came first is left alone (false).
  */
 async function rollback(repo: Repository, txn: string): Promise<boolean> {
-  const aborted = await repo.c.transactions.updateOne(
-    { _id: txn, state: 'pending' },
-    { $set: { state: 'aborted' } },
-  );
-  if (aborted.matchedCount === 0) {
-    const t = await repo.c.transactions.findOne({ _id: txn }, { projection: { state: 1 } });
-    if (t && t.state !== 'aborted') return false;
-  }
+  if ((await decide(repo.c, txn, 'aborted')) === 'committed') return false;
   await repo.c.versions.deleteMany({ txn });
-  await repo.c.transactions.deleteOne({ _id: txn });
+  await repo.c.transactions.deleteOne({ _id: txn }); // the decision stays: a writer still running cannot commit
   await closeTransaction(repo.c, txn);
   return true;
 }
@@ -143,8 +160,8 @@ export async function recoverTransactions(
 ): Promise<{ rolledBack: number; rolledForward: number }> {
   let rolledBack = 0;
   let rolledForward = 0;
-  for (const t of await unfinished(repo, now, journal)) {
-    if (t.state === 'committed') {
+  for (const { record: t, state } of await unfinished(repo, now, journal)) {
+    if (state === 'committed') {
       const docs = await Promise.all(t.versions.map((k) => repo.c.versions.findOne({ _id: k })));
       const writes = await Promise.all(
         docs
@@ -156,31 +173,35 @@ export async function recoverTransactions(
       );
       await finish(repo, t._id, writes);
       rolledForward++;
-    } else if (t.expiresAt.getTime() < now.getTime() || deadOwner(t.owner)) {
-      // pending or aborted, and its writer is past its lease or gone
+    } else if (state === 'aborted' || t.expiresAt.getTime() < now.getTime() || deadOwner(t.owner)) {
+      // decided against, or pending with its writer past its lease or gone
       if (await rollback(repo, t._id)) rolledBack++;
     }
   }
   return { rolledBack, rolledForward };
 }
 
-/** Commit records not yet done: the journal's, each read by `_id`; entries of finished ones are dropped. */
+/** Commit records not yet done, with their state: the journal's, each read by `_id`; entries of finished ones are dropped. */
 async function unfinished(
   repo: Repository,
   now: Date,
   journal: JournalDoc[] | undefined,
-): Promise<OwnedTransactionDoc[]> {
-  if (!journal)
-    return records(repo)
-      .find({ state: { $in: ['pending', 'aborted', 'committed'] } })
-      .toArray();
-  const out: OwnedTransactionDoc[] = [];
-  for (const e of journal) {
-    if (e.kind !== 'transaction' || e.txn === undefined) continue;
-    const t = await records(repo).findOne({ _id: e.txn });
-    if (t && t.state !== 'done') out.push(t);
+): Promise<Array<{ record: OwnedTransactionDoc; state: TransactionState }>> {
+  const out: Array<{ record: OwnedTransactionDoc; state: TransactionState }> = [];
+  const consider = async (txn: string, entry?: JournalDoc): Promise<void> => {
+    const { record, state } = await readTransaction<OwnedTransactionDoc>(repo.c, txn);
+    if (record && record.state !== 'done') out.push({ record, state });
     // No record: not inserted yet (its writer may still be starting) or rolled back; past a lease, it is neither.
-    else if (t || e.at.getTime() < now.getTime() - LEASE_MS) await dropEntry(repo.c, e);
+    else if (entry && (record || entry.at.getTime() < now.getTime() - LEASE_MS))
+      await dropEntry(repo.c, entry);
+  };
+  if (journal) {
+    for (const e of journal) if (e.kind === 'transaction' && e.txn !== undefined) await consider(e.txn, e);
+  } else {
+    const found = await records(repo)
+      .find({ state: { $in: ['pending', 'aborted', 'committed'] } }, { projection: { _id: 1 } })
+      .toArray();
+    for (const t of found) await consider(t._id);
   }
   return out;
 }

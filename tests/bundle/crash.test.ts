@@ -50,15 +50,20 @@ async function visible(url: string, round: number, since: Date): Promise<[number
   return [read, (found.entry ?? []).length, ids.size];
 }
 
-/** The commit record's state when the server died: none (killed before writing), pending, committed or done. */
+/**
+ * The transaction's state when the server died: none (killed before its record), pending, committed (its decision
+ * says so, src/storage/decision.ts, whatever the record says yet) or done.
+ */
 async function recordState(db: Db, round: number): Promise<string> {
   const key = `Basic/crash-${round}-0/1`;
-  const records = await db
-    .collection('transactions')
-    .find({}, { projection: { state: 1, versions: 1 } })
+  const docs = await db
+    .collection<{ _id: string; state?: string; versions?: string[]; decision?: string }>('transactions')
+    .find({}, { projection: { state: 1, versions: 1, decision: 1 } })
     .toArray();
-  const mine = records.find((r) => (r.versions as string[]).includes(key));
-  return mine ? String(mine.state) : 'none';
+  const mine = docs.find((r) => r.versions?.includes(key));
+  if (!mine) return 'none';
+  const decided = docs.find((d) => d._id === `decision:${mine._id}`)?.decision;
+  return mine.state === 'pending' && decided === 'committed' ? 'committed' : String(mine.state);
 }
 
 it(`${ROUNDS} SIGKILLs during ${ENTRIES}-entry transactions leave all or nothing`, async () => {
@@ -72,7 +77,9 @@ it(`${ROUNDS} SIGKILLs during ${ENTRIES}-entry transactions leave all or nothing
     const since0 = new Date();
     expect((await post(server.url, bundle(0))).status).toBe(200);
     const window = Date.now() - t0;
-    const first = await db.collection('transactions').findOne({}, { projection: { createdAt: 1 } });
+    const first = await db
+      .collection('transactions')
+      .findOne({ createdAt: { $exists: true } }, { projection: { createdAt: 1 } });
     const writesFrom = Math.max(0, (first!.createdAt as Date).getTime() - t0);
     expect(await visible(server.url, 0, since0)).toEqual([ENTRIES, ENTRIES, ENTRIES]);
     const states: string[] = [];
