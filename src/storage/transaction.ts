@@ -1,7 +1,7 @@
 // All-or-nothing commit of a transaction Bundle without database transactions (http.html#transaction):
 // a pending commit record, then every version marked with it, then the commit point (a decision inserted under a
-// unique key, decision.ts, which a rollback cannot also win), then the current view. Readers ignore versions of a transaction that has not committed; recovery finishes or undoes
-// what a dead writer left.
+// unique key, decision.ts, which a rollback cannot also win), then the current view. Readers ignore versions of a
+// transaction that has not committed; recovery finishes or undoes what a dead writer left.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Collection } from 'mongodb';
@@ -71,7 +71,7 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
     ]);
   }
   // The decision is the commit point; the record follows it for readers of the record alone (recovery's scan).
-  await c.transactions.updateOne({ _id: txn }, { $set: { state: 'committed' } });
+  await c.transactions.updateOne({ _id: txn, state: 'pending' }, { $set: { state: 'committed' } });
   await faults.afterCommitPoint?.();
   await finish(repo, txn, writes);
 }
