@@ -6,6 +6,7 @@ import request from 'supertest';
 import { decide } from '../../src/storage/decision';
 import { recover } from '../../src/storage/recovery';
 import { startTestServer, type TestServer } from '../support/server';
+import { basicTransaction, postBundle } from '../support/basic-transaction';
 import { gate } from '../support/gate';
 
 const LEASE_MS = 900;
@@ -19,17 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const bundle = (tag: string, n: number) =>
-  JSON.stringify({
-    resourceType: 'Bundle',
-    type: 'transaction',
-    entry: Array.from({ length: n }, (_, i) => ({
-      resource: { resourceType: 'Basic', id: `${tag}-${i}`, code: { text: `${tag} ${i}` } },
-      request: { method: 'PUT', url: `Basic/${tag}-${i}` },
-    })),
-  });
-const post = (body: string) =>
-  request(s.url).post('/fhir').set('Content-Type', 'application/fhir+json').send(body);
+const bundle = basicTransaction;
+const post = (body: string) => postBundle(s.url, body);
 const versionsOf = (tag: string) =>
   s.running.db.collection('versions').countDocuments({ id: new RegExp(`^${tag}-`) });
 
