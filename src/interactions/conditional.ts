@@ -1,5 +1,6 @@
 // Conditional interactions (http.html#ccreate, #cond-update, #cdelete, #patch): a search decides the target by the
-// spec's 0 / 1 / many rules. Conditional create on `identifier=system|value` is race-free (storage/locks.ts).
+// spec's 0 / 1 / many rules. Conditional create and update on `identifier=system|value` are race-free
+// (storage/locks.ts).
 import { executeSearch, RESULT_PARAMETERS, slotIdentifier, TRANSPORT_PARAMETERS } from '../search';
 import { findByIdentifier } from '../storage/identifiers';
 import { badRequest, notFound, preconditionFailed } from '../fhir/outcome';
@@ -66,28 +67,45 @@ export async function singleMatch(
 export type CreateDecision = { existing: string } | { create: string; key?: string };
 
 /**
- * Conditional create: an existing match, or the id to create. When the condition is exactly one identifier, the
- * key is claimed first so two concurrent requests cannot both create.
+ * The target of a conditional create (If-None-Exist) or conditional update: its single match, or `newId` to create.
+ * When the condition is exactly one identifier, the key is claimed first, so that concurrent requests make one
+ * resource: a loser takes the winner's as its match (an update then writes a version on top of it).
  */
-export async function decideCreate(
+async function decide(
+  ctx: ServerContext,
+  type: string,
+  condition: string,
+  what: string,
+  newId: string,
+): Promise<CreateDecision> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const found = await singleMatch(ctx, type, condition, what);
+    if (found !== undefined) return { existing: found };
+    const key = identifierKey(type, condition);
+    if (key === undefined) return { create: newId };
+    const c = await claim(ctx.repo, key, `${type}/${newId}`);
+    if (c.won) return { create: newId, key };
+    const again = await singleMatch(ctx, type, condition, what);
+    if (again !== undefined) return { existing: again };
+    await release(ctx.repo, key, c.target); // the holder no longer carries this identifier
+  }
+  throw notFound(`${what} "${condition}" could not be settled; try again`);
+}
+
+export const decideCreate = (
   ctx: ServerContext,
   type: string,
   ifNoneExist: string,
   newId: string,
-): Promise<CreateDecision> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const found = await singleMatch(ctx, type, ifNoneExist, 'If-None-Exist');
-    if (found !== undefined) return { existing: found };
-    const key = identifierKey(type, ifNoneExist);
-    if (key === undefined) return { create: newId };
-    const c = await claim(ctx.repo, key, `${type}/${newId}`);
-    if (c.won) return { create: newId, key };
-    const again = await singleMatch(ctx, type, ifNoneExist, 'If-None-Exist');
-    if (again !== undefined) return { existing: again };
-    await release(ctx.repo, key, c.target); // the holder no longer carries this identifier
-  }
-  throw notFound(`If-None-Exist "${ifNoneExist}" could not be settled; try again`);
-}
+): Promise<CreateDecision> => decide(ctx, type, ifNoneExist, 'If-None-Exist', newId);
+
+/** `newId`: the body's id when it has one (update as create), else a new one. */
+export const decideUpdate = (
+  ctx: ServerContext,
+  type: string,
+  query: string,
+  newId: string,
+): Promise<CreateDecision> => decide(ctx, type, query, 'Conditional update', newId);
 
 /** `Patient|identifier|system|value` for a condition that is exactly `identifier=system|value`. */
 function identifierKey(type: string, query: string): string | undefined {

@@ -4,7 +4,7 @@
 import { badRequest, fail, notFound, OperationOutcomeError } from '../fhir/outcome';
 import { isRelativeReference, referenceBase, rewriteReferences } from '../fhir/references';
 import { release } from '../storage/locks';
-import { decideCreate, matchIds, singleMatch } from './conditional';
+import { decideCreate, decideUpdate, matchIds, singleMatch } from './conditional';
 import { currentMany } from '../storage/bulk-read';
 import {
   Repository,
@@ -201,15 +201,16 @@ async function resolveTarget(
     case 'delete':
       return { type: type!, id: id! };
     case 'conditional-update': {
-      const match = await singleMatch(ctx, type!, query, 'Conditional update');
       const bodyId = typeof e.resource!.id === 'string' ? e.resource!.id : undefined;
-      if (match !== undefined && bodyId !== undefined && bodyId !== match) {
+      const d = await decideUpdate(ctx, type!, query, bodyId ?? Repository.newId());
+      if ('existing' in d && bodyId !== undefined && bodyId !== d.existing) {
         throw badRequest(
-          `entry.resource.id "${bodyId}" is not the id of the match, "${match}"`,
+          `entry.resource.id "${bodyId}" is not the id of the match, "${d.existing}"`,
           `${type}.id`,
         );
       }
-      const target = match ?? bodyId ?? Repository.newId();
+      const target = 'existing' in d ? d.existing : d.create;
+      if ('create' in d && d.key !== undefined) claimed.push({ key: d.key, target: `${type}/${target}` });
       e.resource!.id = target;
       e.route = { interaction: 'update', type: type!, id: target };
       return { type: type!, id: target };

@@ -4,7 +4,8 @@ import type { JsonObject } from '../fhir/json';
 import { badRequest } from '../fhir/outcome';
 import { Repository } from '../storage/repository';
 import { location, parseIfMatch, queryString, resourceBody, writeResponse } from './common';
-import { singleMatch } from './conditional';
+import { release } from '../storage/locks';
+import { decideUpdate } from './conditional';
 import type { FhirRequest, FhirResponse, Handler, ServerContext } from './types';
 
 export const update: Handler = async (ctx, req) => {
@@ -25,13 +26,19 @@ export const update: Handler = async (ctx, req) => {
 export const conditionalUpdate: Handler = async (ctx, req) => {
   const type = req.route.type!;
   const tree = resourceBody(req);
-  const match = await singleMatch(ctx, type, queryString(req), 'Conditional update');
   const bodyId = typeof tree.id === 'string' ? tree.id : undefined;
-  if (match !== undefined && bodyId !== undefined && bodyId !== match) {
-    throw badRequest(`The resource id "${bodyId}" is not the id of the match, "${match}"`, `${type}.id`);
+  const d = await decideUpdate(ctx, type, queryString(req), bodyId ?? Repository.newId());
+  if ('existing' in d && bodyId !== undefined && bodyId !== d.existing) {
+    throw badRequest(`The resource id "${bodyId}" is not the id of the match, "${d.existing}"`, `${type}.id`);
   }
-  const id = match ?? bodyId ?? Repository.newId();
-  return put(ctx, req, type, id, { ...tree, id });
+  const id = 'existing' in d ? d.existing : d.create;
+  try {
+    return await put(ctx, req, type, id, { ...tree, id });
+  } catch (err) {
+    // A refused create frees its identifier key at once, or other requests would wait for it in vain.
+    if ('create' in d && d.key !== undefined) await release(ctx.repo, d.key, `${type}/${id}`);
+    throw err;
+  }
 };
 
 async function put(

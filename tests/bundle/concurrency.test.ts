@@ -154,6 +154,39 @@ describe('conditional create on one identifier', () => {
     expect(await count('race')).toBe(1);
   }, 60_000);
 
+  const plainUpdate = (value: string, n: number) =>
+    request(s.url)
+      .put(`/fhir/Patient?identifier=${SYS}|${value}`)
+      .set('Content-Type', FHIR)
+      .send(JSON.stringify({ ...patient(value), name: [{ family: `U${n}` }] }));
+  const txUpdate = (value: string, n: number) =>
+    tx([
+      {
+        resource: { ...patient(value), name: [{ family: `T${n}` }] },
+        request: { method: 'PUT', url: `Patient?identifier=${SYS}|${value}` },
+      },
+    ]);
+
+  it('racing conditional updates of an identifier no resource has yet make one resource, then update it', async () => {
+    // What two imports of the same new e-PHR record do at once: every entry a PUT on its identifier.
+    const results = await Promise.all([
+      ...Array.from({ length: 5 }, (_, n) => plainUpdate('cu-race', n)),
+      ...Array.from({ length: 4 }, (_, n) => txUpdate('cu-race', n)),
+    ]);
+    const statuses = results.map((r) =>
+      r.body.resourceType === 'Bundle'
+        ? Number(String(r.body.entry[0].response.status).slice(0, 3))
+        : r.status,
+    );
+    for (const st of statuses) expect([200, 201, 409]).toContain(st);
+    expect(statuses.filter((st) => st === 201)).toHaveLength(1);
+    expect(await count('cu-race')).toBe(1);
+    const found = await request(s.url).get(`/fhir/Patient?identifier=${SYS}|cu-race`).expect(200);
+    const id = found.body.entry[0].resource.id as string;
+    const hist = await request(s.url).get(`/fhir/Patient/${id}/_history?_count=100`).expect(200);
+    expect(hist.body.entry).toHaveLength(statuses.filter((st) => st === 200 || st === 201).length);
+  }, 60_000);
+
   it('never reports a win it did not get: a live holder that has not written yet answers 409', async () => {
     // Another server's request holds the key and has not stored its Patient yet.
     await s.running.repo.c.locks.insertOne({
@@ -195,5 +228,13 @@ describe('conditional create on one identifier', () => {
     expect(failedTx.status).toBe(422);
     await plainCreate('refused').expect(201);
     expect(await count('refused')).toBe(1);
+    // a conditional update that would have created
+    const badUpdate = await request(s.url)
+      .put(`/fhir/Patient?identifier=${SYS}|refused-u`)
+      .set('Content-Type', FHIR)
+      .send(JSON.stringify({ ...patient('refused-u'), gender: 'robot' }));
+    expect(badUpdate.status).toBe(422);
+    await plainUpdate('refused-u', 0).expect(201);
+    expect(await count('refused-u')).toBe(1);
   });
 });
