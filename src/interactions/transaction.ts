@@ -144,6 +144,9 @@ async function run(
   return { entries: out, writes: writesDone };
 }
 
+/** Entries whose targets are looked up at once. */
+const RESOLVE_GROUP = 32;
+
 /**
  * The resource each write entry touches: new ids for creates, the match of a conditional create, update or delete
  * (http.html#trules); two entries on one resource are an error.
@@ -155,9 +158,22 @@ async function assignTargets(
 ): Promise<Map<number, Planned>> {
   const planned = new Map<number, Planned>();
   const touched = new Map<string, number>();
-  for (const e of entries) {
-    if (e.method === 'GET' || e.method === 'HEAD') continue;
-    const target = await atEntry(e.index, e.fullUrl, () => resolveTarget(ctx, e, claimed));
+  const writes = entries.filter((e) => e.method !== 'GET' && e.method !== 'HEAD');
+  // Looked up (and identifiers claimed) a group at a time, each group settled in full before the first failure
+  // in entry order is thrown: every claim made is then in `claimed`, to be freed.
+  const targets: Array<Awaited<ReturnType<typeof resolveTarget>>> = [];
+  for (let i = 0; i < writes.length; i += RESOLVE_GROUP) {
+    const group = writes.slice(i, i + RESOLVE_GROUP);
+    const settled = await Promise.allSettled(
+      group.map((e) => atEntry(e.index, e.fullUrl, () => resolveTarget(ctx, e, claimed))),
+    );
+    for (const r of settled) {
+      if (r.status === 'rejected') throw r.reason;
+      targets.push(r.value);
+    }
+  }
+  for (const [n, e] of writes.entries()) {
+    const target = targets[n]!;
     const key = `${target.type}/${target.id}`;
     const earlier = touched.get(key);
     if (earlier !== undefined) {
