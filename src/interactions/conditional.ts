@@ -71,11 +71,12 @@ export type CreateDecision = { existing: string } | { create: string; key?: stri
  * When the condition is exactly one identifier, the key is claimed first, so that concurrent requests make one
  * resource: a loser takes the winner's as its match (an update then writes a version on top of it).
  */
-async function decide(
+export async function decideTarget(
   ctx: ServerContext,
   type: string,
   condition: string,
-  what: string,
+  what: 'If-None-Exist' | 'Conditional update',
+  /** For an update, the body's id when it has one (update as create). */
   newId: string,
 ): Promise<CreateDecision> {
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -91,21 +92,6 @@ async function decide(
   }
   throw notFound(`${what} "${condition}" could not be settled; try again`);
 }
-
-export const decideCreate = (
-  ctx: ServerContext,
-  type: string,
-  ifNoneExist: string,
-  newId: string,
-): Promise<CreateDecision> => decide(ctx, type, ifNoneExist, 'If-None-Exist', newId);
-
-/** `newId`: the body's id when it has one (update as create), else a new one. */
-export const decideUpdate = (
-  ctx: ServerContext,
-  type: string,
-  query: string,
-  newId: string,
-): Promise<CreateDecision> => decide(ctx, type, query, 'Conditional update', newId);
 
 /** `Patient|identifier|system|value` for a condition that is exactly `identifier=system|value`. */
 function identifierKey(type: string, query: string): string | undefined {

@@ -3,7 +3,7 @@
 import { Repository, type StoredResource } from '../storage/repository';
 import { location, resourceBody, writeResponse } from './common';
 import { release } from '../storage/locks';
-import { decideCreate } from './conditional';
+import { decideTarget } from './conditional';
 import type { Handler } from './types';
 
 export const create: Handler = async (ctx, req) => {
@@ -13,7 +13,7 @@ export const create: Handler = async (ctx, req) => {
   let key: string | undefined;
   const ifNoneExist = req.headers['if-none-exist'];
   if (ifNoneExist !== undefined && ifNoneExist.trim() !== '') {
-    const decision = await decideCreate(ctx, type, ifNoneExist.replace(/^[^?]*\?/, ''), id);
+    const decision = await decideTarget(ctx, type, ifNoneExist.replace(/^[^?]*\?/, ''), 'If-None-Exist', id);
     if ('existing' in decision) {
       const found = (await ctx.repo.read(type, decision.existing))!;
       return writeResponse(req, found, 200, `${type}/${found.id} exists already: nothing created`);

@@ -4,7 +4,7 @@
 import { badRequest, fail, notFound, OperationOutcomeError } from '../fhir/outcome';
 import { isRelativeReference, referenceBase, rewriteReferences } from '../fhir/references';
 import { release } from '../storage/locks';
-import { decideCreate, decideUpdate, matchIds, singleMatch } from './conditional';
+import { decideTarget, matchIds, singleMatch } from './conditional';
 import { currentMany } from '../storage/bulk-read';
 import {
   Repository,
@@ -207,7 +207,13 @@ async function resolveTarget(
     case 'create': {
       const ifNoneExist = e.headers['if-none-exist'];
       if (ifNoneExist === undefined) return { type: type!, id: Repository.newId() };
-      const d = await decideCreate(ctx, type!, ifNoneExist.replace(/^[^?]*\?/, ''), Repository.newId());
+      const d = await decideTarget(
+        ctx,
+        type!,
+        ifNoneExist.replace(/^[^?]*\?/, ''),
+        'If-None-Exist',
+        Repository.newId(),
+      );
       if ('existing' in d) return { type: type!, id: d.existing, existing: true };
       if (d.key !== undefined) claimed.push({ key: d.key, target: `${type}/${d.create}` });
       return { type: type!, id: d.create };
@@ -218,7 +224,7 @@ async function resolveTarget(
       return { type: type!, id: id! };
     case 'conditional-update': {
       const bodyId = typeof e.resource!.id === 'string' ? e.resource!.id : undefined;
-      const d = await decideUpdate(ctx, type!, query, bodyId ?? Repository.newId());
+      const d = await decideTarget(ctx, type!, query, 'Conditional update', bodyId ?? Repository.newId());
       if ('existing' in d && bodyId !== undefined && bodyId !== d.existing) {
         throw badRequest(
           `entry.resource.id "${bodyId}" is not the id of the match, "${d.existing}"`,

@@ -5,7 +5,7 @@ import { badRequest } from '../fhir/outcome';
 import { Repository } from '../storage/repository';
 import { location, parseIfMatch, queryString, resourceBody, writeResponse } from './common';
 import { release } from '../storage/locks';
-import { decideUpdate } from './conditional';
+import { decideTarget } from './conditional';
 import type { FhirRequest, FhirResponse, Handler, ServerContext } from './types';
 
 export const update: Handler = async (ctx, req) => {
@@ -27,7 +27,13 @@ export const conditionalUpdate: Handler = async (ctx, req) => {
   const type = req.route.type!;
   const tree = resourceBody(req);
   const bodyId = typeof tree.id === 'string' ? tree.id : undefined;
-  const d = await decideUpdate(ctx, type, queryString(req), bodyId ?? Repository.newId());
+  const d = await decideTarget(
+    ctx,
+    type,
+    queryString(req),
+    'Conditional update',
+    bodyId ?? Repository.newId(),
+  );
   if ('existing' in d && bodyId !== undefined && bodyId !== d.existing) {
     throw badRequest(`The resource id "${bodyId}" is not the id of the match, "${d.existing}"`, `${type}.id`);
   }
