@@ -93,6 +93,23 @@ export async function decideTarget(
   throw notFound(`${what} "${condition}" could not be settled; try again`);
 }
 
+/**
+ * One look for the match of a condition, claiming nothing: the match, or `newId` with the identifier key that
+ * decideTarget would claim for it (a transaction claims its keys together, in order: transaction.ts).
+ */
+export async function lookUpTarget(
+  ctx: ServerContext,
+  type: string,
+  condition: string,
+  what: 'If-None-Exist' | 'Conditional update',
+  newId: string,
+): Promise<CreateDecision> {
+  const found = await singleMatch(ctx, type, condition, what);
+  if (found !== undefined) return { existing: found };
+  const key = identifierKey(type, condition);
+  return key === undefined ? { create: newId } : { create: newId, key };
+}
+
 /** `Patient|identifier|system|value` for a condition that is exactly `identifier=system|value`. */
 function identifierKey(type: string, query: string): string | undefined {
   const params = [...new URLSearchParams(query).entries()];

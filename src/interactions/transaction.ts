@@ -3,8 +3,8 @@
 // Processing order as the spec gives it: DELETE, POST, PUT/PATCH, then GET/HEAD after the commit.
 import { badRequest, fail, notFound, OperationOutcomeError } from '../fhir/outcome';
 import { isRelativeReference, referenceBase, rewriteReferences } from '../fhir/references';
-import { release } from '../storage/locks';
-import { decideTarget, matchIds, singleMatch } from './conditional';
+import { claimInOrder, release } from '../storage/locks';
+import { decideTarget, lookUpTarget, matchIds, singleMatch, type CreateDecision } from './conditional';
 import { currentMany } from '../storage/bulk-read';
 import {
   Repository,
@@ -159,21 +159,23 @@ async function assignTargets(
   const planned = new Map<number, Planned>();
   const touched = new Map<string, number>();
   const writes = entries.filter((e) => e.method !== 'GET' && e.method !== 'HEAD');
-  // Looked up (and identifiers claimed) a group at a time, each group settled in full before the first failure
-  // in entry order is thrown: every claim made is then in `claimed`, to be freed.
-  const targets: Array<Awaited<ReturnType<typeof resolveTarget>>> = [];
+  // Looked up a group at a time, each group settled in full before the first failure in entry order is thrown.
+  const targets: Target[] = [];
   for (let i = 0; i < writes.length; i += RESOLVE_GROUP) {
     const group = writes.slice(i, i + RESOLVE_GROUP);
     const settled = await Promise.allSettled(
-      group.map((e) => atEntry(e.index, e.fullUrl, () => resolveTarget(ctx, e, claimed))),
+      group.map((e) => atEntry(e.index, e.fullUrl, () => resolveTarget(ctx, e))),
     );
     for (const r of settled) {
       if (r.status === 'rejected') throw r.reason;
       targets.push(r.value);
     }
   }
+  await claimTargets(ctx, writes, targets, claimed);
   for (const [n, e] of writes.entries()) {
     const target = targets[n]!;
+    if (e.route.interaction === 'conditional-update')
+      atEntry(e.index, e.fullUrl, () => settleUpdate(e, target));
     const key = `${target.type}/${target.id}`;
     const earlier = touched.get(key);
     if (earlier !== undefined) {
@@ -185,16 +187,86 @@ async function assignTargets(
       );
     }
     touched.set(key, e.index);
-    planned.set(e.index, { entry: e, ...target });
+    const { claim: _claimed, ...resolved } = target;
+    planned.set(e.index, { entry: e, ...resolved });
   }
   return planned;
 }
 
-async function resolveTarget(
+/**
+ * Claims the identifier keys of the conditional creates and updates that found no match, all in one sorted order
+ * (claimInOrder), so that two transactions never wait for each other. A key another request took meanwhile is
+ * settled as decideTarget does alone: its resource becomes the match. Each claim goes into `claimed` first, to be
+ * freed if the transaction fails (a release frees a key only for its own target).
+ */
+async function claimTargets(
   ctx: ServerContext,
-  e: EntryRequest,
+  writes: EntryRequest[],
+  targets: Target[],
   claimed: Claimed[],
-): Promise<{ type: string; id: string; existing?: boolean; absent?: boolean }> {
+): Promise<void> {
+  const pending = targets
+    .flatMap((t, n) => (t.claim ? [{ n, t, key: t.claim.key }] : []))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (let i = 1; i < pending.length; i++) {
+    const [a, b] = [pending[i - 1]!, pending[i]!];
+    if (a.key !== b.key) continue;
+    const [first, second] = [writes[Math.min(a.n, b.n)]!, writes[Math.max(a.n, b.n)]!];
+    throw atIndex(
+      second,
+      badRequest(`Entries ${first.index} and ${second.index} both create the resource for ${a.key}`),
+    );
+  }
+  for (const p of pending) claimed.push({ key: p.key, target: `${p.t.type}/${p.t.id}` });
+  const won = await claimInOrder(
+    ctx.repo,
+    pending.map((p) => ({ key: p.key, target: `${p.t.type}/${p.t.id}` })),
+  );
+  for (const p of pending.slice(won)) {
+    const e = writes[p.n]!;
+    const { condition, what } = p.t.claim!;
+    const d = await atEntry(e.index, e.fullUrl, () => decideTarget(ctx, p.t.type, condition, what, p.t.id));
+    if ('create' in d && d.key !== undefined) claimed.push({ key: d.key, target: `${p.t.type}/${d.create}` });
+    targets[p.n] =
+      'existing' in d ? targetOf(p.t.type, condition, what, d) : { type: p.t.type, id: d.create };
+  }
+}
+
+interface Target {
+  type: string;
+  id: string;
+  existing?: boolean;
+  absent?: boolean;
+  /** A conditional create or update that found no match: the identifier key to claim before `id` is created. */
+  claim?: { key: string; condition: string; what: 'If-None-Exist' | 'Conditional update' };
+}
+
+/** A conditional create's or update's target from its decision (a match: existing for a create). */
+function targetOf(
+  type: string,
+  condition: string,
+  what: 'If-None-Exist' | 'Conditional update',
+  d: CreateDecision,
+): Target {
+  if ('existing' in d)
+    return what === 'If-None-Exist' ? { type, id: d.existing, existing: true } : { type, id: d.existing };
+  return d.key === undefined
+    ? { type, id: d.create }
+    : { type, id: d.create, claim: { key: d.key, condition, what } };
+}
+
+/** A conditional update's entry becomes an update of its target; a body id must be the match's. */
+function settleUpdate(e: EntryRequest, t: Target): void {
+  const bodyId = typeof e.resource!.id === 'string' ? e.resource!.id : undefined;
+  if (bodyId !== undefined && bodyId !== t.id) {
+    throw badRequest(`entry.resource.id "${bodyId}" is not the id of the match, "${t.id}"`, `${t.type}.id`);
+  }
+  e.resource!.id = t.id;
+  e.route = { interaction: 'update', type: t.type, id: t.id };
+}
+
+/** The target of one write entry, from lookups alone: identifier keys are claimed afterwards (claimTargets). */
+async function resolveTarget(ctx: ServerContext, e: EntryRequest): Promise<Target> {
   const { interaction, type, id } = e.route;
   const query = e.url.includes('?') ? e.url.slice(e.url.indexOf('?') + 1) : '';
   if (
@@ -207,16 +279,13 @@ async function resolveTarget(
     case 'create': {
       const ifNoneExist = e.headers['if-none-exist'];
       if (ifNoneExist === undefined) return { type: type!, id: Repository.newId() };
-      const d = await decideTarget(
-        ctx,
+      const condition = ifNoneExist.replace(/^[^?]*\?/, '');
+      return targetOf(
         type!,
-        ifNoneExist.replace(/^[^?]*\?/, ''),
+        condition,
         'If-None-Exist',
-        Repository.newId(),
+        await lookUpTarget(ctx, type!, condition, 'If-None-Exist', Repository.newId()),
       );
-      if ('existing' in d) return { type: type!, id: d.existing, existing: true };
-      if (d.key !== undefined) claimed.push({ key: d.key, target: `${type}/${d.create}` });
-      return { type: type!, id: d.create };
     }
     case 'update':
     case 'patch':
@@ -224,18 +293,8 @@ async function resolveTarget(
       return { type: type!, id: id! };
     case 'conditional-update': {
       const bodyId = typeof e.resource!.id === 'string' ? e.resource!.id : undefined;
-      const d = await decideTarget(ctx, type!, query, 'Conditional update', bodyId ?? Repository.newId());
-      if ('existing' in d && bodyId !== undefined && bodyId !== d.existing) {
-        throw badRequest(
-          `entry.resource.id "${bodyId}" is not the id of the match, "${d.existing}"`,
-          `${type}.id`,
-        );
-      }
-      const target = 'existing' in d ? d.existing : d.create;
-      if ('create' in d && d.key !== undefined) claimed.push({ key: d.key, target: `${type}/${target}` });
-      e.resource!.id = target;
-      e.route = { interaction: 'update', type: type!, id: target };
-      return { type: type!, id: target };
+      const d = await lookUpTarget(ctx, type!, query, 'Conditional update', bodyId ?? Repository.newId());
+      return targetOf(type!, query, 'Conditional update', d);
     }
     case 'conditional-patch': {
       const match = await singleMatch(ctx, type!, query, 'Conditional patch');

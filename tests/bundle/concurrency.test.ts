@@ -187,6 +187,20 @@ describe('conditional create on one identifier', () => {
     expect(hist.body.entry).toHaveLength(statuses.filter((st) => st === 200 || st === 201).length);
   }, 60_000);
 
+  it('two entries of one transaction that would create for one identifier are a 400 at once', async () => {
+    const res = await tx([
+      { resource: patient('twice'), request: { method: 'PUT', url: `Patient?identifier=${SYS}|twice` } },
+      {
+        resource: patient('twice'),
+        request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${SYS}|twice` },
+      },
+    ]);
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].expression).toEqual(['Bundle.entry[1]']);
+    expect(await count('twice')).toBe(0);
+    await plainUpdate('twice', 0).expect(201); // and the keys it claimed are free
+  });
+
   it('never reports a win it did not get: a live holder that has not written yet answers 409', async () => {
     // Another server's request holds the key and has not stored its Patient yet.
     await s.running.repo.c.locks.insertOne({

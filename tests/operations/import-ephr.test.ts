@@ -157,6 +157,19 @@ describe('$import-ephr', () => {
     expect(await count(`Patient?identifier=${EPHR_ID}|GR-2099-000002`)).toBe(0);
   });
 
+  it('two imports of the same new record at once make one Patient and one of each of its resources', async () => {
+    const fresh = { ...structuredClone(byId('GR-2023-000101')), ephrId: 'GR-2099-000020' };
+    const [a, b] = await Promise.all([importJson(fresh), importJson(fresh)]);
+    // The second waits for the first's Patient; on a loaded machine it may give up after 5 s (409, try again).
+    for (const r of [a, b]) if (r.status !== 200) expect(r.body.issue[0].code).toBe('lock-error');
+    const reports = [a, b].filter((r) => r.status === 200).map((r) => results(r.body)[0]!);
+    expect(reports.map((r) => r.status)).toContain('created');
+    expect(reports.map((r) => r.status)).not.toContain('failed');
+    const resources = (r: RecordResult) => new Set(r.written.map((w) => w.replace(/\/_history\/\d+$/, '')));
+    if (reports.length === 2) expect(resources(reports[1]!)).toEqual(resources(reports[0]!));
+    expect(await count(`Patient?identifier=${EPHR_ID}|GR-2099-000020`)).toBe(1);
+  });
+
   it('format= reads another export layout (mappings/formats); an unknown format is a 400', async () => {
     const dir = path.join(fixturesDir, 'formats', 'example-clinic-export');
     const exported = JSON.parse(fs.readFileSync(path.join(dir, '01-syrian-family-father.json'), 'utf8')) as {
