@@ -66,6 +66,14 @@ export async function singleMatch(
 
 export type CreateDecision = { existing: string } | { create: string; key?: string };
 
+/** A conditional create's or update's condition on `type`, and the id it would create. */
+export interface Conditional {
+  type: string;
+  condition: string;
+  what: 'If-None-Exist' | 'Conditional update';
+  newId: string;
+}
+
 /**
  * The target of a conditional create (If-None-Exist) or conditional update: its single match, or `newId` to create.
  * When the condition is exactly one identifier, the key is claimed first, so that concurrent requests make one
@@ -80,10 +88,9 @@ export async function decideTarget(
   newId: string,
 ): Promise<CreateDecision> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const found = await singleMatch(ctx, type, condition, what);
-    if (found !== undefined) return { existing: found };
-    const key = identifierKey(type, condition);
-    if (key === undefined) return { create: newId };
+    const looked = await lookUpTarget(ctx, { type, condition, what, newId });
+    if ('existing' in looked || looked.key === undefined) return looked;
+    const key = looked.key;
     const c = await claim(ctx.repo, key, `${type}/${newId}`);
     if (c.won) return { create: newId, key };
     const again = await singleMatch(ctx, type, condition, what);
@@ -97,17 +104,11 @@ export async function decideTarget(
  * One look for the match of a condition, claiming nothing: the match, or `newId` with the identifier key that
  * decideTarget would claim for it (a transaction claims its keys together, in order: transaction.ts).
  */
-export async function lookUpTarget(
-  ctx: ServerContext,
-  type: string,
-  condition: string,
-  what: 'If-None-Exist' | 'Conditional update',
-  newId: string,
-): Promise<CreateDecision> {
-  const found = await singleMatch(ctx, type, condition, what);
+export async function lookUpTarget(ctx: ServerContext, c: Conditional): Promise<CreateDecision> {
+  const found = await singleMatch(ctx, c.type, c.condition, c.what);
   if (found !== undefined) return { existing: found };
-  const key = identifierKey(type, condition);
-  return key === undefined ? { create: newId } : { create: newId, key };
+  const key = identifierKey(c.type, c.condition);
+  return key === undefined ? { create: c.newId } : { create: c.newId, key };
 }
 
 /** `Patient|identifier|system|value` for a condition that is exactly `identifier=system|value`. */

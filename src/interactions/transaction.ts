@@ -284,7 +284,12 @@ async function resolveTarget(ctx: ServerContext, e: EntryRequest): Promise<Targe
         type!,
         condition,
         'If-None-Exist',
-        await lookUpTarget(ctx, type!, condition, 'If-None-Exist', Repository.newId()),
+        await lookUpTarget(ctx, {
+          type: type!,
+          condition,
+          what: 'If-None-Exist',
+          newId: Repository.newId(),
+        }),
       );
     }
     case 'update':
@@ -293,7 +298,12 @@ async function resolveTarget(ctx: ServerContext, e: EntryRequest): Promise<Targe
       return { type: type!, id: id! };
     case 'conditional-update': {
       const bodyId = typeof e.resource!.id === 'string' ? e.resource!.id : undefined;
-      const d = await lookUpTarget(ctx, type!, query, 'Conditional update', bodyId ?? Repository.newId());
+      const d = await lookUpTarget(ctx, {
+        type: type!,
+        condition: query,
+        what: 'Conditional update',
+        newId: bodyId ?? Repository.newId(),
+      });
       return targetOf(type!, query, 'Conditional update', d);
     }
     case 'conditional-patch': {
