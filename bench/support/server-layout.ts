@@ -8,6 +8,7 @@ import type { Resource } from 'fhir/r4';
 import type { MongoClient } from 'mongodb';
 import { parseExact, type JsonObject } from '../../src/fhir/json';
 import { Coalescer } from '../../src/storage/coalesce';
+import { writeEntry } from '../../src/storage/journal';
 import { stampedText } from '../../src/storage/stamp';
 import { numbered, type BenchResource } from './resources';
 import { runConcurrent, type Sample } from './stats';
@@ -24,14 +25,10 @@ function createDocs(r: BenchResource, n: number): CreateDocs {
   const id = crypto.randomUUID();
   const at = new Date();
   const json = stampedText(parseExact(numbered(r.json, n)) as JsonObject, id, 1, at);
-  const journal = {
-    _id: `write:${r.type}/${id}:${crypto.randomUUID()}`,
-    kind: 'write',
-    type: r.type,
-    id,
-    at,
+  return {
+    journal: { ...writeEntry(r.type, id, at) }, // as a plain document, beside the others
+    ...firstVersionDocs(JSON.parse(json) as Resource, json, at, 'POST'),
   };
-  return { journal, ...firstVersionDocs(JSON.parse(json) as Resource, json, at, 'POST') };
 }
 
 /**

@@ -70,9 +70,11 @@ export type CreateDecision = { existing: string } | { create: string; key?: stri
 export interface Conditional {
   type: string;
   condition: string;
-  what: 'If-None-Exist' | 'Conditional update';
+  what: ConditionalKind;
   newId: string;
 }
+
+export type ConditionalKind = 'If-None-Exist' | 'Conditional update';
 
 /**
  * The target of a conditional create (If-None-Exist) or conditional update: its single match, or `newId` to create.
@@ -83,7 +85,7 @@ export async function decideTarget(
   ctx: ServerContext,
   type: string,
   condition: string,
-  what: 'If-None-Exist' | 'Conditional update',
+  what: ConditionalKind,
   /** For an update, the body's id when it has one (update as create). */
   newId: string,
 ): Promise<CreateDecision> {

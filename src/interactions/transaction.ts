@@ -4,7 +4,14 @@
 import { badRequest, fail, notFound, OperationOutcomeError } from '../fhir/outcome';
 import { isRelativeReference, referenceBase, rewriteReferences } from '../fhir/references';
 import { claimInOrder, release } from '../storage/locks';
-import { decideTarget, lookUpTarget, matchIds, singleMatch, type CreateDecision } from './conditional';
+import {
+  decideTarget,
+  lookUpTarget,
+  matchIds,
+  singleMatch,
+  type ConditionalKind,
+  type CreateDecision,
+} from './conditional';
 import { currentMany } from '../storage/bulk-read';
 import {
   Repository,
@@ -196,8 +203,8 @@ async function assignTargets(
 /**
  * Claims the identifier keys of the conditional creates and updates that found no match, all in one sorted order
  * (claimInOrder), so that two transactions never wait for each other. A key another request took meanwhile is
- * settled as decideTarget does alone: its resource becomes the match. Each claim goes into `claimed` first, to be
- * freed if the transaction fails (a release frees a key only for its own target).
+ * settled as decideTarget does alone (claiming for the same target): its resource becomes the match. Each claim goes
+ * into `claimed` first, to be freed if the transaction fails (a release frees a key only for its own target).
  */
 async function claimTargets(
   ctx: ServerContext,
@@ -211,22 +218,19 @@ async function claimTargets(
   for (let i = 1; i < pending.length; i++) {
     const [a, b] = [pending[i - 1]!, pending[i]!];
     if (a.key !== b.key) continue;
-    const [first, second] = [writes[Math.min(a.n, b.n)]!, writes[Math.max(a.n, b.n)]!];
+    const [first, second] = [writes[a.n]!, writes[b.n]!]; // the sort is stable: in entry order
     throw atIndex(
       second,
       badRequest(`Entries ${first.index} and ${second.index} both create the resource for ${a.key}`),
     );
   }
-  for (const p of pending) claimed.push({ key: p.key, target: `${p.t.type}/${p.t.id}` });
-  const won = await claimInOrder(
-    ctx.repo,
-    pending.map((p) => ({ key: p.key, target: `${p.t.type}/${p.t.id}` })),
-  );
+  const claims = pending.map((p) => ({ key: p.key, target: `${p.t.type}/${p.t.id}` }));
+  claimed.push(...claims);
+  const won = await claimInOrder(ctx.repo, claims);
   for (const p of pending.slice(won)) {
     const e = writes[p.n]!;
     const { condition, what } = p.t.claim!;
     const d = await atEntry(e.index, e.fullUrl, () => decideTarget(ctx, p.t.type, condition, what, p.t.id));
-    if ('create' in d && d.key !== undefined) claimed.push({ key: d.key, target: `${p.t.type}/${d.create}` });
     targets[p.n] =
       'existing' in d ? targetOf(p.t.type, condition, what, d) : { type: p.t.type, id: d.create };
   }
@@ -238,16 +242,11 @@ interface Target {
   existing?: boolean;
   absent?: boolean;
   /** A conditional create or update that found no match: the identifier key to claim before `id` is created. */
-  claim?: { key: string; condition: string; what: 'If-None-Exist' | 'Conditional update' };
+  claim?: { key: string; condition: string; what: ConditionalKind };
 }
 
 /** A conditional create's or update's target from its decision (a match: existing for a create). */
-function targetOf(
-  type: string,
-  condition: string,
-  what: 'If-None-Exist' | 'Conditional update',
-  d: CreateDecision,
-): Target {
+function targetOf(type: string, condition: string, what: ConditionalKind, d: CreateDecision): Target {
   if ('existing' in d)
     return what === 'If-None-Exist' ? { type, id: d.existing, existing: true } : { type, id: d.existing };
   return d.key === undefined

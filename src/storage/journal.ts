@@ -16,11 +16,16 @@ const transactionKey = (txn: string): string => `${TRANSACTION}${txn}`;
 /** Where earlier releases kept the entries. */
 const LEGACY = 'journal';
 
-/** Before a single write's version: the resource it writes. Returns the entry's key (racing writers have one each). */
+/** A single write's entry for `type/id`, under a key of its own (racing writers have one each). */
+export function writeEntry(type: string, id: string, at = new Date()): JournalDoc {
+  return { _id: `${WRITE}${type}/${id}:${crypto.randomUUID()}`, kind: 'write', type, id, at };
+}
+
+/** Before a single write's version: the resource it writes. Returns the entry's key. */
 export async function journalWrite(c: Collections, co: Coalescer, type: string, id: string): Promise<string> {
-  const key = `${WRITE}${type}/${id}:${crypto.randomUUID()}`;
-  await co.insert(c.journal, { _id: key, kind: 'write', type, id, at: new Date() });
-  return key;
+  const entry = writeEntry(type, id);
+  await co.insert(c.journal, entry);
+  return entry._id;
 }
 
 /**

@@ -181,7 +181,10 @@ export async function recoverTransactions(
   return { rolledBack, rolledForward };
 }
 
-/** Commit records not yet done, with their state: the journal's, each read by `_id`; entries of finished ones are dropped. */
+/**
+ * Commit records not yet done, with their state: the journal's, each read by `_id`; entries of finished ones are
+ * dropped.
+ */
 async function unfinished(
   repo: Repository,
   now: Date,
