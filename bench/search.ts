@@ -160,9 +160,10 @@ async function latencySection(sizes: number[]): Promise<string> {
   const lines = [
     '### Search latency on the embedded FerretDB 1.24 (SQLite backend)',
     '',
-    'Data as the server stores it (versions with their text, current views with their search index, identifier slots),',
-    "searched through the server's own search store: a query reads by `_id` what its filter implies (identifier",
-    'candidates, included ids), else decodes every current resource of its type (FerretDB uses no other index).',
+    'Data as the server stores it (versions with their text, current views, the keys of the ordered search index),',
+    "searched through the server's own search store: a query reads the keys its conditions name as `_id` ranges",
+    '(src/search/keys.ts), then decides on the views of those candidates only; a condition the keys cannot answer',
+    '(or one that names too many) leaves it to the views of the type, read in sort order.',
     'Each generated patient has 4 Observations and 1 Immunization. No text cache: every page reads its texts.',
     '',
     '| resources | query | runs | matches on page | p50 ms | p99 ms |',
@@ -183,7 +184,7 @@ async function latencySection(sizes: number[]): Promise<string> {
         const keys = docs.flatMap((d) => d.keys);
         await mdb.collection<Doc>('versions').insertMany(docs.map((d) => d.version));
         await mdb.collection<Doc>('resources').insertMany(docs.map((d) => d.view));
-        if (keys.length) await mdb.collection<Doc>('identifiers').insertMany(keys);
+        if (keys.length) await mdb.collection<Doc>('keys').insertMany(keys);
       }
       // The server's own search store on FerretDB (type ranges handed to SQLite); no text cache, so every page's
       // texts come from the database.

@@ -95,6 +95,27 @@ export function httpReads(
   });
 }
 
+/** `amount` GETs of the paths `next` gives, one per request (a search, for example). */
+export function httpGets(
+  url: string,
+  next: () => string,
+  amount: number,
+  connections: number,
+  deadlineMs = 60_000,
+): Promise<Sample> {
+  return load({
+    url,
+    amount,
+    connections,
+    deadlineMs,
+    request: {
+      method: 'GET',
+      headers: { accept: FHIR_JSON },
+      setupRequest: (req) => ({ ...req, path: next() }),
+    },
+  });
+}
+
 /** One GET of /fhir/<type>/<id> per id, in the order given (each resource read once). */
 export function httpReadsEach(
   url: string,

@@ -45,7 +45,7 @@ export function layoutCreates(
   deadlineMs: number,
 ): () => Promise<Sample> {
   const db = client.db(dbName);
-  const identifiers = db.collection<Doc>('identifiers');
+  const identifiers = db.collection<Doc>('keys');
   const versions = db.collection<Doc>('versions');
   const resources = db.collection<Doc>('resources');
   const docs = Array.from({ length: n }, (_, i) => createDocs(r, first + i));

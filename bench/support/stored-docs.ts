@@ -1,11 +1,9 @@
 // The documents the server stores for a first version (src/storage/repository.ts): the version with its text, the
-// current view with its search index and a pointer to that text, and the `identifiers` keys (a slot per identifier,
-// a posting per local reference), for benchmarks that load or insert data without the server.
+// current view with its search index and a pointer to that text, and the keys of the ordered search index, for
+// benchmarks that load or insert data without the server.
 import type { Resource } from 'fhir/r4';
-import { indexResource } from '../../src/search';
+import { indexResource, versionKeys } from '../../src/search';
 import { historyKey, versionKey } from '../../src/storage/collections';
-import { identifierKeys } from '../../src/storage/identifiers';
-import { referencePostings } from '../../src/storage/references';
 
 export type Doc = { _id: string; [k: string]: unknown };
 
@@ -24,9 +22,6 @@ export function firstVersionDocs(
   return {
     version: { _id: key, ...head, hkey: historyKey(at, type, id, 1), method, blob: key, json },
     view: { _id: `${type}/${id}`, ...head, idx: index.idx, sort: index.sort, blob: key },
-    keys: [
-      ...identifierKeys(type, resource).map((k) => ({ _id: `${k}#0`, target: id })),
-      ...referencePostings(type, id, index.idx.k).map((p) => ({ _id: p })),
-    ],
+    keys: versionKeys(type, id, 1, index).map((_id) => ({ _id })),
   };
 }

@@ -1,8 +1,7 @@
 // Conditional interactions (http.html#ccreate, #cond-update, #cdelete, #patch): a search decides the target by the
 // spec's 0 / 1 / many rules. Conditional create and update on `identifier=system|value` are race-free
 // (storage/locks.ts).
-import { executeSearch, RESULT_PARAMETERS, slotIdentifier, TRANSPORT_PARAMETERS } from '../search';
-import { findByIdentifier } from '../storage/identifiers';
+import { executeSearch, RESULT_PARAMETERS, TRANSPORT_PARAMETERS } from '../search';
 import { badRequest, notFound, preconditionFailed } from '../fhir/outcome';
 import { claim, release } from '../storage/locks';
 import { parse, searchHooks } from './search';
@@ -28,27 +27,10 @@ export async function matchIds(
       throw badRequest(`The condition "${query}" uses ${k}, which selects no resources`, k);
   }
   if (params.length === 0) throw badRequest(`The condition "${query}" has no search parameter`);
-  const byIdentifier = identifierCondition(ctx, type, params);
-  if (byIdentifier) return findByIdentifier(ctx.repo.c, type, byIdentifier.system, byIdentifier.value, limit);
   // Strict: an unknown parameter must fail, never widen the match.
   const sreq = parse(ctx, type, [...params, ['_count', String(limit)]], true);
   const result = await executeSearch(ctx.search.store, sreq, searchHooks(ctx));
   return result.matches.map((m) => m.id);
-}
-
-/**
- * `system` and `value` of a condition that is exactly `identifier=system|value` (no escapes, no list) on a type
- * whose `identifier` parameter is its `identifier` element: answered from the identifier slots, which give the same
- * matches as the search without reading every resource. Not with an access hook, which only the search applies.
- */
-function identifierCondition(
-  ctx: ServerContext,
-  type: string,
-  params: Array<[string, string]>,
-): { system: string; value: string } | undefined {
-  if (params.length !== 1 || ctx.search.hooks.constrain) return undefined;
-  const [name, token] = params[0]!;
-  return slotIdentifier(type, name, token);
 }
 
 /** The single match of a condition, undefined for none; 412 for several. */

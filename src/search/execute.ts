@@ -1,14 +1,13 @@
 // Runs a parsed search against the store (search.html): one page of matches in keyset order, the total when
 // asked, and the `_include`/`_revinclude` resources. Every query goes through `hooks.constrain`.
-import { type CursorValue, decodeCursor, encodeCursor, keysetFilter } from './cursor';
+import { type CursorValue, decodeCursor, encodeCursor } from './cursor';
 import { sortFields } from './extract';
 import { includes } from './include';
-import { type QueryContext, requestPredicate, typeFilter } from './query';
+import { keyCandidates, type QueryContext, requestPredicate, typeFilter } from './query';
+import { fieldValue, type Plan, readRows, type SortSpec, withAnd } from './rows';
 import type { SearchRequest } from './request';
 import type { SearchHooks, SearchResult, SearchStore, StoredRow } from './store';
 import type { Predicate } from './types/common';
-
-type SortSpec = Array<[string, 1 | -1]>;
 
 export function sortSpec(req: SearchRequest): SortSpec {
   const spec: SortSpec = req.sort.flatMap((s): SortSpec =>
@@ -18,62 +17,26 @@ export function sortSpec(req: SearchRequest): SortSpec {
   return spec;
 }
 
-/** The value of a sort field of a returned row (`sort.-date` is `row.sort['-date']`). */
-function fieldValue(row: StoredRow, field: string): CursorValue {
-  if (field === '_id') return row._id;
-  const v = row.sort?.[field.slice('sort.'.length)];
-  return typeof v === 'string' || v === true ? v : null;
-}
-
-interface Plan {
-  ctx: QueryContext;
-  /** The database filter over every requested type (without paging). */
-  filter: object;
-  test?: Predicate['test'];
-}
-
 async function plan(ctx: QueryContext, req: SearchRequest): Promise<Plan> {
   const perType: object[] = [];
   const tests = new Map<string, NonNullable<Predicate['test']>>();
+  let candidates: string[] | undefined;
   for (const type of req.types) {
     const pred = await requestPredicate(ctx, type, req.filters);
-    perType.push(typeFilter(ctx, type, pred.filter));
+    candidates = await keyCandidates(ctx, type, pred.filter);
+    const narrowed = candidates ? { $and: [pred.filter, { _id: { $in: candidates } }] } : pred.filter;
+    perType.push(typeFilter(ctx, type, narrowed));
     if (pred.test) tests.set(type, pred.test);
   }
+  const one = req.types.length === 1 ? { type: req.types[0]!, ...(candidates && { candidates }) } : {};
   const filter = perType.length === 1 ? (perType[0] ?? {}) : { $or: perType };
-  if (tests.size === 0) return { ctx, filter };
-  return { ctx, filter, test: (doc) => (tests.get((doc as StoredRow).type) ?? (() => true))(doc) };
-}
-
-const withAnd = (a: object, b: object | undefined): object => (b ? { $and: [a, b] } : a);
-
-/** Reads up to `want` matching rows after `after` (exclusive), applying the exact test on candidates. */
-async function readRows(
-  p: Plan,
-  sort: SortSpec,
-  after: CursorValue[] | undefined,
-  backwards: boolean,
-  want: number,
-  needIdx: boolean,
-): Promise<StoredRow[]> {
-  const out: StoredRow[] = [];
-  const querySort: SortSpec = backwards ? sort.map(([f, d]) => [f, d === 1 ? -1 : 1]) : sort;
-  const projection: Record<string, 0 | 1> = { _id: 1, type: 1, id: 1, json: 1, sort: 1 };
-  if (needIdx || p.test) projection.idx = 1;
-  // Candidates failing the exact test are rare; a generous batch keeps the number of scans low on FerretDB.
-  const batch = p.test ? Math.max(want * 4, 200) : want;
-  let boundary = after;
-  for (;;) {
-    const filter = withAnd(p.filter, boundary ? keysetFilter(sort, boundary, backwards) : undefined);
-    const rows = await p.ctx.store.find(filter, { sort: querySort, limit: batch, projection });
-    for (const row of rows) {
-      if (!p.test || p.test(row)) out.push(row);
-      if (out.length >= want) return out;
-    }
-    const last = rows[rows.length - 1];
-    if (rows.length < batch || !last) return out;
-    boundary = sort.map(([f]) => fieldValue(last, f));
-  }
+  if (tests.size === 0) return { ctx, filter, ...one };
+  return {
+    ctx,
+    filter,
+    ...one,
+    test: (doc) => (tests.get((doc as StoredRow).type) ?? (() => true))(doc),
+  };
 }
 
 async function countAll(p: Plan): Promise<number> {
@@ -111,8 +74,17 @@ export async function executeSearch(
   const cursor = req.cursor ? decodeCursor(req.cursor, sort.length) : undefined;
   const backwards = cursor?.dir === 'p';
   const needIdx = req.include.length > 0;
-  let rows =
-    req.count === 0 ? [] : await readRows(p, sort, cursor?.values, backwards, req.count + 1, needIdx);
+  const projection: Record<string, 0 | 1> = { _id: 1, type: 1, id: 1, json: 1, sort: 1 };
+  if (needIdx || p.test) projection.idx = 1;
+  const read = {
+    sort,
+    after: cursor?.values,
+    backwards,
+    want: req.count + 1,
+    projection,
+    sortKeys: req.sort,
+  };
+  let rows = req.count === 0 ? [] : await readRows(p, read);
   const more = rows.length > req.count;
   rows = rows.slice(0, req.count);
   if (backwards) rows.reverse();

@@ -1,6 +1,6 @@
 // `_include` and `_revinclude` (search.html#include), with `:iterate` and `*`: the references are read from
 // the stored index entries of the page, then fetched with batched `$in` queries through the access hook.
-import { type QueryContext, typeFilter } from './query';
+import { narrowedByKeys, type QueryContext, typeFilter } from './query';
 import { searchParameterRegistry } from './registry';
 import type { IncludeParam, SearchRequest } from './request';
 import type { Entry, StoredRow } from './store';
@@ -86,7 +86,10 @@ async function reverse(ctx: QueryContext, rows: StoredRow[], incs: IncludeParam[
       const branches: object[] = [];
       for (const source of sources) {
         const keys = chunk.flatMap((r) => codesTo(source, inc, r.type).map((c) => `${c}|${r._id}`));
-        if (keys.length) branches.push(typeFilter(ctx, source, { 'idx.k': { $in: keys } }));
+        if (keys.length)
+          branches.push(
+            typeFilter(ctx, source, await narrowedByKeys(ctx, source, { 'idx.k': { $in: keys } })),
+          );
       }
       if (branches.length === 0) continue;
       const filter = branches.length === 1 ? (branches[0] ?? {}) : { $or: branches };

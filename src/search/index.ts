@@ -3,7 +3,7 @@ export { indexResource, type SearchIndex } from './extract';
 export { parseSearch, splitOr, RESULT_PARAMETERS, TRANSPORT_PARAMETERS } from './parse';
 export { formatSearchUrl, searchParams } from './format';
 export { executeSearch } from './execute';
-export { slotIdentifier } from './query';
+export { versionKeys, type KeyRange } from './keys';
 export { searchsetBundle } from './bundle';
 export { summarise } from './summary';
 export { searchIndexes, coverage, covered, INDEXED_SORTS } from './mongo-indexes';

@@ -1,5 +1,6 @@
 // Turns the parsed filters into database predicates for one resource type, running the sub-searches of
-// chains and `_has` (search.html#chaining, #has) as separate `$in` queries, each through the access hook.
+// chains and `_has` (search.html#chaining, #has) as separate `$in` queries, each through the access hook. Each
+// query reads only the candidates the ordered index names (candidates.ts) when it names them.
 import { fail } from '../fhir/outcome';
 import { matcherOf } from './matcher';
 import { allOf, anyOf, valuePredicate } from './predicate';
@@ -7,9 +8,10 @@ import { searchParameterRegistry } from './registry';
 import type { Filter } from './request';
 import type { SearchHooks, SearchStore, StoredRow } from './store';
 import type { Predicate } from './types/common';
-import { referenceInPredicate, referenceTargets } from './types/reference';
-import type { SearchParamDef } from './registry';
+import { referenceInPredicate } from './types/reference';
 import { tokenNoneOf } from './types/token';
+import { planCandidates } from './candidates';
+import { keyPlan } from './key-plan';
 
 export interface QueryContext {
   store: SearchStore;
@@ -34,7 +36,7 @@ async function matchingRows(
   needIdx: boolean,
 ): Promise<StoredRow[]> {
   const limit = ctx.hooks.maxChainResults ?? DEFAULT_CHAIN_LIMIT;
-  const rows = await ctx.store.find(typeFilter(ctx, type, pred.filter), {
+  const rows = await ctx.store.find(typeFilter(ctx, type, await narrowedByKeys(ctx, type, pred.filter)), {
     limit: limit + 1,
     projection: needIdx || pred.test ? { _id: 1, id: 1, idx: 1 } : { _id: 1, id: 1 },
   });
@@ -48,76 +50,27 @@ async function matchingRows(
   return pred.test ? rows.filter((r) => pred.test?.(r)) : rows;
 }
 
-/** `pred` on the `candidates` alone (a superset of its matches read by `_id`), when there are any. */
-function narrowed(pred: Predicate, candidates: string[] | undefined): Predicate {
-  if (!candidates) return pred;
-  return candidates.length === 0 ? NOTHING : allOf([pred, { filter: { _id: { $in: candidates } } }]);
-}
-
 /**
- * `system` and `value` of `identifier=system|value` (one value, no escapes) on a type whose `identifier` parameter
- * is its `identifier` element: the form the identifier slots answer (storage/identifiers.ts).
+ * The candidates of `filter` on `type` from the ordered index (candidates.ts): `Type/id`s in `_id` order, a superset
+ * of the matches; undefined when the index cannot narrow the search (every resource of the type is a candidate).
  */
-export function slotIdentifier(
-  type: string,
-  code: string,
-  value: string,
-): { system: string; value: string } | undefined {
-  if (code !== 'identifier') return undefined;
-  const m = /^([^|,\\$]+)\|([^|,\\$]+)$/.exec(value);
-  const def = searchParameterRegistry().get(type, 'identifier');
-  if (!m || def?.type !== 'token' || def.expression !== `${type}.identifier`) return undefined;
-  return { system: m[1]!, value: m[2]! };
-}
-
-/**
- * For `identifier=system|value[,system|value]` on a type whose `identifier` parameter is its `identifier` element:
- * the resources that have carried one of them (store.identifierCandidates), a superset of the matches. The search's
- * own predicate still decides; this only spares reading every other resource. Undefined when it does not apply.
- */
-async function identifierCandidates(
+export async function keyCandidates(
   ctx: QueryContext,
   type: string,
-  f: Extract<Filter, { kind: 'param' }>,
+  filter: Record<string, unknown>,
 ): Promise<string[] | undefined> {
-  const { store } = ctx;
-  if (!store.identifierCandidates || f.modifier !== undefined) return undefined;
-  const pairs = f.values.map((v) => slotIdentifier(type, f.code, v));
-  if (pairs.some((p) => !p)) return undefined; // a value without its system, or escaped: every resource is a candidate
-  const found = await Promise.all(pairs.map((p) => store.identifierCandidates!(type, p!.system, p!.value)));
-  return [...new Set(found.flat())];
+  if (!ctx.store.readKeys) return undefined;
+  return planCandidates(ctx.store, type, keyPlan(type, filter));
 }
 
-/**
- * For a reference parameter without modifier whose every value names local `Type/id`s: the resources that have
- * pointed to one of them (store.referenceCandidates), a superset of the matches. Undefined when it does not apply.
- */
-async function referenceCandidates(
+/** `filter` on its candidates alone, when the index names them: the database then reads only those views. */
+export async function narrowedByKeys(
   ctx: QueryContext,
   type: string,
-  f: Extract<Filter, { kind: 'param' }>,
-  def: SearchParamDef,
-): Promise<string[] | undefined> {
-  if (f.modifier !== undefined) return undefined;
-  const targets = f.values.flatMap((v) => referenceTargets(def, v, { baseUrl: ctx.baseUrl }));
-  return pointingTo(ctx, type, f.code, targets);
-}
-
-/** A chain's links beyond this many targets read every resource of the type instead of the postings. */
-const MAX_POSTING_TARGETS = 100;
-
-/** The resources of `type` whose `code` has pointed to one of `targets`, from the postings; undefined: cannot tell. */
-async function pointingTo(
-  ctx: QueryContext,
-  type: string,
-  code: string,
-  targets: string[],
-): Promise<string[] | undefined> {
-  const { store } = ctx;
-  if (!store.referenceCandidates || targets.length > MAX_POSTING_TARGETS) return undefined;
-  const found = await Promise.all(targets.map((t) => store.referenceCandidates!(type, code, t)));
-  if (found.some((ids) => ids === undefined)) return undefined; // a URL or canonical: no postings to read
-  return [...new Set(found.flatMap((ids) => ids ?? []))];
+  filter: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const candidates = await keyCandidates(ctx, type, filter);
+  return candidates === undefined ? filter : { $and: [filter, { _id: { $in: candidates } }] };
 }
 
 export async function filterPredicate(ctx: QueryContext, type: string, f: Filter): Promise<Predicate> {
@@ -130,15 +83,10 @@ export async function filterPredicate(ctx: QueryContext, type: string, f: Filter
         return { filter: { id: { $in: f.values }, _id: { $in: f.values.map((v) => `${type}/${v}`) } } };
       if (def.type === 'token' && (f.modifier === 'not' || f.modifier === 'not-in'))
         return tokenNoneOf(def, f.values, f.modifier);
-      const pred = anyOf(
+      return anyOf(
         f.values.map((v) => valuePredicate(def, f.modifier, v, ctx.baseUrl)),
         matcherOf,
       );
-      const candidates =
-        def.type === 'reference'
-          ? await referenceCandidates(ctx, type, f, def)
-          : await identifierCandidates(ctx, type, f);
-      return narrowed(pred, candidates);
     }
     case 'chain': {
       const def = registry.get(type, f.code);
@@ -150,10 +98,7 @@ export async function filterPredicate(ctx: QueryContext, type: string, f: Filter
         if (sub === NOTHING) continue;
         for (const row of await matchingRows(ctx, t, sub, false)) ids.push(row._id);
       }
-      if (!ids.length) return NOTHING;
-      const pred = referenceInPredicate(def, ids);
-      const candidates = await pointingTo(ctx, type, def.code, ids);
-      return narrowed(pred, candidates);
+      return ids.length ? referenceInPredicate(def, ids) : NOTHING;
     }
     case 'has': {
       const sub = await filterPredicate(ctx, f.type, f.next);

@@ -1,6 +1,7 @@
 // The storage contract of the search: plain MongoDB-shaped calls on the `resources` collection, which holds
 // the current version of every resource as `{ _id: "Type/id", type, id, versionId, lastUpdated, deleted, json,
 // idx, sort }`. Storage implements it; the search never imports a database driver.
+import type { KeyRange } from './keys';
 import type { StoredIdx } from './types/common';
 
 export interface StoredRow {
@@ -19,15 +20,10 @@ export interface SearchStore {
   ): Promise<StoredRow[]>;
   count(filter: object): Promise<number>;
   /**
-   * `Type/id` of every resource of `type` that has carried the identifier `system|value`: all that carry it now,
-   * maybe more, without reading every resource (storage/identifiers.ts). Absent: the search filters alone.
+   * The keys of the ordered search index (keys.ts) in `range`, in key order (descending: from the end), at most
+   * `limit`. Absent: the search reads the current views alone.
    */
-  identifierCandidates?(type: string, system: string, value: string): Promise<string[]>;
-  /**
-   * `Type/id` of every resource of `type` whose reference parameter `code` has pointed to `target` (`Patient/p42`):
-   * all that point there now, maybe more (storage/references.ts); undefined when it cannot tell.
-   */
-  referenceCandidates?(type: string, code: string, target: string): Promise<string[] | undefined>;
+  readKeys?(range: KeyRange, limit: number, descending?: boolean): Promise<string[]>;
 }
 
 export interface SearchHooks {

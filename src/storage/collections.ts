@@ -82,16 +82,9 @@ export interface LockDoc {
   createdAt: Date;
 }
 
-/**
- * A slot `Type|system|value#n` naming a resource that carries (or carried) that identifier, or the head
- * `Type|system|value` counting them roughly (identifiers.ts).
- */
-export interface IdentifierDoc {
+/** A key of the ordered search index (search/keys.ts): the `_id` is all of it. */
+export interface KeyDoc {
   _id: string;
-  /** A slot's resource id. */
-  target?: string;
-  /** A head's hint: slots 0 .. next-1 exist (there may be more). */
-  next?: number;
 }
 
 /** A write in flight (journal.ts): a single write's resource, or a transaction's id. */
@@ -117,8 +110,9 @@ export interface Collections {
   /** The same collection as `transactions` (decision.ts). */
   decisions: Collection<DecisionDoc>;
   locks: Collection<LockDoc>;
-  identifiers: Collection<IdentifierDoc>;
-  /** The same collection as `identifiers` (journal.ts). */
+  /** The ordered search index: one small document per key (search/keys.ts). */
+  keys: Collection<KeyDoc>;
+  /** The same collection as `keys` (journal.ts): entries sort apart, under `journal:`. */
   journal: Collection<JournalDoc>;
   meta: Collection<MetaDoc>;
 }
@@ -131,8 +125,8 @@ export function collections(db: Db): Collections {
     transactions: db.collection<TransactionDoc>('transactions'),
     decisions: db.collection<DecisionDoc>('transactions'),
     locks: db.collection<LockDoc>('locks'),
-    identifiers: db.collection<IdentifierDoc>('identifiers'),
-    journal: db.collection<JournalDoc>('identifiers'),
+    keys: db.collection<KeyDoc>('keys'),
+    journal: db.collection<JournalDoc>('keys'),
     meta: db.collection<MetaDoc>('meta'),
   };
 }

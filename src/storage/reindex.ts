@@ -3,8 +3,8 @@
 import type { Resource } from 'fhir/r4';
 import type { Collections } from './collections';
 import type { WritePipeline } from './repository';
-import { backfillSlots, identifierKeys } from './identifiers';
-import { addPostings, referencePostings } from './references';
+import { versionKeys, type SearchIndex } from '../search';
+import { deleteKeys, insertKeys } from './keys';
 import { Coalescer } from './coalesce';
 
 const BATCH = 200;
@@ -56,14 +56,19 @@ export async function reindexAll(
     after = docs[docs.length - 1]!._id;
     const blobIds = docs.flatMap((d) => (d.blob ? [d.blob] : []));
     const blobs = await textsOf(blobIds);
-    const slots: Array<{ key: string; id: string }> = [];
-    const postings: string[] = [];
+    const added: string[] = [];
+    const gone: string[] = [];
     for (const d of docs) {
       const json = d.blob ? blobs.get(d.blob) : undefined;
       const resource = json === undefined ? undefined : (JSON.parse(json) as Resource);
-      for (const key of identifierKeys(d.type, resource)) slots.push({ key, id: d.id });
       const next = resource === undefined ? { idx: {}, sort: {} } : index(resource);
-      postings.push(...referencePostings(d.type, d.id, next.idx.k));
+      // Every key of the version the view shows (one there already is kept), and none its old index had but
+      // the new one has not.
+      const after = new Set(versionKeys(d.type, d.id, d.versionId, next));
+      added.push(...after);
+      gone.push(
+        ...versionKeys(d.type, d.id, d.versionId, d as unknown as SearchIndex).filter((k) => !after.has(k)),
+      );
       if (!same(next.idx, d.idx) || !same(next.sort, d.sort)) {
         // guarded by the version: a write since the read has indexed its own version already
         const r = await c.resources.updateOne(
@@ -74,8 +79,8 @@ export async function reindexAll(
       }
       progress.done++;
     }
-    await backfillSlots(c, co, slots); // before anything finds the resource by identifier (index format 3 added them)
-    await addPostings(c, co, postings); // and by reference (index format 4)
+    await insertKeys(c, co, added);
+    await deleteKeys(c, gone);
     onProgress(progress);
   }
 }

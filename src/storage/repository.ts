@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Resource } from 'fhir/r4';
-import type { SearchIndex } from '../search';
+import { versionKeys, type SearchIndex } from '../search';
 import { canonicalText, parseExact, type JsonObject } from '../fhir/json';
 import { reindexAll, type ReindexProgress } from './reindex';
 import { fail, OperationOutcomeError, preconditionFailed, type Issue } from '../fhir/outcome';
@@ -19,8 +19,7 @@ import {
 } from './collections';
 import { readTransaction, type TransactionState } from './decision';
 import { isDuplicateKey } from './errors';
-import { addSlots, identifierKeys } from './identifiers';
-import { addPostings, referencePostings } from './references';
+import { deleteKeys, insertKeys } from './keys';
 import { FinishedWrites, journalWrite, writeInFlight } from './journal';
 import { Coalescer } from './coalesce';
 import { BlobCache } from './blob-cache';
@@ -49,12 +48,12 @@ export interface WritePipeline {
 export interface Prepared {
   doc?: VersionDoc;
   json?: string;
-  /** Identifier keys this version carries and the one before did not: slots to insert first (identifiers.ts). */
-  slots?: string[];
-  /** The version's search index, computed once for its postings and its current view. */
+  /** The version's search index, computed once for its keys and its current view. */
   index?: SearchIndex;
-  /** Reference postings to insert first (references.ts). */
-  postings?: string[];
+  /** The version's keys in the ordered search index (search/keys.ts), inserted before the version. */
+  keys?: string[];
+  /** The keys of the version it replaces, deleted once the view shows this one. */
+  staleKeys?: string[];
   outcome: WriteOutcome | undefined;
 }
 
@@ -311,19 +310,14 @@ export class Repository {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const p = await this.prepare(type, id, decide, opts);
       if (!p.doc || !p.outcome) return p.outcome;
-      // All before the version, in parallel: it names the blob; a lookup by identifier must find it; recovery must
-      // find the write; and any version above 1 has a view below it (a revive too), marked behind.
+      // All before the version, in parallel: it names the blob; a search must find it; recovery must find the
+      // write; and any version above 1 has a view below it (a revive too), marked behind.
       const [entry] = await Promise.all([
         journalWrite(this.c, this.co, type, id),
         p.json === undefined || p.doc.json !== undefined
           ? undefined
           : this.co.insert(this.c.blobs, { _id: p.doc.blob!, json: p.json }),
-        addSlots(
-          this.c,
-          this.co,
-          (p.slots ?? []).map((key) => ({ key, id })),
-        ),
-        addPostings(this.c, this.co, p.postings ?? []),
+        insertKeys(this.c, this.co, p.keys ?? []),
         p.doc.versionId > 1
           ? this.c.resources.updateOne({ _id: `${type}/${id}` }, { $max: { pending: p.doc.versionId } })
           : undefined,
@@ -344,6 +338,7 @@ export class Repository {
       await this.faults.afterVersionInsert?.(p.doc);
       await this.materialise(p.doc, p.json, opts.fresh === true, p.index);
       this.heads.set(p.doc);
+      await deleteKeys(this.c, p.staleKeys ?? []);
       this.finished.close(entry);
       return p.outcome;
     }
@@ -384,7 +379,7 @@ export class Repository {
     const change = decide(current);
     if (!change) return { outcome: undefined };
     const live = current && !current.deleted ? current : undefined;
-    // Parsed once: compared with the new content, and read for the identifiers it carried.
+    // Parsed once: compared with the new content.
     const liveTree =
       change.kind === 'put' && live?.json !== undefined ? (parseExact(live.json) as JsonObject) : undefined;
     if (change.kind === 'put' && live && liveTree && sameContent(change.tree, liveTree)) {
@@ -400,13 +395,11 @@ export class Repository {
     if (json !== undefined && plain !== undefined) {
       p.json = json;
       p.index = this.pipeline.index(plain);
-      const postings = referencePostings(type, id, p.index.idx.k);
-      if (postings.length > 0) p.postings = postings;
+      p.keys = versionKeys(type, id, versionId, p.index);
     }
-    if (change.kind === 'put') {
-      const before = new Set(liveTree ? identifierKeys(type, liveTree) : []);
-      const slots = identifierKeys(type, change.tree).filter((k) => !before.has(k));
-      if (slots.length > 0) p.slots = slots;
+    if (live?.json !== undefined) {
+      const before = JSON.parse(live.json) as Resource;
+      p.staleKeys = versionKeys(type, id, live.versionId, this.pipeline.index(before));
     }
     return p;
   }

@@ -1,10 +1,10 @@
-// The search module's storage contract over the `resources` collection; texts come from the versions or `blobs`.
+// The search module's storage contract over the `resources` collection and the ordered index in `keys`; texts come
+// from the versions or `blobs`.
 import type { SearchStore, StoredRow } from '../search';
 import type { ResourceDoc } from './collections';
 import type { Repository } from './repository';
-import { identifierTargets } from './identifiers';
 import { withImpliedId } from './implied-id';
-import { referencingIds } from './references';
+import { readKeys } from './keys';
 
 const HEAD = { blob: 1, versionId: 1, lastUpdated: 1, deleted: 1 } as const;
 
@@ -46,8 +46,6 @@ export function searchStore(repo: Repository, prefixes = false): SearchStore {
       const filter = pushed(unpushed);
       return matchesNothing(filter) ? Promise.resolve(0) : repo.c.resources.countDocuments(filter);
     },
-    referenceCandidates: (type, code, target) => referencingIds(repo.c, type, code, target),
-    identifierCandidates: async (type, system, value) =>
-      (await identifierTargets(repo.c, type, system, value)).map((id) => `${type}/${id}`),
+    readKeys: (range, limit, descending) => readKeys(repo.c, range, limit, descending),
   };
 }

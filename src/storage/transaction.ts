@@ -9,8 +9,7 @@ import { OperationOutcomeError } from '../fhir/outcome';
 import type { JournalDoc, TransactionDoc, VersionDoc } from './collections';
 import { decide, readTransaction, type TransactionState } from './decision';
 import { isDuplicateKey } from './errors';
-import { addSlots } from './identifiers';
-import { addPostings } from './references';
+import { deleteKeys, insertKeys } from './keys';
 import { closeTransaction, dropEntry, journalTransaction } from './journal';
 import type { Faults, Prepared, Repository } from './repository';
 
@@ -76,21 +75,19 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
   await finish(repo, txn, writes);
 }
 
-/** Every version of the transaction, marked with it, after what must precede them (texts apart, slots, postings). */
+/** Every version of the transaction, marked with it, after what must precede them (texts apart, search keys). */
 async function writeVersions(repo: Repository, txn: string, writes: WritePrepared[]): Promise<void> {
   const { c } = repo;
   // Texts that do not sit in their versions (repository.ts, INLINE_TEXT_CHARS) go to blobs first.
   const blobs = writes.flatMap((w) =>
     w.json === undefined || w.doc.json !== undefined ? [] : [{ _id: w.doc.blob!, json: w.json }],
   );
-  const slots = writes.flatMap((w) => (w.slots ?? []).map((key) => ({ key, id: w.doc.id })));
   await Promise.all([
     blobs.length > 0 ? c.blobs.insertMany(blobs, { ordered: false }) : undefined,
-    addSlots(c, repo.co, slots),
-    addPostings(
+    insertKeys(
       c,
       repo.co,
-      writes.flatMap((w) => w.postings ?? []),
+      writes.flatMap((w) => w.keys ?? []),
     ),
   ]);
   try {
@@ -120,9 +117,13 @@ function renewLease(repo: Repository, txn: string, leaseMs: number): NodeJS.Time
 async function finish(
   repo: Repository,
   txn: string,
-  writes: Array<{ doc: VersionDoc; json?: string }>,
+  writes: Array<{ doc: VersionDoc; json?: string; staleKeys?: string[] }>,
 ): Promise<void> {
   await repo.materialiseMany(writes);
+  await deleteKeys(
+    repo.c,
+    writes.flatMap((w) => w.staleKeys ?? []),
+  );
   await repo.c.transactions.updateOne({ _id: txn }, { $set: { state: 'done' } });
   await closeTransaction(repo.c, txn);
 }

@@ -6,11 +6,11 @@ import { commandsDuring, startMonitoredServer } from '../support/commands';
 const body = (id: string, text: string) => JSON.stringify({ resourceType: 'Basic', id, code: { text } });
 
 // With the cache, the read only asks whether a version newer than the one it remembers exists (head-cache.ts);
-// without it, at once whether a write is in flight (the journal, in `identifiers`) and the first versions, the
+// without it, at once whether a write is in flight (the journal, in `keys`) and the first versions, the
 // newest of which holds the text. Never the view.
 it.each([
   ['64', ['versions']],
-  ['0', ['identifiers', 'versions']],
+  ['0', ['keys', 'versions']],
 ])('RESOURCE_CACHE_MB=%s: a read after a write asks the database for %j', async (mb, expected) => {
   const server = await startMonitoredServer({ RESOURCE_CACHE_MB: mb });
   try {

@@ -31,7 +31,7 @@ it('sweeps with lookups by _id only, its journal included', async () => {
   const reads = (await commandsDuring(server, () => recover(server.running.repo)))
     .filter((e) => e.commandName === 'find')
     .map((e) => ({ collection: String(e.command.find), filter: e.command.filter as object }));
-  // the journal too: its entries are two _id ranges of the identifiers collection
-  expect(reads.filter((r) => r.collection === 'identifiers').length).toBeGreaterThanOrEqual(2);
+  // the journal too: its entries are two _id ranges of the keys collection
+  expect(reads.filter((r) => r.collection === 'keys').length).toBeGreaterThanOrEqual(2);
   for (const r of reads) expect({ ...r, keys: Object.keys(r.filter) }).toEqual({ ...r, keys: ['_id'] });
 });
