@@ -145,7 +145,7 @@ export function restNotes(): string {
   return [
     '### Reading these figures',
     '',
-    '- The embedded FerretDB is built with fixes (`FERRETDB_PATCH`): its SQLite `_id` filter is written as its `_id`',
+    '- The embedded FerretDB is built with fixes (`scripts/ferretdb/patches/`): its SQLite `_id` filter is written as its `_id`',
     '  index expression, and the `_id` part of any filter (one value or `$in`) is handed to SQLite, so lookups by',
     '  `_id` (every command of a create and a read here) use the index; any other filter makes FerretDB fetch and',
     '  decode every document of the collection in Go. Concurrent writes queue on a mutex instead of sleeping in',

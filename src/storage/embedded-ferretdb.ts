@@ -1,12 +1,13 @@
 // The embedded database: FerretDB 1.24.2 on SQLite, built once per machine from the Go module proxy and
-// started as a child process that dies with us (see scripts/ferretdb/main.go and shared database rules).
+// started as a child process that dies with us (see scripts/ferretdb/main.go and shared database rules). The build
+// applies the fixes in scripts/ferretdb/patches/ (src/storage/ferretdb-patches.ts).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { projectRoot } from '../project-root';
+import { applyPatches, filesDigest, PatchError, patchFiles } from './ferretdb-patches';
 
 export const FERRETDB_VERSION = '1.24.2';
 const LAUNCHER_DIR = path.join(projectRoot, 'scripts', 'ferretdb');
@@ -20,147 +21,11 @@ function cacheRoot(): string {
   return path.join(base, 'ephr-fhir');
 }
 
-/**
- * Fixes applied to FerretDB 1.24.2 at build time, so that lookups by `_id` use SQLite's `_id` index and
- * concurrent writes do not sleep.
- * - Its SQLite backend creates the `_id` index on `_ferretdb_sjson->"_id"` but filters with
- *   `_ferretdb_sjson->'$._id'`; SQLite uses an expression index only for the same expression text, so every `_id`
- *   lookup scanned the whole table. The fixed filter is the index's expression (both read the `_id` key).
- * - It hands SQLite only a filter that is exactly `{_id: value}`; `{_id: {$in: [...]}}`, or `_id` beside other
- *   conditions, decoded every document of the collection in Go. The added `idWhereClause`
- *   (scripts/ferretdb/patch/id_pushdown.go) hands down the `_id` part of any filter; FerretDB still applies the
- *   whole filter to the rows that come back, as it does for every pushdown.
- * - Concurrent writes (inserts, updates, deletes of any collection of one database) race for SQLite's one write
- *   lock, and each loser sleeps in SQLite's busy handler (1, 2, 5, 10, 15 ms, ...) before it tries again: about 175
- *   such sleeps a second at 10 concurrent creates. A Go mutex per database (scripts/ferretdb/patch/write_lock.go)
- *   queues them instead, and the next writer starts as soon as the lock is free.
- * - An insert encoded its documents inside its transaction, holding the write lock; `insertStatements`
- *   (scripts/ferretdb/patch/insert_outside_lock.go) encodes them before.
- * - Its query log formats every statement's arguments (whole documents, for an insert) even when debug logging
- *   is off; `debugQuery` formats them only when it is on.
- */
-export const FERRETDB_PATCH: {
-  /** `from` found `count` times (default once) in `file`, each replaced by `to`. */
-  replace: Array<{ file: string; from: string; to: string; count?: number }>;
-  /** Files of ours copied into the module. */
-  add: Array<{ from: string; to: string }>;
-} = {
-  replace: [
-    {
-      file: 'internal/backends/sqlite/metadata/metadata.go',
-      from: `IDColumn = DefaultColumn + "->'$._id'"`,
-      to: 'IDColumn = DefaultColumn + `->"_id"`',
-    },
-    {
-      file: 'internal/backends/sqlite/collection.go',
-      from: `	if params.Filter.Len() == 1 {
-		v, _ := params.Filter.Get("_id")
-		switch v.(type) {
-		case string, types.ObjectID:
-			whereClause = fmt.Sprintf(\` WHERE %s = ?\`, metadata.IDColumn)
-			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
-		}
-	}
-`,
-      to: '\twhereClause, args = idWhereClause(params.Filter)\n',
-    },
-    {
-      file: 'internal/backends/sqlite/collection.go',
-      from: `	if params.Filter.Len() == 1 {
-		v, _ := params.Filter.Get("_id")
-		switch v.(type) {
-		case string, types.ObjectID:
-			filterPushdown = true
-			whereClause = fmt.Sprintf(\` WHERE %s = ?\`, metadata.IDColumn)
-			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
-		}
-	}
-`,
-      to: '\twhereClause, args = idWhereClause(params.Filter)\n\tfilterPushdown = whereClause != ""\n',
-    },
-    {
-      file: 'internal/backends/sqlite/collection.go',
-      from: `	err := db.InTransaction(ctx, func(tx *fsql.Tx) error {
-		batchSize := c.r.BatchSize
-		if batchSize < 1 {
-			panic("batch-size should be greater or equal to 1")
-		}
-
-		var batch []*types.Document
-		docs := params.Docs
-
-		for len(docs) > 0 {
-			i := min(batchSize, len(docs))
-			batch, docs = docs[:i], docs[i:]
-
-			q, args, err := prepareInsertStatement(meta.TableName, meta.Capped(), batch)
-			if err != nil {
-				return lazyerrors.Error(err)
-			}
-
-			if _, err = tx.ExecContext(ctx, q, args...); err != nil {
-`,
-      to: `	statements, err := insertStatements(meta.TableName, meta.Capped(), params.Docs, c.r.BatchSize)
-	if err != nil {
-		return nil, lazyerrors.Error(err)
-	}
-
-	err = db.InTransaction(ctx, func(tx *fsql.Tx) error {
-		for _, s := range statements {
-			if _, err := tx.ExecContext(ctx, s.query, s.args...); err != nil {
-`,
-    },
-    {
-      file: 'internal/util/fsql/db.go',
-      from: '\t"log/slog"\n\t"time"\n',
-      to: '\t"log/slog"\n\t"sync"\n\t"time"\n',
-    },
-    {
-      file: 'internal/util/fsql/db.go',
-      from: '\tBatchSize int\n}',
-      to: '\tBatchSize int\n\n\twriteMu sync.Mutex\n}',
-    },
-    {
-      file: 'internal/util/fsql/db.go',
-      from: '\tres, err := db.sqlDB.ExecContext(ctx, query, args...)\n',
-      to: '\tunlock := db.lockWrites()\n\tres, err := db.sqlDB.ExecContext(ctx, query, args...)\n\tunlock()\n',
-    },
-    {
-      file: 'internal/util/fsql/db.go',
-      from: '\tvar sqlTx *sql.Tx\n',
-      to: '\tdefer db.lockWrites()()\n\n\tvar sqlTx *sql.Tx\n',
-    },
-    {
-      file: 'internal/util/fsql/db.go',
-      from: '\tdb.l.With(fields...).DebugContext(ctx, ',
-      to: '\tdebugQuery(ctx, db.l, fields, ',
-      count: 6,
-    },
-    {
-      file: 'internal/util/fsql/tx.go',
-      from: '\ttx.l.With(fields...).DebugContext(ctx, ',
-      to: '\tdebugQuery(ctx, tx.l, fields, ',
-      count: 6,
-    },
-  ],
-  add: [
-    { from: 'patch/id_pushdown.go', to: 'internal/backends/sqlite/ephr_id_pushdown.go' },
-    { from: 'patch/write_lock.go', to: 'internal/util/fsql/ephr_write_lock.go' },
-    { from: 'patch/insert_outside_lock.go', to: 'internal/backends/sqlite/ephr_insert_statements.go' },
-  ],
-};
-
-/** The binary's path: keyed by the launcher's sources and the patch, so a change to them builds anew. */
+/** The binary's path: keyed by the launcher's sources and the patches, so a change to any of them builds anew. */
 export function ferretdbBinaryPath(): string {
-  const hash = crypto.createHash('sha256');
-  for (const f of ['main.go', 'go.mod', 'go.sum']) hash.update(fs.readFileSync(path.join(LAUNCHER_DIR, f)));
-  hash.update(JSON.stringify(FERRETDB_PATCH));
-  for (const a of FERRETDB_PATCH.add) hash.update(fs.readFileSync(path.join(LAUNCHER_DIR, a.from)));
-  return path.join(
-    cacheRoot(),
-    `ferretdb-${FERRETDB_VERSION}-${hash.digest('hex').slice(0, 12)}`,
-    'ferretdb-embedded',
-  );
+  const sources = ['main.go', 'go.mod', 'go.sum'].map((f) => path.join(LAUNCHER_DIR, f));
+  const key = filesDigest([...sources, ...patchFiles()]).slice(0, 12);
+  return path.join(cacheRoot(), `ferretdb-${FERRETDB_VERSION}-${key}`, 'ferretdb-embedded');
 }
 
 function checkGo(): void {
@@ -223,7 +88,7 @@ function writable(p: string): void {
   if (st.isDirectory()) for (const f of fs.readdirSync(p)) writable(path.join(p, f));
 }
 
-/** The launcher in `dir`, built against a copy of the FerretDB module with {@link FERRETDB_PATCH} applied. */
+/** The launcher in `dir`, built against a copy of the FerretDB module with our patches applied. */
 function prepareSources(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -235,14 +100,12 @@ function prepareSources(dir: string): void {
   const copy = path.join(dir, 'ferretdb');
   fs.cpSync(Dir, copy, { recursive: true });
   writable(copy); // the module cache is read-only; the copy must be patched and removed
-  for (const r of FERRETDB_PATCH.replace) {
-    const file = path.join(copy, r.file);
-    const parts = fs.readFileSync(file, 'utf8').split(r.from);
-    if (parts.length !== (r.count ?? 1) + 1)
-      throw new EmbeddedDbError(`${module}: ${r.file} no longer reads as expected; the patch needs review`);
-    fs.writeFileSync(file, parts.join(r.to));
+  try {
+    applyPatches(copy, patchFiles());
+  } catch (e) {
+    if (e instanceof PatchError) throw new EmbeddedDbError(`FerretDB ${FERRETDB_VERSION}: ${e.message}`);
+    throw e;
   }
-  for (const a of FERRETDB_PATCH.add) fs.copyFileSync(path.join(LAUNCHER_DIR, a.from), path.join(copy, a.to));
   go(['mod', 'edit', `-replace=github.com/FerretDB/FerretDB=./ferretdb`], dir);
 }
 

@@ -1,4 +1,4 @@
-// FerretDB hands only a top-level `_id` condition to SQLite's index (the build patch, scripts/ferretdb/patch); any
+// FerretDB hands only a top-level `_id` condition to SQLite's index (scripts/ferretdb/patches/); any
 // other filter decodes every document of the collection. A search filter usually says more than it shows there:
 // an `_id` list deep in an `$and` (includes, identifier candidates), or `type: "Observation"`, which on `resources`
 // means `_id` starts with "Observation/". This lifts what the conjunction implies to the top, so that SQLite reads

@@ -129,7 +129,7 @@ it('answers a lookup by _id from its index, and finds, updates and deletes by _i
     const c = conn.db!.collection<{ _id: string; v: number }>('c');
     await c.insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: `Patient/${i}`, v: i })));
     const plan = (filter: object): Promise<unknown> => conn.db!.command({ explain: { find: 'c', filter } });
-    // The build-time patch (FERRETDB_PATCH): without it this plan is a SCAN of the whole table.
+    // The build-time patch 01-id-index-expression: without it this plan is a SCAN of the whole table.
     expect(JSON.stringify(await plan({ _id: 'Patient/7' }))).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
     expect(JSON.stringify(await plan({ v: 7 }))).toMatch(/SCAN/);
     // ... and so is `$in`, or `_id` beside other conditions, which FerretDB still applies itself afterwards.
@@ -147,7 +147,9 @@ it('answers a lookup by _id from its index, and finds, updates and deletes by _i
     ]);
     const prefix = { _id: { $gte: 'Patient/', $lt: 'Patient0' } };
     expect(JSON.stringify(await plan(prefix))).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
-    expect(JSON.stringify(await plan({ _id: { $gte: 'Patient/', $lt: 'Patient1' } }))).toMatch(/SCAN/);
+    // ... as any range of strings is (tests/storage/id-order.test.ts); a bound JSON escapes is not handed down
+    expect(JSON.stringify(await plan({ _id: { $gte: 'Patient/', $lt: 'Patient1' } }))).toMatch(/SEARCH/);
+    expect(JSON.stringify(await plan({ _id: { $gte: 'Patient/<', $lt: 'Patient/>' } }))).toMatch(/SCAN/);
     expect((await c.find(prefix).toArray()).map((d) => d._id).sort()).toEqual(
       [...Array.from({ length: 50 }, (_, i) => `Patient/${i}`), 'Patient/ "quoted"', 'Patient/é'].sort(),
     );
