@@ -3,7 +3,7 @@ import type { CodeableConcept, Coding, ConceptMap } from 'fhir/r4';
 import type { Rules } from './rules';
 
 /** Case-, accent- and spacing-insensitive key; Arabic diacritics, tatweel and alef/yeh/teh-marbuta variants folded. */
-export function normaliseLabel(s: string): string {
+function normaliseLabel(s: string): string {
   return s
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')

@@ -96,7 +96,7 @@ function choiceField(name: string): Step {
 }
 
 /** The resource type a Reference points to, from `reference` (relative or absolute) or `type`. */
-export function referenceType(ref: unknown): string | undefined {
+function referenceType(ref: unknown): string | undefined {
   if (!isObject(ref)) return undefined;
   const r = ref.reference;
   if (typeof r === 'string') {
@@ -239,8 +239,6 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
 }
 
 const fallbackCache = new Map<string, Evaluator>();
-/** Expressions that neither the walkers nor the fhirpath package can compile. */
-export const uncompilable = new Set<string>();
 
 function fallback(expression: string): Evaluator {
   const hit = fallbackCache.get(expression);
@@ -251,8 +249,7 @@ function fallback(expression: string): Evaluator {
       resource: object,
     ) => unknown;
   } catch {
-    // An expression the package cannot parse: recorded, and it indexes nothing.
-    uncompilable.add(expression);
+    // An expression the package cannot parse indexes nothing.
     fn = () => [];
   }
   const ev: Evaluator = (resource) => {

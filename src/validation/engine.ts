@@ -15,7 +15,7 @@ import { byCanonical, type Registry } from './registry';
 import { compileShape, type Shape } from './shape';
 import { Terminology } from './terminology';
 
-export const CORE = 'http://hl7.org/fhir/StructureDefinition/';
+const CORE = 'http://hl7.org/fhir/StructureDefinition/';
 
 export class Engine {
   readonly terminology: Terminology;

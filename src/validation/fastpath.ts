@@ -30,7 +30,7 @@ import {
 } from './fastpath-core';
 import { disjointFlat } from './fastpath-values';
 
-export { giveUp, isGiveUp } from './fastpath-core';
+export { isGiveUp } from './fastpath-core';
 
 /** Whether invariants use this evaluator first; off, every invariant is evaluated by the fhirpath package
  *  (tests compare the two). */
