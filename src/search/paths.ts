@@ -1,7 +1,6 @@
 // Compiled FHIRPath for search expressions (fhirpath.html, searchparameter.html#expression): the common
 // shapes become direct property walkers; anything else is compiled once by the fhirpath package.
-import fhirpath from 'fhirpath';
-import r4model from 'fhirpath/fhir-context/r4';
+import { compileFhirPath, r4Model, type CompiledFhirPath } from '../fhir/fhirpath';
 import { splitUnion } from './registry';
 
 export type Evaluator = (resource: object) => unknown[];
@@ -9,14 +8,9 @@ type Node = unknown;
 type Step = (nodes: Node[]) => Node[];
 
 // The R4 model of the fhirpath package: element types and choice elements by path.
-const model = r4model as unknown as {
-  choiceTypePaths: Record<string, string[]>;
-  path2Type: Record<string, string | { code: string }>;
-  pathsDefinedElsewhere: Record<string, string>;
-};
-const choicePaths = model.choiceTypePaths;
-const pathTypes = model.path2Type;
-const elsewhere = model.pathsDefinedElsewhere;
+const choicePaths = r4Model.choiceTypePaths;
+const pathTypes = r4Model.path2Type;
+const elsewhere = r4Model.pathsDefinedElsewhere;
 
 /** Where a step leads: a choice element (its JSON keys carry a type suffix) or a plain one, with the next path. */
 function resolveStep(path: string | undefined, name: string): { choice: boolean; next: string | undefined } {
@@ -24,9 +18,8 @@ function resolveStep(path: string | undefined, name: string): { choice: boolean;
   let full = `${path}.${name}`;
   full = elsewhere[full] ?? full;
   if (choicePaths[full]) return { choice: true, next: undefined };
-  const t = pathTypes[full];
-  if (t === undefined) return { choice: false, next: undefined };
-  const code = typeof t === 'string' ? t : t.code;
+  const code = pathTypes[full];
+  if (code === undefined) return { choice: false, next: undefined };
   return { choice: false, next: code === 'BackboneElement' || code === 'Element' ? full : code };
 }
 
@@ -238,30 +231,26 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
   return steps;
 }
 
-const fallbackCache = new Map<string, Evaluator>();
-
-function fallback(expression: string): Evaluator {
-  const hit = fallbackCache.get(expression);
-  if (hit) return hit;
-  let fn: (resource: object) => unknown;
+/**
+ * The fhirpath package's evaluator of an expression (compiled once in src/fhir/fhirpath.ts), values only: for what
+ * the walkers do not take, and for comparisons and benchmarks.
+ */
+export function fhirpathEvaluator(expression: string): Evaluator {
+  let fn: CompiledFhirPath;
   try {
-    fn = fhirpath.compile(expression, r4model, { resolveInternalTypes: true }) as (
-      resource: object,
-    ) => unknown;
+    fn = compileFhirPath(expression);
   } catch {
     // An expression the package cannot parse indexes nothing.
-    fn = () => [];
+    return () => [];
   }
-  const ev: Evaluator = (resource) => {
+  return (resource) => {
     try {
-      return (fn(resource) as unknown[]).filter((v) => v !== undefined && v !== null);
+      return fn(resource).filter((v) => v !== undefined && v !== null);
     } catch {
       // An expression the package cannot evaluate on this resource (for example resolve()) yields no value.
       return [];
     }
   };
-  fallbackCache.set(expression, ev);
-  return ev;
 }
 
 export interface CompiledExpression {
@@ -299,13 +288,8 @@ export function compileExpression(expression: string, resourceType: string): Com
     };
     result = { evaluate, direct: true };
   } else {
-    result = { evaluate: fallback(expression), direct: false };
+    result = { evaluate: fhirpathEvaluator(expression), direct: false };
   }
   compiledCache.set(key, result);
   return result;
-}
-
-/** The fhirpath package's own evaluator of an expression, compiled once (for comparisons and benchmarks). */
-export function fhirpathEvaluator(expression: string): Evaluator {
-  return fallback(expression);
 }

@@ -4,7 +4,7 @@
 // types); any input it does not handle exactly like the package (the value of a primitive with extensions,
 // non-boolean logic operands, strings compared by order) makes it give up, and the caller evaluates that node with
 // the package.
-import * as fhirpath from 'fhirpath';
+import { parseFhirPath, r4Model as model } from '../fhir/fhirpath';
 import { comparison } from './fastpath-compare';
 import {
   bool,
@@ -17,7 +17,6 @@ import {
   kids,
   literalStrings,
   MIXED,
-  model,
   own,
   Primitive,
   STRINGS,
@@ -62,7 +61,7 @@ export function compileFast(
 ): ((node: unknown, env: Env) => unknown[]) | undefined {
   let fn: Fn | undefined;
   try {
-    fn = compile(fhirpath.parse(expression) as Node);
+    fn = compile(parseFhirPath(expression) as Node);
   } catch {
     return undefined;
   }

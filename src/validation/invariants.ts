@@ -1,7 +1,6 @@
 // Invariants: the FHIRPath constraints of element definitions, compiled once (conformance-rules.html#constraints).
-import * as fhirpath from 'fhirpath';
-import * as r4 from 'fhirpath/fhir-context/r4';
 import type { ElementDefinitionConstraint } from 'fhir/r4';
+import { compileFhirPath } from '../fhir/fhirpath';
 import { compileFast, fastPath } from './fastpath';
 import { isGiveUp } from './fastpath-core';
 import { nativeInvariant } from './native-invariants';
@@ -134,9 +133,7 @@ export function compileInvariant(c: ElementDefinitionConstraint, path: string): 
   if (cache.has(cacheKey)) return cache.get(cacheKey);
   let inv: Invariant | undefined;
   try {
-    const fn = fhirpath.compile({ base: path, expression: systemTypeTests(c.expression) }, r4, {
-      traceFn: () => undefined,
-    }) as (n: unknown, env?: Record<string, unknown>) => unknown[];
+    const fn = compileFhirPath(systemTypeTests(c.expression), path);
     const fast = nativeInvariant(c.key, c.expression) ?? compileFast(systemTypeTests(c.expression), path);
     inv = {
       key: c.key,
