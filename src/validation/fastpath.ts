@@ -5,6 +5,7 @@
 // non-boolean logic operands, strings compared by order) makes it give up, and the caller evaluates that node with
 // the package.
 import { parseFhirPath, r4Model as model } from '../fhir/fhirpath';
+import { UCUM } from '../fhir/ucum';
 import { comparison } from './fastpath-compare';
 import {
   bool,
@@ -170,7 +171,7 @@ function constant(n: Node): Fn | undefined {
       return { items: [r], path: r.resourceType, type: r.resourceType };
     };
   if (name === 'ucum') {
-    const out: Coll = { items: ['http://unitsofmeasure.org'] };
+    const out: Coll = { items: [UCUM] };
     return () => out;
   }
   return undefined;
