@@ -1,6 +1,13 @@
-// ValueSets expanded locally from the CodeSystems we hold, memoised as Sets (valueset.html#expansion, terminologies.html).
+// ValueSets expanded locally from the CodeSystems we hold, memoised as Sets (valueset.html#expansion,
+// terminologies.html): the one expander, for bindings and Questionnaire answers (src/validation) and for the
+// `:in`/`:not-in` search modifiers (src/search/valuesets.ts).
 import type { CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
-import { byCanonical, type Registry } from './registry';
+
+/** Where the definitions come from: lookups by canonical url (`url` or `url|version`). */
+export interface TerminologySource {
+  valueSet(canonical: string): ValueSet | undefined;
+  codeSystem(canonical: string): CodeSystem | undefined;
+}
 
 /** Codes by system; `'any'` for a system we cannot enumerate (LOINC, SNOMED CT, UCUM, ISO, BCP-47...). */
 export interface Expansion {
@@ -16,13 +23,13 @@ export class Terminology {
   private readonly hierarchy = new Map<string, Map<string, string[]>>();
   private readonly systems = new Map<string, CodeSystem | undefined>();
 
-  constructor(private readonly reg: Registry) {}
+  constructor(private readonly source: TerminologySource) {}
 
   /** The expansion of a ValueSet canonical, or undefined when the ValueSet is unknown or cannot be expanded. */
   expand(canonical: string): Expansion | undefined {
     if (this.expansions.has(canonical)) return this.expansions.get(canonical);
     this.expansions.set(canonical, undefined); // a ValueSet that includes itself stays unknown
-    const vs = byCanonical(this.reg.valueSets, canonical);
+    const vs = this.source.valueSet(canonical);
     const result = vs ? this.build(vs) : undefined;
     this.expansions.set(canonical, result);
     return result;
@@ -32,7 +39,7 @@ export class Terminology {
   codeSystem(system: string): CodeSystem | undefined {
     // Every Coding asks, mostly for the same few systems: the answer is kept per system string.
     if (this.systems.has(system)) return this.systems.get(system);
-    const cs = byCanonical(this.reg.codeSystems, system);
+    const cs = this.source.codeSystem(system);
     const held = cs && (cs.content === 'complete' || cs.content === 'fragment' ? cs : undefined);
     if (this.systems.size < 10000) this.systems.set(system, held);
     return held;
