@@ -18,6 +18,15 @@ export interface Expansion {
   open?: boolean;
 }
 
+/** Whether a canonical is the resource's own url or `url|version` (not one with any other version). */
+const names = (canonical: string, r: { url?: string; version?: string }): boolean =>
+  canonical === r.url || canonical === `${r.url}|${r.version}`;
+
+/**
+ * What is worked out once is kept per ValueSet and CodeSystem the source holds, under its own url or `url|version`,
+ * so it never outgrows the definitions. A canonical the source does not know (a search's `:in` value, a Coding's
+ * system) is asked of the source again: a map lookup.
+ */
 export class Terminology {
   private readonly expansions = new Map<string, Expansion | undefined>();
   private readonly hierarchy = new Map<string, Map<string, string[]>>();
@@ -28,20 +37,23 @@ export class Terminology {
   /** The expansion of a ValueSet canonical, or undefined when the ValueSet is unknown or cannot be expanded. */
   expand(canonical: string): Expansion | undefined {
     if (this.expansions.has(canonical)) return this.expansions.get(canonical);
-    this.expansions.set(canonical, undefined); // a ValueSet that includes itself stays unknown
     const vs = this.source.valueSet(canonical);
-    const result = vs ? this.build(vs) : undefined;
+    if (!vs) return undefined;
+    if (vs.url && !names(canonical, vs)) return this.expand(vs.url);
+    this.expansions.set(canonical, undefined); // a ValueSet that includes itself stays unknown
+    const result = this.build(vs);
     this.expansions.set(canonical, result);
     return result;
   }
 
-  /** Whether a CodeSystem is held with all its codes. */
+  /** Whether a CodeSystem is held with all its codes (or as a fragment). */
   codeSystem(system: string): CodeSystem | undefined {
     // Every Coding asks, mostly for the same few systems: the answer is kept per system string.
     if (this.systems.has(system)) return this.systems.get(system);
     const cs = this.source.codeSystem(system);
-    const held = cs && (cs.content === 'complete' || cs.content === 'fragment' ? cs : undefined);
-    if (this.systems.size < 10000) this.systems.set(system, held);
+    if (!cs) return undefined;
+    const held = cs.content === 'complete' || cs.content === 'fragment' ? cs : undefined;
+    if (names(system, cs)) this.systems.set(system, held);
     return held;
   }
 
