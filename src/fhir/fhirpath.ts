@@ -17,6 +17,23 @@ export interface R4Model {
 
 export const r4Model = r4 as unknown as R4Model;
 
+const own = <T>(o: Record<string, T | undefined>, k: string): T | undefined =>
+  Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
+
+/**
+ * Element `name` below the model path `parent` (`Observation.component`, `Quantity`) as the package navigates to it:
+ * its model path (a recursive element's as defined elsewhere: `Questionnaire.item.item` is `Questionnaire.item`),
+ * the type suffixes of a choice element, and its type.
+ */
+export function childElement(
+  parent: string,
+  name: string,
+): { path: string; choices: string[] | undefined; type: string | undefined } {
+  let path = `${parent}.${name}`;
+  path = own(r4Model.pathsDefinedElsewhere, path) ?? path;
+  return { path, choices: own(r4Model.choiceTypePaths, path), type: own(r4Model.path2Type, path) };
+}
+
 /** A compiled expression: its result on a node, with %resource, %rootResource and other variables in `env`. */
 export type CompiledFhirPath = (node: unknown, env?: Record<string, unknown>) => unknown[];
 

@@ -1,26 +1,20 @@
 // Compiled FHIRPath for search expressions (fhirpath.html, searchparameter.html#expression): the common
 // shapes become direct property walkers; anything else is compiled once by the fhirpath package.
-import { compileFhirPath, r4Model, type CompiledFhirPath } from '../fhir/fhirpath';
+import { childElement, compileFhirPath, type CompiledFhirPath } from '../fhir/fhirpath';
 import { splitUnion } from './registry';
 
 export type Evaluator = (resource: object) => unknown[];
 type Node = unknown;
 type Step = (nodes: Node[]) => Node[];
 
-// The R4 model of the fhirpath package: element types and choice elements by path.
-const choicePaths = r4Model.choiceTypePaths;
-const pathTypes = r4Model.path2Type;
-const elsewhere = r4Model.pathsDefinedElsewhere;
-
 /** Where a step leads: a choice element (its JSON keys carry a type suffix) or a plain one, with the next path. */
 function resolveStep(path: string | undefined, name: string): { choice: boolean; next: string | undefined } {
   if (path === undefined) return { choice: false, next: undefined };
-  let full = `${path}.${name}`;
-  full = elsewhere[full] ?? full;
-  if (choicePaths[full]) return { choice: true, next: undefined };
-  const code = pathTypes[full];
+  const child = childElement(path, name);
+  if (child.choices) return { choice: true, next: undefined };
+  const code = child.type;
   if (code === undefined) return { choice: false, next: undefined };
-  return { choice: false, next: code === 'BackboneElement' || code === 'Element' ? full : code };
+  return { choice: false, next: code === 'BackboneElement' || code === 'Element' ? child.path : code };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;

@@ -4,7 +4,7 @@
 // types); any input it does not handle exactly like the package (the value of a primitive with extensions,
 // non-boolean logic operands, strings compared by order) makes it give up, and the caller evaluates that node with
 // the package.
-import { parseFhirPath, r4Model as model } from '../fhir/fhirpath';
+import { childElement, parseFhirPath, r4Model as model } from '../fhir/fhirpath';
 import { UCUM } from '../fhir/ucum';
 import { comparison } from './fastpath-compare';
 import {
@@ -187,15 +187,13 @@ interface Target {
 
 /** The targets of `name` from `parent`, as the package's makeChildResNodes resolves them (choices in model order). */
 function targetsOf(parent: string, name: string): Target[] {
-  let child = parent + '.' + name;
-  child = own(model.pathsDefinedElsewhere, child) ?? child;
+  const { path: child, choices } = childElement(parent, name);
   const target = (key: string, path: string): Target => ({
     key,
     ext: '_' + key,
     path: own(model.path2TypeWithoutElements, path) ?? path,
     type: own(model.path2Type, path),
   });
-  const choices = own(model.choiceTypePaths, child);
   if (choices) return choices.map((t) => target(name + t, child + t));
   return [target(name, name === 'extension' ? 'Extension' : child)];
 }
