@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { Bundle, StructureDefinition } from 'fhir/r4';
 import { createValidator } from '../src/validation';
+import { fastPath } from '../src/validation/fastpath';
 import { mutate, type Mutant } from '../tests/validation/mutations';
 import { INVALID_EXAMPLES, r4Examples } from '../tests/validation/r4-examples';
 
@@ -64,6 +65,37 @@ function fhirJs(): { check: Check; ms: number } {
   return { check, ms: Date.now() - t };
 }
 
+/**
+ * Whether the direct FHIRPath evaluator of invariants (src/validation/fastpath.ts) pays: our validator with it, and
+ * with every invariant evaluated by the fhirpath package (what it falls back to), over the same examples.
+ */
+function invariantRows(resources: Record<string, unknown>[], ours: Check): string[] {
+  const packageOnly: Check = (r) => {
+    fastPath.enabled = false;
+    try {
+      return ours(r);
+    } finally {
+      fastPath.enabled = true;
+    }
+  };
+  // Passes of the two alternate, so that a change in the machine's load touches both rows alike.
+  let direct = 0;
+  let fhirpathOnly = 0;
+  for (let i = 0; i < 3; i++) {
+    fhirpathOnly = Math.max(fhirpathOnly, throughput(resources, packageOnly, 1));
+    direct = Math.max(direct, throughput(resources, ours, 1));
+  }
+  const accepted = (check: Check): number => resources.filter((r) => check(r)).length;
+  return [
+    '### Invariants: the direct evaluator beside the fhirpath package',
+    '',
+    '| ephr-fhir with invariants evaluated by | resources/s | vs fhirpath | examples accepted |',
+    '|---|---:|---:|---:|',
+    `| the fhirpath package only (compiled once) | ${fhirpathOnly.toFixed(0)} | 1.0x | ${accepted(packageOnly)}/${resources.length} |`,
+    `| the direct evaluator first (fastpath.ts), the package where it gives up | ${direct.toFixed(0)} | ${(direct / fhirpathOnly).toFixed(1)}x | ${accepted(ours)}/${resources.length} |`,
+  ];
+}
+
 export async function bench(): Promise<string> {
   const examples = r4Examples().filter((e) => !(e.file in INVALID_EXAMPLES));
   const resources = examples.map((e) => e.resource);
@@ -104,6 +136,7 @@ export async function bench(): Promise<string> {
     return { ...row, perSecond, accepted, caught: caught.length, missedKinds };
   });
   const fastestOther = Math.max(...results.slice(1).map((r) => r.perSecond));
+  const invariants = invariantRows(resources, ours);
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     '## Validation',
@@ -125,6 +158,8 @@ export async function bench(): Promise<string> {
     'are rejected by ours with an error at the expected FHIRPath location.',
     `Compile: ${compileMs} ms to load the definitions and compile every element tree, FHIRPath invariant and bound`,
     `ValueSet, then ${warmMs} ms for the first pass over the examples; heap used by the validator after that: ${heapOurs.toFixed(0)} MB.`,
+    '',
+    ...invariants,
     '',
     'Mutants each validator accepts, by kind:',
     '',

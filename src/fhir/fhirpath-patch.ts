@@ -1,9 +1,8 @@
 // FHIRPath Patch (fhirpatch.html): a Parameters resource of add / insert / delete / replace / move operations.
 // Paths are found with the fhirpath engine on a plain copy, then applied at the same places in the exact tree
 // so that decimals elsewhere in the resource keep their text.
-import fhirpath from 'fhirpath';
-import r4model from 'fhirpath/fhir-context/r4';
 import { isRepeating } from './element-model';
+import { selectNodes } from './fhirpath';
 import { toPlain, type JsonObject } from './json';
 import { badRequest, fail } from './outcome';
 
@@ -81,7 +80,7 @@ function readOperations(parameters: JsonObject): Operation[] {
 function locate(tree: JsonObject, path: string, where: string): Array<{ steps: Step[]; node: Node }> {
   let nodes: unknown[];
   try {
-    nodes = fhirpath.evaluate(toPlain(tree), path, undefined, r4model, { resolveInternalTypes: false });
+    nodes = selectNodes(toPlain(tree), path);
   } catch (err) {
     throw badRequest(
       `FHIRPath Patch: path "${path}" is not valid FHIRPath: ${(err as Error).message}`,

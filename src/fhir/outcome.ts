@@ -55,7 +55,6 @@ export const badRequest = (diagnostics: string, expression?: string): OperationO
   fail(400, 'invalid', diagnostics, expression);
 export const notFound = (diagnostics: string): OperationOutcomeError => fail(404, 'not-found', diagnostics);
 export const gone = (diagnostics: string): OperationOutcomeError => fail(410, 'deleted', diagnostics);
-export const conflict = (diagnostics: string): OperationOutcomeError => fail(409, 'conflict', diagnostics);
 export const preconditionFailed = (diagnostics: string): OperationOutcomeError =>
   fail(412, 'conflict', diagnostics);
 export const notSupported = (status: number, diagnostics: string): OperationOutcomeError =>

@@ -9,7 +9,7 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const topLevel = new Map<string, ReadonlySet<string>>();
 
 /** The names a resource of `type` may carry at its top level, with `_x` for primitives and value[x] expanded. */
-export function topLevelElements(type: string): ReadonlySet<string> {
+function topLevelElements(type: string): ReadonlySet<string> {
   let names = topLevel.get(type);
   if (names) return names;
   const sd = readPackageFile<StructureDefinition>(`StructureDefinition-${type}.json`);

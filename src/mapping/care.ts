@@ -7,11 +7,7 @@ import { concept } from './terminology';
 const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
 
 /** GBV-related diagnoses carry the SDV and R security labels: flagged by the clinician or by ICD-10 prefix. */
-export function isSensitiveDiagnosis(
-  ctx: MappingContext,
-  icd10: string,
-  flagged: boolean | undefined,
-): boolean {
+function isSensitiveDiagnosis(ctx: MappingContext, icd10: string, flagged: boolean | undefined): boolean {
   return flagged === true || ctx.rules.gbv.sensitiveIcd10Prefixes.some((p) => icd10.startsWith(p));
 }
 

@@ -1,6 +1,4 @@
 // The e-PHR -> FHIR mapping: pure functions over records and the rules in mappings/ (docs ephr-and-gbv.md 5.3).
-export { mapRecord, type MapOptions, type MapReport, type MapResult } from './record';
+export { mapRecord, type MapResult } from './record';
 export { validateRecord } from './validate';
 export { parseCsv, parseCsvRows } from './csv';
-export { rules as mappingRules } from './rules';
-export type { UnmappedField } from './source';

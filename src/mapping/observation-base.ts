@@ -1,5 +1,6 @@
 // The common frame of every Observation the mapping produces (observation.html).
 import type { CodeableConcept, Coding, Identifier, Observation, Quantity } from 'fhir/r4';
+import { UCUM } from '../fhir/ucum';
 import type { EpisodeScope, MappingContext } from './context';
 
 export interface ObservationFrame {
@@ -36,7 +37,7 @@ function stripType(o: Observation): Omit<Observation, 'resourceType'> {
 }
 
 export function ucumQuantity(value: number, code: string): Quantity {
-  return { value, unit: code, system: 'http://unitsofmeasure.org', code };
+  return { value, unit: code, system: UCUM, code };
 }
 
 export function codeable(c: Coding): CodeableConcept {

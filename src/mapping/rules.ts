@@ -139,13 +139,6 @@ export interface ImmunizationRules {
   absentDate: string;
 }
 
-export interface UnitConversion {
-  from: string;
-  to: string;
-  factor: number;
-  offset?: number;
-}
-
 export interface Rules {
   common: CommonRules;
   valueMaps: Record<string, Record<string, unknown>>;
@@ -154,7 +147,6 @@ export interface Rules {
   observations: ObservationRules;
   immunization: ImmunizationRules;
   gbv: GbvRules;
-  conversions: UnitConversion[];
   conceptMaps: Map<string, ConceptMap>;
   csvColumns: Record<string, string>;
 }
@@ -190,7 +182,6 @@ export function rules(): Rules {
     observations: readJson('rules/observations.json'),
     immunization: readJson('rules/immunization.json'),
     gbv: readJson('rules/gbv.json'),
-    conversions: readJson<{ conversions: UnitConversion[] }>('unit-conversions.json').conversions,
     conceptMaps,
     csvColumns: readJson<{ columns: Record<string, string> }>('csv-columns.json').columns,
   };

@@ -10,7 +10,7 @@ export interface UnmappedField {
 }
 
 /** Splits `a.b[2].c` into ['a', 'b', 2, 'c']. */
-export function parseSourcePath(path: string): (string | number)[] {
+function parseSourcePath(path: string): (string | number)[] {
   const out: (string | number)[] = [];
   for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
     out.push(m[2] !== undefined ? Number(m[2]) : (m[1] ?? ''));

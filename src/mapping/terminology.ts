@@ -1,9 +1,9 @@
-// ConceptMap look-ups ($translate-like, conceptmap.html) and UCUM unit conversion for the e-PHR mapping.
+// ConceptMap look-ups ($translate-like, conceptmap.html) and UCUM unit codes for the e-PHR mapping.
 import type { CodeableConcept, Coding, ConceptMap } from 'fhir/r4';
 import type { Rules } from './rules';
 
 /** Case-, accent- and spacing-insensitive key; Arabic diacritics, tatweel and alef/yeh/teh-marbuta variants folded. */
-export function normaliseLabel(s: string): string {
+function normaliseLabel(s: string): string {
   return s
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
@@ -64,13 +64,6 @@ export function concept(r: Rules, conceptMap: string, label: string): CodeableCo
 /** UCUM code for a unit label, or undefined. */
 export function ucum(r: Rules, label: string): string | undefined {
   return translate(r, 'unit', label)[0]?.code;
-}
-
-/** Converts a value between UCUM units with the table in mappings/unit-conversions.json. */
-export function convert(r: Rules, value: number, from: string, to: string): number | undefined {
-  if (from === to) return value;
-  const c = r.conversions.find((x) => x.from === from && x.to === to);
-  return c ? (value + (c.offset ?? 0)) * c.factor : undefined;
 }
 
 export function round(value: number, decimals: number): number {

@@ -21,7 +21,7 @@ function compiled(): ValidateFunction {
 }
 
 /** `/episodes/0/date` -> `episodes[0].date`. */
-export function jsonPointerToPath(pointer: string): string {
+function jsonPointerToPath(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)

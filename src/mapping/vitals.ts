@@ -4,7 +4,8 @@ import type { Observation, Quantity, Reference } from 'fhir/r4';
 import type { EpisodeScope, MappingContext } from './context';
 import { codeable, observation, ucumQuantity } from './observation-base';
 import type { QuantityRule } from './rules';
-import { convert, round, ucum } from './terminology';
+import { convertUnit } from '../fhir/ucum';
+import { round, ucum } from './terminology';
 
 interface Measured {
   ref: Reference;
@@ -21,7 +22,7 @@ function quantityIn(
   const label = ctx.src.string(`${path}.unit`);
   if (value === undefined || label === undefined) return undefined;
   const from = ucum(ctx.rules, label);
-  const converted = from === undefined ? undefined : convert(ctx.rules, value, from, rule.unit);
+  const converted = from === undefined ? undefined : convertUnit(value, from, rule.unit);
   if (converted === undefined) {
     ctx.warn(`unit '${label}' cannot be converted to ${rule.unit}; observation not produced`, `${path}.unit`);
     ctx.src.explain(path, `unit '${label}' not convertible to ${rule.unit}`);

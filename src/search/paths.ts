@@ -1,33 +1,20 @@
 // Compiled FHIRPath for search expressions (fhirpath.html, searchparameter.html#expression): the common
 // shapes become direct property walkers; anything else is compiled once by the fhirpath package.
-import fhirpath from 'fhirpath';
-import r4model from 'fhirpath/fhir-context/r4';
+import { childElement, compileFhirPath, type CompiledFhirPath } from '../fhir/fhirpath';
 import { splitUnion } from './registry';
 
 export type Evaluator = (resource: object) => unknown[];
 type Node = unknown;
 type Step = (nodes: Node[]) => Node[];
 
-// The R4 model of the fhirpath package: element types and choice elements by path.
-const model = r4model as unknown as {
-  choiceTypePaths: Record<string, string[]>;
-  path2Type: Record<string, string | { code: string }>;
-  pathsDefinedElsewhere: Record<string, string>;
-};
-const choicePaths = model.choiceTypePaths;
-const pathTypes = model.path2Type;
-const elsewhere = model.pathsDefinedElsewhere;
-
 /** Where a step leads: a choice element (its JSON keys carry a type suffix) or a plain one, with the next path. */
 function resolveStep(path: string | undefined, name: string): { choice: boolean; next: string | undefined } {
   if (path === undefined) return { choice: false, next: undefined };
-  let full = `${path}.${name}`;
-  full = elsewhere[full] ?? full;
-  if (choicePaths[full]) return { choice: true, next: undefined };
-  const t = pathTypes[full];
-  if (t === undefined) return { choice: false, next: undefined };
-  const code = typeof t === 'string' ? t : t.code;
-  return { choice: false, next: code === 'BackboneElement' || code === 'Element' ? full : code };
+  const child = childElement(path, name);
+  if (child.choices) return { choice: true, next: undefined };
+  const code = child.type;
+  if (code === undefined) return { choice: false, next: undefined };
+  return { choice: false, next: code === 'BackboneElement' || code === 'Element' ? child.path : code };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -96,7 +83,7 @@ function choiceField(name: string): Step {
 }
 
 /** The resource type a Reference points to, from `reference` (relative or absolute) or `type`. */
-export function referenceType(ref: unknown): string | undefined {
+function referenceType(ref: unknown): string | undefined {
   if (!isObject(ref)) return undefined;
   const r = ref.reference;
   if (typeof r === 'string') {
@@ -238,33 +225,26 @@ function compilePart(part: string, resourceType: string): Step[] | undefined {
   return steps;
 }
 
-const fallbackCache = new Map<string, Evaluator>();
-/** Expressions that neither the walkers nor the fhirpath package can compile. */
-export const uncompilable = new Set<string>();
-
-function fallback(expression: string): Evaluator {
-  const hit = fallbackCache.get(expression);
-  if (hit) return hit;
-  let fn: (resource: object) => unknown;
+/**
+ * The fhirpath package's evaluator of an expression (compiled once in src/fhir/fhirpath.ts), values only: for what
+ * the walkers do not take, and for comparisons and benchmarks.
+ */
+export function fhirpathEvaluator(expression: string): Evaluator {
+  let fn: CompiledFhirPath;
   try {
-    fn = fhirpath.compile(expression, r4model, { resolveInternalTypes: true }) as (
-      resource: object,
-    ) => unknown;
+    fn = compileFhirPath(expression);
   } catch {
-    // An expression the package cannot parse: recorded, and it indexes nothing.
-    uncompilable.add(expression);
-    fn = () => [];
+    // An expression the package cannot parse indexes nothing.
+    return () => [];
   }
-  const ev: Evaluator = (resource) => {
+  return (resource) => {
     try {
-      return (fn(resource) as unknown[]).filter((v) => v !== undefined && v !== null);
+      return fn(resource).filter((v) => v !== undefined && v !== null);
     } catch {
       // An expression the package cannot evaluate on this resource (for example resolve()) yields no value.
       return [];
     }
   };
-  fallbackCache.set(expression, ev);
-  return ev;
 }
 
 export interface CompiledExpression {
@@ -302,13 +282,8 @@ export function compileExpression(expression: string, resourceType: string): Com
     };
     result = { evaluate, direct: true };
   } else {
-    result = { evaluate: fallback(expression), direct: false };
+    result = { evaluate: fhirpathEvaluator(expression), direct: false };
   }
   compiledCache.set(key, result);
   return result;
-}
-
-/** The fhirpath package's own evaluator of an expression, compiled once (for comparisons and benchmarks). */
-export function fhirpathEvaluator(expression: string): Evaluator {
-  return fallback(expression);
 }

@@ -1,68 +1,56 @@
-// ValueSet expansion for `:in`/`:not-in` (search.html#modifiers, valueset.html#expansion): the ValueSets and
-// CodeSystems of the R4 package, enumerated concepts and whole code systems only (no filters, no imports).
-import type { CodeSystem, CodeSystemConcept, ValueSet } from 'fhir/r4';
+// ValueSet expansion for `:in`/`:not-in` (search.html#modifiers, valueset.html#expansion) by the one expander
+// (src/fhir/terminology.ts), over the ValueSets and CodeSystems of the R4 package. A search lists every code, so
+// only CodeSystems with all their codes (content `complete`) count, and a ValueSet that reaches any other system
+// cannot be expanded here.
+import type { CodeSystem, ValueSet } from 'fhir/r4';
 import { packageFiles, readPackageFile } from '../fhir/definitions';
+import { Terminology } from '../fhir/terminology';
 
 export interface Concept {
   system: string;
   code: string;
 }
 
-let valueSets: Map<string, string> | undefined;
-let codeSystems: Map<string, string> | undefined;
-
-function catalogue(prefix: string): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const f of packageFiles(prefix)) {
-    const r = readPackageFile<{ url?: string }>(f);
-    if (r.url) map.set(r.url, f);
-  }
-  return map;
+/** A resource of the package by canonical url; the urls of its files are gathered on first use. */
+function catalogue<T extends { url?: string }>(resourceType: string): (canonical: string) => T | undefined {
+  let files: Map<string, string> | undefined;
+  return (canonical) => {
+    if (!files) {
+      files = new Map();
+      for (const f of packageFiles(resourceType)) {
+        const url = readPackageFile<{ url?: string }>(f).url;
+        if (url) files.set(url, f);
+      }
+    }
+    // Read each time: the expander keeps what it needs of each ValueSet and CodeSystem.
+    const file = files.get(canonical) ?? files.get(canonical.split('|')[0] ?? canonical);
+    return file === undefined ? undefined : readPackageFile<T>(file);
+  };
 }
 
-function flatten(concepts: CodeSystemConcept[] | undefined, out: string[]): void {
-  for (const c of concepts ?? []) {
-    out.push(c.code);
-    flatten(c.concept, out);
-  }
-}
+let terminology: Terminology | undefined;
 
-function systemCodes(url: string): string[] | undefined {
-  codeSystems ??= catalogue('CodeSystem');
-  const file = codeSystems.get(url);
-  if (!file) return undefined;
-  const cs = readPackageFile<CodeSystem>(file);
-  if (cs.content !== 'complete') return undefined;
-  const out: string[] = [];
-  flatten(cs.concept, out);
-  return out;
+function r4Terminology(): Terminology {
+  if (terminology) return terminology;
+  const codeSystem = catalogue<CodeSystem>('CodeSystem');
+  terminology = new Terminology({
+    valueSet: catalogue<ValueSet>('ValueSet'),
+    codeSystem: (canonical) => {
+      const cs = codeSystem(canonical);
+      return cs?.content === 'complete' ? cs : undefined;
+    },
+  });
+  return terminology;
 }
-
-const expansions = new Map<string, Concept[] | undefined>();
 
 /** The concepts of a ValueSet, or undefined when it is unknown or needs a terminology server. */
 export function expandValueSet(url: string): Concept[] | undefined {
-  if (expansions.has(url)) return expansions.get(url);
-  valueSets ??= catalogue('ValueSet');
-  const file = valueSets.get(url.split('|')[0] ?? url);
-  let result: Concept[] | undefined;
-  if (file) {
-    const vs = readPackageFile<ValueSet>(file);
-    const out: Concept[] = [];
-    let complete = true;
-    for (const inc of vs.compose?.include ?? []) {
-      if (!inc.system || inc.filter?.length || inc.valueSet?.length) {
-        complete = false;
-        continue;
-      }
-      const system = inc.system;
-      const codes = inc.concept ? inc.concept.map((c) => c.code) : systemCodes(system);
-      if (!codes) complete = false;
-      else for (const code of codes) out.push({ system, code });
-    }
-    if (vs.compose?.exclude?.length) complete = false;
-    result = complete && out.length > 0 ? out : undefined;
+  const exp = r4Terminology().expand(url);
+  if (!exp) return undefined;
+  const out: Concept[] = [];
+  for (const [system, codes] of exp.systems) {
+    if (codes === 'any') return undefined;
+    for (const code of codes) out.push({ system, code });
   }
-  expansions.set(url, result);
-  return result;
+  return out.length > 0 ? out : undefined;
 }

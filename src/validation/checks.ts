@@ -2,7 +2,7 @@
 import type { Coding } from 'fhir/r4';
 import { report, type Context } from './engine';
 import type { ElementModel, TypeRef } from './model';
-import type { Expansion } from './terminology';
+import type { Expansion } from '../fhir/terminology';
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

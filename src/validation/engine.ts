@@ -1,5 +1,6 @@
 // The compiled state shared by every validation: registry, terminology, primitive rules and element trees.
 import type { Issue } from '../fhir/outcome';
+import { Terminology } from '../fhir/terminology';
 import type { Questionnaire, StructureDefinition } from 'fhir/r4';
 import {
   compileStructure,
@@ -13,9 +14,8 @@ import type { Invariant, Verdict } from './invariants';
 import { primitiveRules, type PrimitiveRule } from './primitives';
 import { byCanonical, type Registry } from './registry';
 import { compileShape, type Shape } from './shape';
-import { Terminology } from './terminology';
 
-export const CORE = 'http://hl7.org/fhir/StructureDefinition/';
+const CORE = 'http://hl7.org/fhir/StructureDefinition/';
 
 export class Engine {
   readonly terminology: Terminology;
@@ -31,7 +31,10 @@ export class Engine {
     readonly reg: Registry,
     readonly resolveQuestionnaire: (canonical: string) => Questionnaire | undefined,
   ) {
-    this.terminology = new Terminology(reg);
+    this.terminology = new Terminology({
+      valueSet: (canonical) => byCanonical(reg.valueSets, canonical),
+      codeSystem: (canonical) => byCanonical(reg.codeSystems, canonical),
+    });
     this.concrete = new Set(
       [...reg.types].filter(([, sd]) => sd.kind === 'resource' && !sd.abstract).map(([type]) => type),
     );

@@ -1,6 +1,4 @@
 // What the direct FHIRPath evaluator's parts share: collections, the give-up signal, and the string helpers.
-import * as r4 from 'fhirpath/fhir-context/r4';
-
 export type Env = Record<string, unknown>;
 /** A collection with the model path of its items, as the fhirpath package tracks it (a resource: its type). */
 export interface Coll {
@@ -12,15 +10,6 @@ export interface Coll {
 }
 /** Evaluates on the focus collection (`$this` is each item in where/all). */
 export type Fn = (focus: Coll, env: Env) => Coll;
-
-export const model = r4 as unknown as {
-  choiceTypePaths: Record<string, string[] | undefined>;
-  pathsDefinedElsewhere: Record<string, string | undefined>;
-  path2Type: Record<string, string | undefined>;
-  path2TypeWithoutElements: Record<string, string | undefined>;
-  type2Parent: Record<string, string | undefined>;
-  availableTypes: Set<string>;
-};
 
 /**
  * A primitive element with a `_name` sibling (json.html#primitive): its value (undefined when only `_name` is

@@ -1,5 +1,6 @@
 // Comparisons of element values for the direct FHIRPath evaluator, in the few shapes where the fhirpath package's
 // answer is known without it (fhirpath.html#equality, #comparison); anything else is undecided (undefined).
+import { UCUM } from '../fhir/ucum';
 import { Primitive } from './fastpath-core';
 
 type Json = Record<string, unknown>;
@@ -47,8 +48,6 @@ export function objectEqualsString(object: unknown, text: unknown): boolean | un
   if (!isPlainObject(object) || typeof text !== 'string') return undefined;
   return Object.keys(object).length === text.length ? undefined : false;
 }
-
-const UCUM = 'http://unitsofmeasure.org';
 
 /** A FHIR Quantity the package turns into a FHIRPath quantity of unit `'code'`: UCUM, a number, no comparator. */
 const ucumQuantity = (v: unknown): v is { value: number; code: string } =>

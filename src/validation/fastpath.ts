@@ -4,7 +4,8 @@
 // types); any input it does not handle exactly like the package (the value of a primitive with extensions,
 // non-boolean logic operands, strings compared by order) makes it give up, and the caller evaluates that node with
 // the package.
-import * as fhirpath from 'fhirpath';
+import { childElement, parseFhirPath, r4Model as model } from '../fhir/fhirpath';
+import { UCUM } from '../fhir/ucum';
 import { comparison } from './fastpath-compare';
 import {
   bool,
@@ -17,7 +18,6 @@ import {
   kids,
   literalStrings,
   MIXED,
-  model,
   own,
   Primitive,
   STRINGS,
@@ -30,7 +30,7 @@ import {
 } from './fastpath-core';
 import { disjointFlat } from './fastpath-values';
 
-export { giveUp, isGiveUp } from './fastpath-core';
+export { isGiveUp } from './fastpath-core';
 
 /** Whether invariants use this evaluator first; off, every invariant is evaluated by the fhirpath package
  *  (tests compare the two). */
@@ -62,7 +62,7 @@ export function compileFast(
 ): ((node: unknown, env: Env) => unknown[]) | undefined {
   let fn: Fn | undefined;
   try {
-    fn = compile(fhirpath.parse(expression) as Node);
+    fn = compile(parseFhirPath(expression) as Node);
   } catch {
     return undefined;
   }
@@ -171,7 +171,7 @@ function constant(n: Node): Fn | undefined {
       return { items: [r], path: r.resourceType, type: r.resourceType };
     };
   if (name === 'ucum') {
-    const out: Coll = { items: ['http://unitsofmeasure.org'] };
+    const out: Coll = { items: [UCUM] };
     return () => out;
   }
   return undefined;
@@ -187,15 +187,13 @@ interface Target {
 
 /** The targets of `name` from `parent`, as the package's makeChildResNodes resolves them (choices in model order). */
 function targetsOf(parent: string, name: string): Target[] {
-  let child = parent + '.' + name;
-  child = own(model.pathsDefinedElsewhere, child) ?? child;
+  const { path: child, choices } = childElement(parent, name);
   const target = (key: string, path: string): Target => ({
     key,
     ext: '_' + key,
     path: own(model.path2TypeWithoutElements, path) ?? path,
     type: own(model.path2Type, path),
   });
-  const choices = own(model.choiceTypePaths, child);
   if (choices) return choices.map((t) => target(name + t, child + t));
   return [target(name, name === 'extension' ? 'Extension' : child)];
 }

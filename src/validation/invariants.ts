@@ -1,7 +1,6 @@
 // Invariants: the FHIRPath constraints of element definitions, compiled once (conformance-rules.html#constraints).
-import * as fhirpath from 'fhirpath';
-import * as r4 from 'fhirpath/fhir-context/r4';
 import type { ElementDefinitionConstraint } from 'fhir/r4';
+import { compileFhirPath } from '../fhir/fhirpath';
 import { compileFast, fastPath } from './fastpath';
 import { isGiveUp } from './fastpath-core';
 import { nativeInvariant } from './native-invariants';
@@ -25,7 +24,7 @@ export interface Invariant {
  *   apply to every element; the walker checks them natively (no empty objects, arrays or strings; one or the other).
  * - The remaining ones use `xpath`-era or conformance-resource semantics that fhirpath.js cannot evaluate on instances.
  */
-export const SKIPPED_INVARIANTS: Record<string, string> = {
+const SKIPPED_INVARIANTS: Record<string, string> = {
   'ele-1': 'checked natively by the walker: empty objects, arrays and strings are errors',
   'ext-1': 'checked natively by the walker (extension with both a value and sub-extensions, or neither)',
   'dom-3':
@@ -85,7 +84,7 @@ const TOKEN =
  * that reads beyond the children. When a node has none of these children, the expression's value is the same as on
  * an empty node, so it is computed once per invariant.
  */
-export function rootNames(expression: string): string[] | undefined {
+function rootNames(expression: string): string[] | undefined {
   const names = new Set<string>();
   const stack: boolean[] = []; // per open parenthesis: is it a function call?
   let prev = '';
@@ -114,7 +113,7 @@ const SYSTEM_PRIMITIVES = ['Boolean', 'String', 'Integer', 'Decimal', 'Date', 'D
  * `answer is Boolean` (que-7) must hold for `answerBoolean`: FHIRPath lets a FHIR primitive pass for its System
  * type, but fhirpath.js tests only the System type, so the FHIR type is tested as well.
  */
-export function systemTypeTests(expression: string): string {
+function systemTypeTests(expression: string): string {
   return expression.replace(
     /(\b[A-Za-z_][A-Za-z0-9_.]*) is (?:System\.)?([A-Z][A-Za-z]*)\b/g,
     (whole, subject: string, type: string) =>
@@ -134,9 +133,7 @@ export function compileInvariant(c: ElementDefinitionConstraint, path: string): 
   if (cache.has(cacheKey)) return cache.get(cacheKey);
   let inv: Invariant | undefined;
   try {
-    const fn = fhirpath.compile({ base: path, expression: systemTypeTests(c.expression) }, r4, {
-      traceFn: () => undefined,
-    }) as (n: unknown, env?: Record<string, unknown>) => unknown[];
+    const fn = compileFhirPath(systemTypeTests(c.expression), path);
     const fast = nativeInvariant(c.key, c.expression) ?? compileFast(systemTypeTests(c.expression), path);
     inv = {
       key: c.key,
@@ -166,7 +163,7 @@ export function compileInvariant(c: ElementDefinitionConstraint, path: string): 
 }
 
 /** Whether the node has a child any of the names could reach (choice names reach `valueX`, `_valueX`). */
-export function touches(node: Record<string, unknown>, names: string[]): boolean {
+function touches(node: Record<string, unknown>, names: string[]): boolean {
   for (const key in node) {
     const from = key.charCodeAt(0) === 95 ? 1 : 0;
     for (const n of names) if (key.startsWith(n, from)) return true;

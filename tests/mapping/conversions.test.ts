@@ -1,5 +1,8 @@
 // Units converted to UCUM with the original kept, BMI derived, partial and unknown dates kept as they are.
-import type { Observation } from 'fhir/r4';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ConceptMap, Observation } from 'fhir/r4';
+import { convertUnit } from '../../src/fhir/ucum';
 import { mapRecord } from '../../src/mapping';
 import { byType, clinic, itemIdentifier, mapFixture } from './fixtures';
 
@@ -76,6 +79,55 @@ describe('vital-sign units', () => {
     expect(byType(b, 'Observation')).toEqual([]);
     expect(report.unmapped.map((u) => u.path)).toEqual(['episodes[0].vitals.weight']);
     expect(report.issues.map((i) => i.expression)).toEqual([['episodes[0].vitals.weight.unit']]);
+  });
+});
+
+describe('unit conversion through @lhncbc/ucum-lhc', () => {
+  // The table the mapping used before (mappings/unit-conversions.json): target = (source + offset) × factor.
+  const TABLE = [
+    { from: '[lb_av]', to: 'kg', factor: 0.45359237 },
+    { from: 'g', to: 'kg', factor: 0.001 },
+    { from: '[in_i]', to: 'cm', factor: 2.54 },
+    { from: 'm', to: 'cm', factor: 100 },
+    { from: 'mm', to: 'cm', factor: 0.1 },
+    { from: '[degF]', to: 'Cel', offset: -32, factor: 5 / 9 },
+  ];
+  const mappings = path.join(__dirname, '../../mappings');
+  const read = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(mappings, file), 'utf8'));
+  /** Every `unit` of the observation rules: the units values are converted to. */
+  const ruleUnits = new Set<string>();
+  const collect = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(collect);
+    else if (typeof v === 'object' && v !== null)
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'unit' && typeof x === 'string') ruleUnits.add(x);
+        else collect(x);
+      }
+  };
+  collect(read('rules/observations.json'));
+  /** Every UCUM code a recorded unit label can become: the units values are converted from. */
+  const labelUnits = new Set(
+    (read('concept-maps/unit.json') as ConceptMap).group?.flatMap((g) =>
+      (g.element ?? []).flatMap((e) => (e.target ?? []).flatMap((t) => (t.code ? [t.code] : []))),
+    ),
+  );
+
+  it('agrees with the former table on every conversion it had', () => {
+    for (const c of TABLE)
+      for (const value of [0, 1, 37.5, 98.6, 220, 1234.5]) {
+        const expected = (value + (c.offset ?? 0)) * c.factor;
+        expect(convertUnit(value, c.from, c.to)).toBeCloseTo(expected, 9);
+      }
+  });
+
+  it('converts between the mapped units exactly where the table did (or the units are the same)', () => {
+    expect(ruleUnits.size).toBeGreaterThan(3);
+    expect(labelUnits.size).toBeGreaterThan(10);
+    for (const from of labelUnits)
+      for (const to of ruleUnits) {
+        const inTable = from === to || TABLE.some((c) => c.from === from && c.to === to);
+        expect([from, to, convertUnit(1, from, to) !== undefined]).toEqual([from, to, inTable]);
+      }
   });
 });
 

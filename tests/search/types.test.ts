@@ -138,6 +138,21 @@ describe('token', () => {
       /cannot be expanded/,
     );
   });
+  it(':in follows is-a filters by the CodeSystem hierarchy (the same expander as validation)', () => {
+    const vs = 'http://hl7.org/fhir/ValueSet/parent-relationship-codes'; // v3-RoleCode is-a PRN or TWIN
+    const related = (code: string): Resource => ({
+      resourceType: 'RelatedPerson',
+      id: code,
+      patient: { reference: 'Patient/p' },
+      relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code }] }],
+    });
+    expect(matches(related('MTH'), 'relationship', vs, 'in')).toBe(true);
+    expect(matches(related('FRND'), 'relationship', vs, 'in')).toBe(false);
+    // LOINC is not held with all its codes: a ValueSet of it needs a terminology server.
+    expect(() => pred('Observation', 'code', 'http://hl7.org/fhir/ValueSet/observation-codes', 'in')).toThrow(
+      /cannot be expanded/,
+    );
+  });
   it('reads CodeableConcept codings and text', () => {
     const obs: Resource = {
       resourceType: 'Observation',

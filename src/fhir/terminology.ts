@@ -1,6 +1,13 @@
-// ValueSets expanded locally from the CodeSystems we hold, memoised as Sets (valueset.html#expansion, terminologies.html).
+// ValueSets expanded locally from the CodeSystems we hold, memoised as Sets (valueset.html#expansion,
+// terminologies.html): the one expander, for bindings and Questionnaire answers (src/validation) and for the
+// `:in`/`:not-in` search modifiers (src/search/valuesets.ts).
 import type { CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
-import { byCanonical, type Registry } from './registry';
+
+/** Where the definitions come from: lookups by canonical url (`url` or `url|version`). */
+export interface TerminologySource {
+  valueSet(canonical: string): ValueSet | undefined;
+  codeSystem(canonical: string): CodeSystem | undefined;
+}
 
 /** Codes by system; `'any'` for a system we cannot enumerate (LOINC, SNOMED CT, UCUM, ISO, BCP-47...). */
 export interface Expansion {
@@ -11,30 +18,42 @@ export interface Expansion {
   open?: boolean;
 }
 
+/** Whether a canonical is the resource's own url or `url|version` (not one with any other version). */
+const names = (canonical: string, r: { url?: string; version?: string }): boolean =>
+  canonical === r.url || canonical === `${r.url}|${r.version}`;
+
+/**
+ * What is worked out once is kept per ValueSet and CodeSystem the source holds, under its own url or `url|version`,
+ * so it never outgrows the definitions. A canonical the source does not know (a search's `:in` value, a Coding's
+ * system) is asked of the source again: a map lookup.
+ */
 export class Terminology {
   private readonly expansions = new Map<string, Expansion | undefined>();
   private readonly hierarchy = new Map<string, Map<string, string[]>>();
   private readonly systems = new Map<string, CodeSystem | undefined>();
 
-  constructor(private readonly reg: Registry) {}
+  constructor(private readonly source: TerminologySource) {}
 
   /** The expansion of a ValueSet canonical, or undefined when the ValueSet is unknown or cannot be expanded. */
   expand(canonical: string): Expansion | undefined {
     if (this.expansions.has(canonical)) return this.expansions.get(canonical);
+    const vs = this.source.valueSet(canonical);
+    if (!vs) return undefined;
+    if (vs.url && !names(canonical, vs)) return this.expand(vs.url);
     this.expansions.set(canonical, undefined); // a ValueSet that includes itself stays unknown
-    const vs = byCanonical(this.reg.valueSets, canonical);
-    const result = vs ? this.build(vs) : undefined;
+    const result = this.build(vs);
     this.expansions.set(canonical, result);
     return result;
   }
 
-  /** Whether a CodeSystem is held with all its codes. */
+  /** Whether a CodeSystem is held with all its codes (or as a fragment). */
   codeSystem(system: string): CodeSystem | undefined {
     // Every Coding asks, mostly for the same few systems: the answer is kept per system string.
     if (this.systems.has(system)) return this.systems.get(system);
-    const cs = byCanonical(this.reg.codeSystems, system);
-    const held = cs && (cs.content === 'complete' || cs.content === 'fragment' ? cs : undefined);
-    if (this.systems.size < 10000) this.systems.set(system, held);
+    const cs = this.source.codeSystem(system);
+    if (!cs) return undefined;
+    const held = cs.content === 'complete' || cs.content === 'fragment' ? cs : undefined;
+    if (names(system, cs)) this.systems.set(system, held);
     return held;
   }
 
