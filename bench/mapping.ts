@@ -121,7 +121,7 @@ async function importSection(): Promise<string> {
     ...rows,
     '',
     `Each record is one transaction of conditional updates (\`PUT Type?identifier=...\`). Each condition is answered`,
-    'from the identifier slots (`src/storage/identifiers.ts`) and every other read is an `_id` lookup, which the',
+    'from the keys of the ordered search index (`src/search/keys.ts`) and every other read is an `_id` lookup, which the',
     "embedded FerretDB serves from SQLite's index; writes are bulk inserts. What still grows with the database is",
     `SQLite's own work (${first ? rate(first.to - first.from + 1, first.ms) : '–'} records/s for the first records,`,
     `${last ? rate(last.to - last.from + 1, last.ms) : '–'} for the last). These figures say what this machine does`,

@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { openServer, type RunningServer } from './server';
-import { EmbeddedDbError } from './storage/embedded-ferretdb';
+import { EmbeddedDbError } from './storage';
 
 async function main(): Promise<void> {
   let config;

@@ -6,32 +6,24 @@ import { ConfigError, type Config } from './config';
 import { createApp } from './http/app';
 import { handlers } from './interactions';
 import type { ServerContext } from './interactions/types';
-import { connectDatabase, isFerretDb, ping, withDbName, type Database } from './storage/database';
-import { dropSecondaryIndexes, ensureIndexes } from './storage/collections';
-import { adoptLegacyJournal } from './storage/journal';
-import { recover } from './storage/recovery';
-import { Repository, type Faults, type WritePipeline } from './storage/repository';
-import { searchStore } from './storage/search-store';
+import { openStorage, type Faults, type OpenStorage, type WritePipeline } from './storage';
 import { createValidator, type Validator } from './validation';
 import { isOwnQuestionnaire, seedQuestionnaires } from './interactions/conformance';
-import { configureSearchParameters, indexResource, searchIndexes, searchParameterRegistry } from './search';
-import { definitionsFingerprint, followDefinitions } from './storage/index-definitions';
+import { configureSearchParameters, indexResource } from './search';
 import { projectRoot } from './project-root';
 import path from 'node:path';
-import { startEmbeddedDb, type EmbeddedDb } from './storage/embedded-ferretdb';
 
 export interface RunningServer {
   /** The port actually bound (PORT=0 picks a free one). */
   port: number;
-  db: Database;
-  repo: Repository;
-  embedded: EmbeddedDb | undefined;
+  /** Behind the storage port, for tests and tools that look inside storage. */
+  db: OpenStorage['db'];
+  repo: OpenStorage['repository'];
+  embedded: OpenStorage['embedded'];
   /** What the interactions see: the CLI imports through it without HTTP. */
   ctx: ServerContext;
   close(): Promise<void>;
 }
-
-const RECOVERY_INTERVAL_MS = 15_000;
 
 export interface ServerOptions {
   /** Test-only fault injection into the write pipeline. */
@@ -62,21 +54,6 @@ export async function openServer(
   const validator = createValidator({ profileDirs: [path.join(projectRoot, 'profiles')] });
   logger.info(validator.compiled, 'validator compiled');
   checkRequiredProfiles(config, validator);
-  let embedded: EmbeddedDb | undefined;
-  let uri = config.mongodbUri;
-  if (uri === undefined) {
-    embedded = await startEmbeddedDb({ dataDir: config.dataDir, port: config.embeddedDbPort });
-    uri = embedded.uri;
-    logger.info({ uri, dataDir: config.dataDir, pid: embedded.pid }, 'embedded FerretDB started');
-  }
-  let db: Database;
-  try {
-    db = await connectDatabase(withDbName(uri, config.dbName), config.dbName);
-  } catch (err) {
-    await embedded?.stop();
-    throw err;
-  }
-  const atomic = !(await isFerretDb(db));
   configureSearchParameters({ extraSearchParameterDirs: [path.join(projectRoot, 'profiles')] });
   const pipeline: WritePipeline = {
     validate: (resource) =>
@@ -87,30 +64,23 @@ export async function openServer(
         ? `${type}/${id} is the server's own: it changes with a release of the server, not through the API`
         : undefined,
   };
-  const repo = new Repository(db.db!, pipeline, atomic, options.faults, config.resourceCacheMb * 2 ** 20);
-  if (atomic)
-    await ensureIndexes(
-      repo.c,
-      searchIndexes().map((key) => ({ key })),
-    );
-  else await dropSecondaryIndexes(repo.c);
-  await adoptLegacyJournal(db.db!, repo.c);
-  const recovered = await recover(repo);
-  await followDefinitions(repo, definitionsFingerprint(searchParameterRegistry()), logger);
-  if (recovered.rolledBack + recovered.rolledForward + recovered.repairedViews > 0) {
-    logger.warn(recovered, 'recovered from an earlier crash');
-  }
-  const sweeper = setInterval(() => {
-    recover(repo).catch((err: unknown) => logger.error({ err }, 'recovery sweep failed'));
-  }, RECOVERY_INTERVAL_MS);
-  sweeper.unref();
+  const storage = await openStorage({
+    mongodbUri: config.mongodbUri,
+    dbName: config.dbName,
+    dataDir: config.dataDir,
+    embeddedDbPort: config.embeddedDbPort,
+    pipeline,
+    textCacheChars: config.resourceCacheMb * 2 ** 20,
+    logger,
+    ...(options.faults && { faults: options.faults }),
+  });
   const ctx: ServerContext = {
     config,
     logger,
-    ready: () => ping(db),
+    ready: () => storage.ping(),
     handlers,
-    repo,
-    search: { store: searchStore(repo, !atomic), hooks: {} },
+    repo: storage.repo,
+    search: { store: storage.search, hooks: {} },
     validator,
   };
   await seedQuestionnaires(ctx);
@@ -122,9 +92,7 @@ export async function openServer(
         server.listen(config.port, resolve);
       });
     } catch (err) {
-      clearInterval(sweeper);
-      await db.close();
-      await embedded?.stop();
+      await storage.close();
       throw err;
     }
   }
@@ -132,20 +100,17 @@ export async function openServer(
   let closing: Promise<void> | undefined;
   return {
     port,
-    db,
-    repo,
-    embedded,
+    db: storage.db,
+    repo: storage.repository,
+    embedded: storage.embedded,
     ctx,
     close: () =>
       (closing ??= (async () => {
-        clearInterval(sweeper);
         if (server) {
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
         }
-        await repo.finished.flush();
-        await db.close();
-        await embedded?.stop();
+        await storage.close();
       })()),
   };
 }

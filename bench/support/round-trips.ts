@@ -2,7 +2,7 @@
 // with the driver's command monitoring attributing every database round trip (command, collection, duration).
 import { MongoClient, type Db } from 'mongodb';
 import { parseExact, type JsonObject } from '../../src/fhir/json';
-import { NO_PIPELINE, Repository } from '../../src/storage/repository';
+import { newId, NO_PIPELINE, Repository } from '../../src/storage/repository';
 import { pick } from './http-load';
 import { withCpu, type CpuShare } from './cpu';
 import { numbered, type BenchResource } from './resources';
@@ -82,7 +82,7 @@ export async function profileRepository(
     let sent = 0;
     const createSample = await withCpu(pids, () =>
       runConcurrent(creates, 1, async () => {
-        const id = Repository.newId();
+        const id = newId();
         const tree = parseExact(numbered(body, 100_000 + sent++)) as JsonObject; // as the server parses each
         // as the server's POST: a server-assigned id, so no probe for an earlier version
         await repo.write(type, id, () => ({ kind: 'put', tree }), { method: 'POST', fresh: true });

@@ -1,5 +1,5 @@
-// The server's storage commands for a create without the server: the documents a create writes (journal entry,
-// identifier slots and reference postings, version with its text, current view with its search index), built
+// The server's storage commands for a create without the server: the documents a create writes (journal entry and
+// the keys of the ordered search index, version with its text, current view with its search index), built
 // beforehand and inserted by the raw driver in the server's order and grouping (src/storage/repository.ts, write;
 // concurrent commands grouped by src/storage/coalesce.ts). What is left between this and the raw insertOne is the
 // storage layout's cost; what is left between this and the server is HTTP, validation, indexing and bookkeeping.

@@ -10,7 +10,7 @@ export async function reindexCommand(io: Output): Promise<number> {
   const running = await openServer(config, pino({ level: config.logLevel }), { listen: false });
   const started = Date.now();
   try {
-    const p = await running.repo.reindex((x) => io.err(`reindexed ${x.done} resources\r`));
+    const p = await running.ctx.repo.reindex((x) => io.err(`reindexed ${x.done} resources\r`));
     io.out(
       `${p.done} resources reindexed, ${p.changed} changed, in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );

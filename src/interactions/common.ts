@@ -2,7 +2,7 @@
 import type { Resource } from 'fhir/r4';
 import { parseExact, type JsonObject } from '../fhir/json';
 import { allOk, badRequest, fail } from '../fhir/outcome';
-import type { StoredResource } from '../storage/repository';
+import type { StoredResource } from '../storage';
 import type { FhirRequest, FhirResponse } from './types';
 
 export const etag = (versionId: number): string => `W/"${versionId}"`;

@@ -3,7 +3,6 @@
 // (storage/locks.ts).
 import { executeSearch, RESULT_PARAMETERS, TRANSPORT_PARAMETERS } from '../search';
 import { badRequest, notFound, preconditionFailed } from '../fhir/outcome';
-import { claim, release } from '../storage/locks';
 import { parse, searchHooks } from './search';
 import type { ServerContext } from './types';
 
@@ -75,11 +74,11 @@ export async function decideTarget(
     const looked = await lookUpTarget(ctx, { type, condition, what, newId });
     if ('existing' in looked || looked.key === undefined) return looked;
     const key = looked.key;
-    const c = await claim(ctx.repo, key, `${type}/${newId}`);
+    const c = await ctx.repo.claim(key, `${type}/${newId}`);
     if (c.won) return { create: newId, key };
     const again = await singleMatch(ctx, type, condition, what);
     if (again !== undefined) return { existing: again };
-    await release(ctx.repo, key, c.target); // the holder no longer carries this identifier
+    await ctx.repo.release(key, c.target); // the holder no longer carries this identifier
   }
   throw notFound(`${what} "${condition}" could not be settled; try again`);
 }

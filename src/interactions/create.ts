@@ -1,15 +1,14 @@
 // POST [base]/[type] (http.html#create): the server assigns the id; a client id is ignored. With If-None-Exist
 // (http.html#ccreate): an existing single match is returned (200) instead; several matches are 412.
-import { Repository, type StoredResource } from '../storage/repository';
+import { newId, type StoredResource } from '../storage';
 import { location, resourceBody, writeResponse } from './common';
-import { release } from '../storage/locks';
 import { decideTarget } from './conditional';
 import type { Handler } from './types';
 
 export const create: Handler = async (ctx, req) => {
   const type = req.route.type!;
   const tree = resourceBody(req);
-  let id = Repository.newId();
+  let id = newId();
   let key: string | undefined;
   const ifNoneExist = req.headers['if-none-exist'];
   if (ifNoneExist !== undefined && ifNoneExist.trim() !== '') {
@@ -30,7 +29,7 @@ export const create: Handler = async (ctx, req) => {
     stored = out!.stored;
   } catch (err) {
     // A refused create frees its If-None-Exist key at once, or other creates would wait for it in vain.
-    if (key !== undefined) await release(ctx.repo, key, `${type}/${id}`);
+    if (key !== undefined) await ctx.repo.release(key, `${type}/${id}`);
     throw err;
   }
   return writeResponse(req, stored, 201, `Created ${type}/${id}`, {

@@ -3,8 +3,7 @@
 import { bundleText, type TextEntry } from '../fhir/json';
 import { parseDateRange } from '../fhir/instant';
 import { badRequest } from '../fhir/outcome';
-import type { VersionDoc } from '../storage/collections';
-import { readHistory, type HistoryQuery } from '../storage/history';
+import type { HistoryPage, HistoryQuery } from '../storage';
 import { etag } from './common';
 import type { FhirRequest, Handler } from './types';
 
@@ -16,12 +15,11 @@ export const history: Handler = async (ctx, req) => {
   const { q, applied } = parseHistoryParams(req);
   if (type !== undefined) q.type = type;
   if (id !== undefined) q.id = id;
-  q.visible = (v) => ctx.repo.visible(v);
   const hook = ctx.search.hooks.constrain;
   // The search's access hook, told that it constrains the version log (see SearchHooks.constrain).
   if (hook) q.constrain = (t, filter) => hook(t, filter, 'history');
-  const page = await readHistory(ctx.repo.c, q);
-  const texts = await Promise.all(page.versions.map((v) => ctx.repo.textOf(v)));
+  const page = await ctx.repo.history(q);
+  const texts = page.texts;
   const path = [type, id, '_history'].filter((s) => s !== undefined).join('/');
   const here = {
     ...(q.after !== undefined && { after: q.after }),
@@ -50,7 +48,12 @@ export const history: Handler = async (ctx, req) => {
 };
 
 /** `response.status` is what the interaction answered: 201 for a version that (re)created the resource, else 200. */
-function entry(baseUrl: string, v: VersionDoc, text: string | undefined, created: boolean): TextEntry {
+function entry(
+  baseUrl: string,
+  v: HistoryPage['versions'][number],
+  text: string | undefined,
+  created: boolean,
+): TextEntry {
   const e: TextEntry = {
     fullUrl: `${baseUrl}/${v.type}/${v.id}`,
     request: { method: v.method, url: v.method === 'POST' ? v.type : `${v.type}/${v.id}` },

@@ -4,7 +4,7 @@ import jsonpatch, { type Operation } from 'fast-json-patch';
 import { applyFhirPathPatch, isFhirPathPatch } from '../fhir/fhirpath-patch';
 import { cloneExact, parseExact, type JsonObject } from '../fhir/json';
 import { badRequest, fail, gone, notFound, OperationOutcomeError } from '../fhir/outcome';
-import type { StoredResource } from '../storage/repository';
+import type { StoredResource } from '../storage';
 import { parseIfMatch, queryString, writeResponse } from './common';
 import { singleMatch } from './conditional';
 import type { FhirRequest, FhirResponse, Handler, ServerContext } from './types';

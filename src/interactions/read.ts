@@ -2,7 +2,7 @@
 import { gone, notFound, OperationOutcomeError } from '../fhir/outcome';
 import { etag, versionHeaders } from './common';
 import type { FhirRequest, FhirResponse, Handler } from './types';
-import type { StoredResource } from '../storage/repository';
+import type { StoredResource } from '../storage';
 
 export const read: Handler = async (ctx, req) => {
   const { type, id } = req.route as { type: string; id: string };

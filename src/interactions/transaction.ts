@@ -3,7 +3,6 @@
 // Processing order as the spec gives it: DELETE, POST, PUT/PATCH, then GET/HEAD after the commit.
 import { badRequest, fail, notFound, OperationOutcomeError } from '../fhir/outcome';
 import { isRelativeReference, referenceBase, rewriteReferences } from '../fhir/references';
-import { claimInOrder, release } from '../storage/locks';
 import {
   decideTarget,
   lookUpTarget,
@@ -12,16 +11,17 @@ import {
   type ConditionalKind,
   type CreateDecision,
 } from './conditional';
-import { currentMany } from '../storage/bulk-read';
 import {
-  Repository,
+  CommitConflict,
+  newId,
   type Change,
+  type FhirRepository,
   type Prepared,
   type StoredResource,
   type WriteOptions,
   type WriteOutcome,
-} from '../storage/repository';
-import { CommitConflict, commitTransaction, type WritePrepared } from '../storage/transaction';
+  type WritePrepared,
+} from '../storage';
 import { dispatch, responseBundle } from './batch';
 import {
   locate,
@@ -80,7 +80,7 @@ export async function executeTransaction(
   try {
     return await run(ctx, req, entries, claimed);
   } catch (err) {
-    for (const c of claimed) await release(ctx.repo, c.key, c.target);
+    for (const c of claimed) await ctx.repo.release(c.key, c.target);
     throw err;
   }
 }
@@ -98,7 +98,7 @@ async function run(
   const existing = order
     .filter((p) => p.entry.route.interaction !== 'create' || p.existing)
     .map((p) => `${p.type}/${p.id}`);
-  const current = await currentMany(ctx.repo, existing);
+  const current = await ctx.repo.currentMany(existing);
   for (const p of order) {
     const known = { current: current.get(`${p.type}/${p.id}`) };
     if (p.existing || p.absent) {
@@ -114,10 +114,7 @@ async function run(
     (p): p is Planned & { prepared: WritePrepared } => p.prepared?.doc !== undefined,
   );
   try {
-    await commitTransaction(
-      ctx.repo,
-      writes.map((p) => p.prepared),
-    );
+    await ctx.repo.commit(writes.map((p) => p.prepared));
   } catch (err) {
     if (!(err instanceof CommitConflict)) throw err;
     const p = writes[err.index]!;
@@ -226,7 +223,7 @@ async function claimTargets(
   }
   const claims = pending.map((p) => ({ key: p.key, target: `${p.t.type}/${p.t.id}` }));
   claimed.push(...claims);
-  const won = await claimInOrder(ctx.repo, claims);
+  const won = await ctx.repo.claimInOrder(claims);
   for (const p of pending.slice(won)) {
     const e = writes[p.n]!;
     const { condition, what } = p.t.claim!;
@@ -277,7 +274,7 @@ async function resolveTarget(ctx: ServerContext, e: EntryRequest): Promise<Targe
   switch (interaction) {
     case 'create': {
       const ifNoneExist = e.headers['if-none-exist'];
-      if (ifNoneExist === undefined) return { type: type!, id: Repository.newId() };
+      if (ifNoneExist === undefined) return { type: type!, id: newId() };
       const condition = ifNoneExist.replace(/^[^?]*\?/, '');
       return targetOf(
         type!,
@@ -287,7 +284,7 @@ async function resolveTarget(ctx: ServerContext, e: EntryRequest): Promise<Targe
           type: type!,
           condition,
           what: 'If-None-Exist',
-          newId: Repository.newId(),
+          newId: newId(),
         }),
       );
     }
@@ -301,7 +298,7 @@ async function resolveTarget(ctx: ServerContext, e: EntryRequest): Promise<Targe
         type: type!,
         condition: query,
         what: 'Conditional update',
-        newId: bodyId ?? Repository.newId(),
+        newId: bodyId ?? newId(),
       });
       return targetOf(type!, query, 'Conditional update', d);
     }
@@ -313,7 +310,7 @@ async function resolveTarget(ctx: ServerContext, e: EntryRequest): Promise<Targe
     }
     case 'conditional-delete': {
       const match = await singleMatch(ctx, type!, query, 'Conditional delete');
-      e.route = { interaction: 'delete', type: type!, id: match ?? Repository.newId() };
+      e.route = { interaction: 'delete', type: type!, id: match ?? newId() };
       return { type: type!, id: e.route.id!, absent: match === undefined };
     }
     default:
@@ -393,7 +390,7 @@ async function rewriteAll(
 type LocalReferences = (tree: JsonObject, e: EntryRequest) => JsonObject;
 
 async function prepare(
-  repo: Repository,
+  repo: FhirRepository,
   req: FhirRequest,
   p: Planned,
   known: { current: StoredResource | undefined },
@@ -406,7 +403,7 @@ async function prepare(
   };
   const ifMatch = parseIfMatch(e.headers['if-match']);
   if (ifMatch !== undefined) opts.ifMatch = ifMatch;
-  let decide: (cur: Parameters<Parameters<Repository['prepare']>[2]>[0]) => Change | undefined;
+  let decide: (cur: Parameters<Parameters<FhirRepository['prepare']>[2]>[0]) => Change | undefined;
   switch (e.route.interaction) {
     case 'create':
       decide = () => ({ kind: 'put', tree: e.resource! });

@@ -4,7 +4,7 @@ import type { BodyKind } from '../http/negotiation';
 import type { Interaction, RouteMatch } from './routes';
 import type { Logger } from 'pino';
 import type { SearchHooks, SearchStore } from '../search';
-import type { Repository } from '../storage/repository';
+import type { FhirRepository } from '../storage';
 import type { Validator } from '../validation';
 
 export interface FhirRequest {
@@ -30,7 +30,7 @@ export interface ServerContext {
   logger: Logger;
   /** Resolves when the database answers; used by /readyz. */
   ready(): Promise<void>;
-  repo: Repository;
+  repo: FhirRepository;
   search: { store: SearchStore; hooks: SearchHooks };
   validator: Validator;
   /** The interactions this server implements; the CapabilityStatement is built from them. */

@@ -2,9 +2,8 @@
 // and PUT [base]/[type]?search (http.html#cond-update), whose target a search decides.
 import type { JsonObject } from '../fhir/json';
 import { badRequest } from '../fhir/outcome';
-import { Repository } from '../storage/repository';
+import { newId } from '../storage';
 import { location, parseIfMatch, queryString, resourceBody, writeResponse } from './common';
-import { release } from '../storage/locks';
 import { decideTarget } from './conditional';
 import type { FhirRequest, FhirResponse, Handler, ServerContext } from './types';
 
@@ -27,13 +26,7 @@ export const conditionalUpdate: Handler = async (ctx, req) => {
   const type = req.route.type!;
   const tree = resourceBody(req);
   const bodyId = typeof tree.id === 'string' ? tree.id : undefined;
-  const d = await decideTarget(
-    ctx,
-    type,
-    queryString(req),
-    'Conditional update',
-    bodyId ?? Repository.newId(),
-  );
+  const d = await decideTarget(ctx, type, queryString(req), 'Conditional update', bodyId ?? newId());
   if ('existing' in d && bodyId !== undefined && bodyId !== d.existing) {
     throw badRequest(`The resource id "${bodyId}" is not the id of the match, "${d.existing}"`, `${type}.id`);
   }
@@ -42,7 +35,7 @@ export const conditionalUpdate: Handler = async (ctx, req) => {
     return await put(ctx, req, type, id, { ...tree, id });
   } catch (err) {
     // A refused create frees its identifier key at once, or other requests would wait for it in vain.
-    if ('create' in d && d.key !== undefined) await release(ctx.repo, d.key, `${type}/${id}`);
+    if ('create' in d && d.key !== undefined) await ctx.repo.release(d.key, `${type}/${id}`);
     throw err;
   }
 };

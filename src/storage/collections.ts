@@ -40,7 +40,7 @@ export interface ResourceDoc {
 }
 
 /**
- * The exact text of one large version (and of any version written before texts sat in their versions), kept apart
+ * The exact text of one large version, kept apart
  * so that scans of `versions` stay small: FerretDB decodes every document a query scans, and some resources are
  * megabytes. Read only by `_id`.
  */
@@ -163,7 +163,7 @@ const NAMESPACE_NOT_FOUND = 26;
 /**
  * On FerretDB: removes every index but `_id`'s. It hands SQLite no filter but one on `_id` (database.md), so a
  * secondary index is never read there, yet every insert and update must maintain it (4x slower inserts with the
- * search indexes). Databases written by earlier releases have them.
+ * search indexes). A database first used with MongoDB and then copied to FerretDB has them.
  */
 export async function dropSecondaryIndexes(c: Collections): Promise<void> {
   for (const coll of Object.values(c) as Collection[]) {

@@ -1,5 +1,5 @@
-// Whether a transaction Bundle committed (transaction.ts): its decision document when there is one, else its commit
-// record. The writer's commit point and a rollback each insert the decision; whichever comes second fails on the
+// Whether a transaction Bundle committed (transaction.ts): its decision document; without one, it is pending while
+// its commit record is, and was rolled back (or never begun) otherwise. The writer's commit point and a rollback each insert the decision; whichever comes second fails on the
 // unique `_id`, so a transaction is never both answered as committed and rolled back.
 import type { Collections, DecisionDoc, TransactionDoc } from './collections';
 import { isDuplicateKey } from './errors';
@@ -43,7 +43,5 @@ export async function readTransaction<T extends TransactionDoc>(
 
 function stateOf(record: TransactionDoc | undefined, decided: DecisionDoc | undefined): TransactionState {
   if (decided) return decided.decision;
-  // Records written before decisions existed carry their state themselves.
-  if (!record || record.state === 'aborted') return 'aborted';
-  return record.state === 'pending' ? 'pending' : 'committed';
+  return record?.state === 'pending' ? 'pending' : 'aborted';
 }

@@ -3,7 +3,8 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { SearchParameterRegistry } from '../search';
-import type { Repository } from './repository';
+import type { Collections } from './collections';
+import type { FhirRepository } from './port';
 
 /**
  * The version of what the extraction code writes for the same definitions (the view's `idx` and `sort`, the keys of
@@ -25,17 +26,18 @@ export function definitionsFingerprint(registry: SearchParameterRegistry): strin
 
 /** Reindexes every stored resource when the fingerprint differs from the one the index was built with. */
 export async function followDefinitions(
-  repo: Repository,
+  repo: FhirRepository,
+  c: Collections,
   fingerprint: string,
   logger: Logger,
 ): Promise<void> {
-  const mark = await repo.c.meta.findOne({ _id: KEY });
+  const mark = await c.meta.findOne({ _id: KEY });
   if (mark?.value === fingerprint) return;
   const started = Date.now();
-  if (mark || (await repo.c.resources.findOne({}, { projection: { _id: 1 } }))) {
+  if (mark || (await c.resources.findOne({}, { projection: { _id: 1 } }))) {
     logger.warn('search parameter definitions changed: rebuilding the search index');
     const p = await repo.reindex();
     logger.warn({ ...p, ms: Date.now() - started }, 'search index rebuilt');
   }
-  await repo.c.meta.updateOne({ _id: KEY }, { $set: { value: fingerprint } }, { upsert: true });
+  await c.meta.updateOne({ _id: KEY }, { $set: { value: fingerprint } }, { upsert: true });
 }

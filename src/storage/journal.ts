@@ -1,20 +1,16 @@
 // Writes in flight, so that recovery finds what a dead writer left without scanning the version log or the commit
 // records, which only grow (FerretDB answers nothing but `_id` lookups from an index, so a scan decodes them whole).
 // An entry is inserted before a write stores anything and removed once the write is finished; recovery reads the
-// few there are as two `_id` ranges. Entries live beside the identifier slots and reference postings (keys that
-// start with a resource type or `ref:`), so that a write's entry, slots and postings go as one command (coalesce.ts).
+// few there are as two `_id` ranges. Entries live beside the keys of the ordered search index (`x:...`), so that a
+// write's entry and its keys go as one command (coalesce.ts).
 import crypto from 'node:crypto';
-import type { Db } from 'mongodb';
 import type { Collections, JournalDoc } from './collections';
 import type { Coalescer } from './coalesce';
-import { isDuplicateKey } from './errors';
 import { prefixRange } from './implied-id';
 
 const WRITE = 'write:';
 const TRANSACTION = 'transaction:';
 const transactionKey = (txn: string): string => `${TRANSACTION}${txn}`;
-/** Where earlier releases kept the entries. */
-const LEGACY = 'journal';
 
 /** A single write's entry for `type/id`, under a key of its own (racing writers have one each). */
 export function writeEntry(type: string, id: string, at = new Date()): JournalDoc {
@@ -106,21 +102,6 @@ export async function openEntries(c: Collections): Promise<JournalDoc[]> {
     [WRITE, TRANSACTION].map((p) => c.journal.find({ _id: prefixRange(p) }).toArray()),
   );
   return [...writes!, ...transactions!];
-}
-
-/** At start: entries an earlier release left in a collection of their own move here; it is then dropped. */
-export async function adoptLegacyJournal(db: Db, c: Collections): Promise<number> {
-  const legacy = db.collection<JournalDoc>(LEGACY);
-  const entries = await legacy.find({}).toArray();
-  if (entries.length === 0) return 0;
-  await c.journal.insertMany(entries, { ordered: false }).catch((err: unknown) => {
-    const listed = (err as { writeErrors?: unknown }).writeErrors;
-    const errors = Array.isArray(listed) ? listed : listed === undefined ? [err] : [listed];
-    // An entry already here was moved by a start that died before the drop.
-    if (!errors.every(isDuplicateKey)) throw err;
-  });
-  await legacy.drop();
-  return entries.length;
 }
 
 export async function dropEntry(c: Collections, entry: JournalDoc): Promise<void> {

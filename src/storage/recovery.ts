@@ -6,9 +6,6 @@ import type { Repository } from './repository';
 import { dropEntry, openEntries } from './journal';
 import { recoverTransactions } from './transaction';
 
-const SWEEP_KEY = 'recovery.sweptUntil';
-/** Set once a sweep has looked at everything written before the journal (journal.ts) existed. */
-const JOURNAL_KEY = 'recovery.journal';
 /** Writers still in flight when a sweep starts are left to finish; the next sweep looks back this far. */
 const OVERLAP_MS = 60_000;
 
@@ -19,10 +16,9 @@ export interface RecoveryReport {
 }
 
 export async function recover(repo: Repository, now = new Date()): Promise<RecoveryReport> {
-  const legacy = (await repo.c.meta.findOne({ _id: JOURNAL_KEY })) === null;
-  const journal = legacy ? undefined : await openEntries(repo.c); // read once: transactions and single writes
+  const journal = await openEntries(repo.c); // read once: transactions and single writes
   const txns = await recoverTransactions(repo, now, journal);
-  const touched = journal ? await journalled(repo, journal, now) : await writtenSinceLastSweep(repo);
+  const touched = await journalled(repo, journal, now);
   let repairedViews = 0;
   if (touched.size > 0) {
     const views = await repo.c.resources
@@ -41,7 +37,6 @@ export async function recover(repo: Repository, now = new Date()): Promise<Recov
       repairedViews++;
     }
   }
-  if (legacy) await repo.c.meta.updateOne({ _id: JOURNAL_KEY }, { $set: { value: now } }, { upsert: true });
   return { ...txns, repairedViews };
 }
 
@@ -53,20 +48,6 @@ async function journalled(repo: Repository, journal: JournalDoc[], now: Date): P
     out.set(`${e.type}/${e.id}`, e.type);
     // A younger entry may belong to a writer still between it and its version: look again next time.
     if (e.at.getTime() < now.getTime() - OVERLAP_MS) await dropEntry(repo.c, e);
-  }
-  return out;
-}
-
-/** Before the journal (a database of an earlier release, once): the version log since the last sweep, scanned. */
-async function writtenSinceLastSweep(repo: Repository): Promise<Map<string, string>> {
-  const mark = await repo.c.meta.findOne({ _id: SWEEP_KEY });
-  const since = mark ? new Date((mark.value as Date).getTime() - OVERLAP_MS) : new Date(0);
-  const recent = await repo.c.versions
-    .find({ lastUpdated: { $gte: since } }, { projection: { type: 1, id: 1, versionId: 1, txn: 1 } })
-    .toArray();
-  const out = new Map<string, string>();
-  for (const v of recent) {
-    if (await repo.visible(v)) out.set(`${v.type}/${v.id}`, v.type); // an uncommitted version is not the view's
   }
   return out;
 }

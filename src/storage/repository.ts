@@ -6,7 +6,6 @@ import type { Db } from 'mongodb';
 import type { Resource } from 'fhir/r4';
 import { versionKeys, type SearchIndex } from '../search';
 import { canonicalText, parseExact, type JsonObject } from '../fhir/json';
-import { reindexAll, type ReindexProgress } from './reindex';
 import { fail, OperationOutcomeError, preconditionFailed, type Issue } from '../fhir/outcome';
 import { shapeIssues } from '../fhir/shape';
 import {
@@ -141,18 +140,9 @@ export class Repository {
     this.heads = new HeadCache(Math.floor(textCacheChars / HEAD_CHARS));
   }
 
-  /** Recomputes the search index of every current resource (see reindex.ts). */
-  reindex(onProgress?: (p: ReindexProgress) => void): Promise<ReindexProgress> {
-    return reindexAll(
-      this.c,
-      (r) => this.pipeline.index(r),
-      (blobs) => this.textsOf(blobs),
-      onProgress,
-    );
-  }
-
-  static newId(): string {
-    return crypto.randomUUID();
+  /** The search index of a resource, as a write computes it. */
+  indexOf(resource: Resource): SearchIndex {
+    return this.pipeline.index(resource);
   }
 
   /** The current version, rolling the view forward first when a writer died before updating it. */
@@ -323,6 +313,8 @@ export class Repository {
           : undefined,
       ]);
       try {
+        // DURABLE: once this insert is in, the write is (reads, searches and recovery find it); a duplicate key
+        // means another writer took this version number first.
         await this.co.insert(this.c.versions, p.doc);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
@@ -658,6 +650,11 @@ function nextTimestamp(previous: Date | undefined): Date {
 
 /** Whether a text key names a version (`Type/id/n`, text inline) rather than a blob (a UUID, no slash). */
 const inVersion = (blob: string): boolean => blob.includes('/');
+
+/** A new server-assigned resource id. */
+export function newId(): string {
+  return crypto.randomUUID();
+}
 
 export function fromDoc(d: ResourceDoc | VersionDoc | Head): StoredResource {
   const out: StoredResource = {

@@ -60,6 +60,8 @@ export async function commitTransaction(repo: Repository, writes: WritePrepared[
   } finally {
     clearInterval(renewal);
   }
+  // DURABLE: the commit point. Once this decision is in, every version of the transaction is visible and recovery
+  // finishes what is left; a rollback that inserted `aborted` first wins instead.
   if ((await decide(c, txn, 'committed')) !== 'committed') {
     throw new OperationOutcomeError(409, [
       {

@@ -1,9 +1,8 @@
 // No lost update, no torn write (issue 3, point 11), on the embedded database.
 import request from 'supertest';
 import { startTestServer, type TestServer } from '../support/server';
-import type { JournalDoc, VersionDoc } from '../../src/storage/collections';
+import type { VersionDoc } from '../../src/storage/collections';
 import { recover } from '../../src/storage/recovery';
-import { adoptLegacyJournal } from '../../src/storage/journal';
 
 const FHIR = 'application/fhir+json';
 const body = (id: string, n: number) =>
@@ -151,40 +150,6 @@ describe('a writer that dies between the version and the current view', () => {
     for (let i = 0; i < 50 && (await journal.countDocuments({ id: 'journal-clean' })) > 0; i++)
       await new Promise((r) => setTimeout(r, 20)); // its entry is removed after the response, with others
     expect(await journal.countDocuments({ id: 'journal-clean' })).toBe(0);
-  });
-
-  it('entries an earlier release left in a journal collection of its own are moved at start and swept', async () => {
-    crash = 'Basic/torn-moved';
-    expect((await put('torn-moved', 1)).status).toBe(500);
-    crash = undefined;
-    const db = s.running.db.db!;
-    const { journal } = s.running.repo.c;
-    const entries = await journal.find({ id: 'torn-moved' }).toArray();
-    expect(entries).toHaveLength(1);
-    await db.collection<JournalDoc>('journal').insertMany(entries);
-    await journal.deleteMany({ id: 'torn-moved' });
-    expect(await adoptLegacyJournal(db, s.running.repo.c)).toBe(1);
-    expect(await db.listCollections({ name: 'journal' }).toArray()).toEqual([]);
-    expect(await journal.countDocuments({ id: 'torn-moved' })).toBe(1);
-    await recover(s.running.repo);
-    expect(await db.collection('resources').findOne({ _id: 'Basic/torn-moved' as never })).toMatchObject({
-      versionId: 1,
-    });
-  });
-
-  it('on a database from before the journal, the first sweep scans the versions since the last one', async () => {
-    crash = 'Basic/torn-legacy';
-    expect((await put('torn-legacy', 1)).status).toBe(500);
-    crash = undefined;
-    const db = s.running.db;
-    await s.running.repo.c.journal.deleteMany({ kind: { $in: ['write', 'transaction'] } });
-    await db.collection('meta').deleteOne({ _id: 'recovery.journal' } as never);
-    const report = await recover(s.running.repo);
-    expect(report.repairedViews).toBeGreaterThanOrEqual(1);
-    expect(await db.collection('resources').findOne({ _id: 'Basic/torn-legacy' as never })).toMatchObject({
-      versionId: 1,
-    });
-    expect(await db.collection('meta').findOne({ _id: 'recovery.journal' } as never)).not.toBeNull();
   });
 
   it('the next write builds on the newest version, not on the stale view', async () => {

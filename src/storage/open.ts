@@ -1,0 +1,122 @@
+// Opens storage: the database (the embedded FerretDB, or MONGODB_URI), its indexes, recovery of what a crash left,
+// the search index brought up to the definitions, a recovery sweep; and the port over it (port.ts).
+import type { Logger } from 'pino';
+import { searchIndexes, searchParameterRegistry, type SearchStore } from '../search';
+import { dropSecondaryIndexes, ensureIndexes } from './collections';
+import { connectDatabase, isFerretDb, ping, withDbName, type Database } from './database';
+import { startEmbeddedDb, type EmbeddedDb } from './embedded-ferretdb';
+import { readHistory } from './history';
+import { definitionsFingerprint, followDefinitions } from './index-definitions';
+import type { FhirRepository } from './port';
+import { claim, claimInOrder, release } from './locks';
+import { currentMany } from './bulk-read';
+import { recover } from './recovery';
+import { reindexAll } from './reindex';
+import { Repository, type Faults, type WritePipeline } from './repository';
+import { searchStore } from './search-store';
+import { commitTransaction } from './transaction';
+
+const RECOVERY_INTERVAL_MS = 15_000;
+
+export interface StorageOptions {
+  /** A MongoDB server; undefined: the embedded database in `dataDir`. */
+  mongodbUri: string | undefined;
+  dbName: string;
+  dataDir: string;
+  embeddedDbPort: number;
+  pipeline: WritePipeline;
+  /** Characters of resource text kept in memory. */
+  textCacheChars: number;
+  logger: Logger;
+  /** Test-only fault injection into the write pipeline. */
+  faults?: Faults;
+}
+
+export interface OpenStorage {
+  repo: FhirRepository;
+  search: SearchStore;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** For tests and tools that look inside storage. */
+  db: Database;
+  repository: Repository;
+  embedded: EmbeddedDb | undefined;
+}
+
+/** The port over one repository: each interaction in one place, the modules that keep its promises behind it. */
+export function fhirRepository(r: Repository): FhirRepository {
+  return {
+    read: (type, id) => r.read(type, id),
+    vread: (type, id, versionId) => r.vread(type, id, versionId),
+    history: async (q) => {
+      const page = await readHistory(r.c, { ...q, visible: (v) => r.visible(v) });
+      return { ...page, texts: await Promise.all(page.versions.map((v) => r.textOf(v))) };
+    },
+    write: (type, id, decide, opts) => r.write(type, id, decide, opts),
+    prepare: (type, id, decide, opts, known) => r.prepare(type, id, decide, opts, known),
+    currentMany: (keys) => currentMany(r, keys),
+    commit: (writes) => commitTransaction(r, writes),
+    claim: (key, target) => claim(r, key, target),
+    claimInOrder: (claims) => claimInOrder(r, claims),
+    release: (key, target) => release(r, key, target),
+    reindex: (onProgress) =>
+      reindexAll(
+        r.c,
+        (resource) => r.indexOf(resource),
+        (blobs) => r.textsOf(blobs),
+        onProgress,
+      ),
+  };
+}
+
+export async function openStorage(o: StorageOptions): Promise<OpenStorage> {
+  let embedded: EmbeddedDb | undefined;
+  let uri = o.mongodbUri;
+  if (uri === undefined) {
+    embedded = await startEmbeddedDb({ dataDir: o.dataDir, port: o.embeddedDbPort });
+    uri = embedded.uri;
+    o.logger.info({ uri, dataDir: o.dataDir, pid: embedded.pid }, 'embedded FerretDB started');
+  }
+  let db: Database;
+  try {
+    db = await connectDatabase(withDbName(uri, o.dbName), o.dbName);
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  const atomic = !(await isFerretDb(db));
+  const repository = new Repository(db.db!, o.pipeline, atomic, o.faults, o.textCacheChars);
+  const repo = fhirRepository(repository);
+  if (atomic)
+    await ensureIndexes(
+      repository.c,
+      searchIndexes().map((key) => ({ key })),
+    );
+  else await dropSecondaryIndexes(repository.c);
+  const recovered = await recover(repository);
+  await followDefinitions(repo, repository.c, definitionsFingerprint(searchParameterRegistry()), o.logger);
+  if (recovered.rolledBack + recovered.rolledForward + recovered.repairedViews > 0) {
+    o.logger.warn(recovered, 'recovered from an earlier crash');
+  }
+  const sweeper = setInterval(() => {
+    recover(repository).catch((err: unknown) => o.logger.error({ err }, 'recovery sweep failed'));
+  }, RECOVERY_INTERVAL_MS);
+  sweeper.unref();
+  let closing: Promise<void> | undefined;
+  return {
+    repo,
+    search: searchStore(repository, !atomic),
+    ping: () => ping(db),
+    db,
+    repository,
+    embedded,
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(sweeper);
+        await repository.finished.flush();
+        await db.close();
+        await embedded?.stop();
+      })()),
+  };
+}
