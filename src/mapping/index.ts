@@ -2,5 +2,6 @@
 export { mapRecord, type MapOptions, type MapReport, type MapResult } from './record';
 export { validateRecord } from './validate';
 export { parseCsv, parseCsvRows } from './csv';
+export { recordsFrom } from './records-from';
 export { rules as mappingRules } from './rules';
 export type { UnmappedField } from './source';
