@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/project-root';
 
-jest.setTimeout(300_000); // one full compilation and three incremental ones, on a loaded machine
+jest.setTimeout(300_000); // one full compilation and several incremental ones, on a loaded machine
 
 let copy: string;
 let buildStep: string;
@@ -80,6 +80,17 @@ it('compiles a changed source before anything runs', async () => {
   expect(fs.readFileSync(path.join(copy, 'dist', 'src', 'version.js'), 'utf8')).toContain(
     'BUILD_TEST_MARK = 42',
   );
+  expect(await build()).toEqual({ code: 0, stderr: '' });
+});
+
+it('compiles again when a source is added or removed', async () => {
+  const added = path.join(copy, 'src', 'mapping', 'build-test-added.ts');
+  fs.writeFileSync(added, 'export const ADDED = 1;\n');
+  expect(await build()).toEqual({ code: 0, stderr: expect.stringMatching(/compiled/) });
+  expect(fs.existsSync(path.join(copy, 'dist', 'src', 'mapping', 'build-test-added.js'))).toBe(true);
+  // only the folder's time tells of a removal; tsc then writes its state again
+  fs.rmSync(added);
+  expect(await build()).toEqual({ code: 0, stderr: expect.stringMatching(/compiled/) });
   expect(await build()).toEqual({ code: 0, stderr: '' });
 });
 
