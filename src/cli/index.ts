@@ -1,8 +1,8 @@
 // The ephr-fhir command line: `map` prints the FHIR Bundle of e-PHR records, `import` stores them (issue 7, point 9).
+// `import` and `reindex` open the database and the validator: their modules load only when one of them runs, so
+// `map` starts with the mapping alone.
 import { Command, CommanderError } from 'commander';
-import { importCommand } from './import';
 import { mapCommand, type Output } from './map';
-import { reindexCommand } from './reindex';
 
 const stdio: Output = {
   out: (t) => void process.stdout.write(t),
@@ -44,6 +44,7 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
       'import records: created / updated / unchanged / failed per record; exit code 1 when any failed',
     )
     .action(async (target: string, opts: Record<string, unknown>) => {
+      const { importCommand } = await import('./import.js');
       code = await importCommand(
         target,
         {
@@ -61,6 +62,7 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
     .command('reindex')
     .description('rebuild the search index of every resource on the configured database')
     .action(async () => {
+      const { reindexCommand } = await import('./reindex.js');
       code = await reindexCommand(io);
     });
   try {

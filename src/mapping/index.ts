@@ -2,3 +2,4 @@
 export { mapRecord, type MapResult } from './record';
 export { validateRecord } from './validate';
 export { parseCsv, parseCsvRows } from './csv';
+export { recordsFrom } from './records-from';

@@ -1,12 +1,13 @@
 // The command line as a user runs it (bin/ephr-fhir.js in a child process): map prints Bundles, import stores records
 // through a running server or straight into the configured database, with a report and an exit code.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import type { Bundle } from 'fhir/r4';
+import { recordsFrom } from '../../src/mapping';
 import { projectRoot } from '../../src/project-root';
 import { startTestServer, testDatabaseUri, type TestServer } from '../support/server';
 
@@ -34,12 +35,56 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   });
 }
 
-// Each test starts the CLI in child processes (TypeScript compiled on start) and imports through HTTP.
+/**
+ * `ephr-fhir map <args>` with its stdout piped into another process that starts reading only after `delayMs` (a
+ * pipe holds 64 KiB, so a larger output is still being written when the CLI's work is done) and reads to the end.
+ * The reader answers what it parsed: the JSON the CLI printed, or the parse error.
+ */
+function mapIntoSlowReader(
+  args: string[],
+  delayMs: number,
+): Promise<{ code: number | null; bytes: number; parsed?: unknown; error?: string }> {
+  const reader = spawn(
+    process.execPath,
+    [
+      '-e',
+      `setTimeout(() => {
+        const chunks = [];
+        process.stdin.on('data', (c) => chunks.push(c));
+        process.stdin.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let answer;
+          try { answer = { bytes: text.length, parsed: JSON.parse(text) }; }
+          catch (err) { answer = { bytes: text.length, error: err.message }; }
+          process.stdout.write(JSON.stringify(answer));
+        });
+      }, ${delayMs});`,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const writer = spawn(process.execPath, [BIN, 'map', ...args], {
+    stdio: ['ignore', reader.stdin, 'ignore'],
+  });
+  reader.stdin.destroy(); // the CLI holds the pipe's only writing end now: the reader sees its end when it exits
+  let answer = '';
+  reader.stdout.on('data', (c: Buffer) => (answer += c.toString('utf8')));
+  const code = new Promise<number | null>((resolve) => writer.once('exit', (c) => resolve(c)));
+  return new Promise((resolve, reject) => {
+    reader.once('error', reject);
+    reader.once('close', () => {
+      void code.then((c) => resolve({ code: c, ...(JSON.parse(answer) as { bytes: number }) }));
+    });
+  });
+}
+
+// Each test starts the CLI in child processes and imports through HTTP. The CLI runs dist/, which it builds first
+// when the sources changed; built here once, so that no test's stderr holds the build's message.
 jest.setTimeout(480_000); // two imports of every fixture in one test: FerretDB scans for each conditional entry
 
 let tmp: string;
 let s: TestServer;
 beforeAll(async () => {
+  execFileSync(process.execPath, [path.join(projectRoot, 'scripts', 'build.js')], { stdio: 'inherit' });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ephr-cli-'));
   s = await startTestServer();
 });
@@ -85,6 +130,20 @@ describe('ephr-fhir map', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/bad-dates-and-codes\.json: \S+/);
+  });
+
+  it('writes the Bundles of a whole folder in full into a pipe whose reader is slower than the mapping', async () => {
+    const files = fs.readdirSync(FIXTURES).filter((f) => /\.(json|csv)$/.test(f));
+    const records = files.flatMap((f) =>
+      recordsFrom(fs.readFileSync(path.join(FIXTURES, f), 'utf8'), f.endsWith('.csv')),
+    );
+    const run = await mapIntoSlowReader([FIXTURES], 500);
+    expect(run.error).toBeUndefined();
+    expect(run.bytes).toBeGreaterThan(256 * 1024); // more than a pipe holds, many times over
+    expect(run.code).toBe(0);
+    const bundles = run.parsed as Bundle[];
+    expect(bundles).toHaveLength(records.length);
+    expect(bundles.every((b) => b.resourceType === 'Bundle' && b.type === 'transaction')).toBe(true);
   });
 
   it('answers an unknown command with exit code 2', async () => {

@@ -2,7 +2,7 @@
 // stored one transaction per record. The CLI calls importRecords too (src/cli), so both behave the same.
 import type { Bundle, Parameters, ParametersParameter } from 'fhir/r4';
 import { badRequest, fail, operationOutcome, OperationOutcomeError, type Issue } from '../../fhir/outcome';
-import { mapRecord, parseCsv, validateRecord } from '../../mapping';
+import { mapRecord, recordsFrom, validateRecord } from '../../mapping';
 import { exportFormat, fromExport } from '../../mapping/export-format';
 import { executeTransaction } from '../transaction';
 import type { FhirRequest, Handler, ServerContext } from '../types';
@@ -24,18 +24,6 @@ export interface ImportOptions {
   dryRun: boolean;
   /** The export layout of the records (mappings/formats/<name>.json); absent: the e-PHR record itself. */
   format?: string;
-}
-
-/** Parses a request body into records: a JSON object, a JSON array of them, or CSV. */
-export function recordsFrom(text: string, csv: boolean): unknown[] {
-  if (csv) return parseCsv(text);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw badRequest(`The body is not well-formed JSON: ${(err as Error).message}`);
-  }
-  return Array.isArray(parsed) ? parsed : [parsed];
 }
 
 export async function importRecords(
