@@ -159,7 +159,9 @@ export function datePredicate(
   let filter: object;
   switch (prefix) {
     case 'eq':
-      filter = { $and: [loAtLeast(q.lo), hiAtMost(q.hi)] };
+      // A range inside [lo, hi] also starts inside it: one bounded range of low ends, which the ordered index reads
+      // as the few entries of the period, where `lo >= q.lo` alone would name every later one.
+      filter = { $and: [{ 'idx.r': { $gte: L(q.lo), $lt: `${L(q.hi)}|${GUARD}` } }, hiAtMost(q.hi)] };
       break;
     case 'ne':
       filter = { $or: [loBelow(q.lo), hiAbove(q.hi)] };
