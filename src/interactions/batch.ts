@@ -1,11 +1,19 @@
 // POST [base] with a Bundle of type batch or transaction (http.html#transaction). A batch runs every entry on its
 // own through the same handlers as the HTTP edge; a transaction is all or nothing (./transaction.ts).
-import { bundleText, parseExact, type JsonObject } from '../fhir/json';
+import { parseExact, type JsonObject } from '../fhir/json';
 import { badRequest, fail, OperationOutcomeError } from '../fhir/outcome';
-import { errorEntry, parseEntry, responseEntry, toFhirRequest, type ResponseEntry } from './bundle-entry';
+import {
+  dispatch,
+  errorEntry,
+  parseEntry,
+  responseBundle,
+  responseEntry,
+  toFhirRequest,
+  type ResponseEntry,
+} from './bundle-entry';
 import { returnPreference } from './common';
 import { transaction } from './transaction';
-import type { FhirRequest, FhirResponse, Handler, ServerContext } from './types';
+import type { FhirRequest, Handler, ServerContext } from './types';
 
 export const batch: Handler = async (ctx, req) => {
   if (!req.body || req.body.kind !== 'resource')
@@ -55,25 +63,4 @@ async function runBatchEntry(
     ctx.logger.error({ err, entry: index }, 'unexpected error in a batch entry');
     return errorEntry(fail(500, 'exception', 'An unexpected error occurred in this entry'), index);
   }
-}
-
-/** Runs a request through the handler its route names, as the HTTP edge would. */
-export async function dispatch(ctx: ServerContext, r: FhirRequest): Promise<FhirResponse> {
-  const handler = ctx.handlers[r.route.interaction];
-  if (!handler) throw fail(405, 'not-supported', `The ${r.route.interaction} interaction is not supported`);
-  return handler(ctx, r);
-}
-
-export function responseBundle(
-  type: 'batch-response' | 'transaction-response',
-  entries: ResponseEntry[],
-): string {
-  return bundleText(
-    { type },
-    entries.map((e) => ({
-      ...(e.fullUrl !== undefined && { fullUrl: e.fullUrl }),
-      ...(e.resourceText !== undefined && { resourceText: e.resourceText }),
-      response: e.response,
-    })),
-  );
 }

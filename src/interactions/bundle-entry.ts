@@ -1,9 +1,10 @@
-// One entry of a batch or transaction Bundle as a request (bundle.html#transaction), and its answer as an entry.
+// One entry of a batch or transaction Bundle as a request (bundle.html#transaction), run in-process through the
+// handler its route names, and its answer as an entry of the response Bundle.
 import { STATUS_CODES } from 'node:http';
-import { stringifyExact, type JsonObject } from '../fhir/json';
+import { bundleText, stringifyExact, type JsonObject } from '../fhir/json';
 import { badRequest, fail, operationOutcome, OperationOutcomeError, type Issue } from '../fhir/outcome';
 import { route, type RouteMatch } from './routes';
-import type { FhirRequest, FhirResponse } from './types';
+import type { FhirRequest, FhirResponse, ServerContext } from './types';
 
 export interface EntryRequest {
   index: number;
@@ -99,6 +100,13 @@ export function toFhirRequest(e: EntryRequest, outer: FhirRequest): FhirRequest 
   };
 }
 
+/** Runs a request through the handler its route names, as the HTTP edge would. */
+export async function dispatch(ctx: ServerContext, r: FhirRequest): Promise<FhirResponse> {
+  const handler = ctx.handlers[r.route.interaction];
+  if (!handler) throw fail(405, 'not-supported', `The ${r.route.interaction} interaction is not supported`);
+  return handler(ctx, r);
+}
+
 export const isPatch = (e: EntryRequest): boolean =>
   e.route.interaction === 'patch' || e.route.interaction === 'conditional-patch';
 
@@ -160,6 +168,21 @@ export function responseEntry(res: FhirResponse, withResource: boolean): Respons
     else if (withResource) out.resourceText = text;
   }
   return out;
+}
+
+/** The batch-response or transaction-response Bundle of the entries' answers. */
+export function responseBundle(
+  type: 'batch-response' | 'transaction-response',
+  entries: ResponseEntry[],
+): string {
+  return bundleText(
+    { type },
+    entries.map((e) => ({
+      ...(e.fullUrl !== undefined && { fullUrl: e.fullUrl }),
+      ...(e.resourceText !== undefined && { resourceText: e.resourceText }),
+      response: e.response,
+    })),
+  );
 }
 
 /** An error as a response entry (batch) with the issues located in the Bundle. */

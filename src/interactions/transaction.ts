@@ -22,10 +22,11 @@ import {
   type WriteOutcome,
 } from '../storage/repository';
 import { CommitConflict, commitTransaction, type WritePrepared } from '../storage/transaction';
-import { dispatch, responseBundle } from './batch';
 import {
+  dispatch,
   locate,
   parseEntry,
+  responseBundle,
   responseEntry,
   statusLine,
   toFhirRequest,
