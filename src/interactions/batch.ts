@@ -4,16 +4,17 @@ import { parseExact, type JsonObject } from '../fhir/json';
 import { badRequest, fail, OperationOutcomeError } from '../fhir/outcome';
 import {
   dispatch,
+  entriesWithResource,
   errorEntry,
   parseEntry,
   responseBundle,
   responseEntry,
   toFhirRequest,
+  type BundleContext,
   type ResponseEntry,
 } from './bundle-entry';
-import { returnPreference } from './common';
 import { transaction } from './transaction';
-import type { FhirRequest, Handler, ServerContext } from './types';
+import type { Handler, ServerContext } from './types';
 
 export const batch: Handler = async (ctx, req) => {
   if (!req.body || req.body.kind !== 'resource')
@@ -31,32 +32,33 @@ export const batch: Handler = async (ctx, req) => {
       'Bundle.entry',
     );
   }
-  if (bundle.type === 'transaction') return transaction(ctx, req, entries);
+  const outer: BundleContext = { baseUrl: req.baseUrl, prefer: req.headers.prefer };
+  if (bundle.type === 'transaction') return transaction(ctx, outer, entries);
   if (bundle.type !== 'batch') {
     throw badRequest(
       `Bundle.type "${String(bundle.type)}" cannot be processed: send batch or transaction`,
       'Bundle.type',
     );
   }
-  const withResource =
-    returnPreference(req) === 'representation' && /return\s*=/.test(req.headers.prefer ?? '');
+  const withResource = entriesWithResource(outer);
   const out: ResponseEntry[] = [];
-  for (const [i, entry] of entries.entries()) out.push(await runBatchEntry(ctx, req, entry, i, withResource));
+  for (const [i, entry] of entries.entries())
+    out.push(await runBatchEntry(ctx, outer, entry, i, withResource));
   return { status: 200, body: responseBundle('batch-response', out) };
 };
 
 async function runBatchEntry(
   ctx: ServerContext,
-  req: FhirRequest,
+  outer: BundleContext,
   entry: unknown,
   index: number,
   withResource: boolean,
 ): Promise<ResponseEntry> {
   try {
-    const e = parseEntry(entry, index, req.baseUrl);
+    const e = parseEntry(entry, index, outer.baseUrl);
     if (e.route.interaction === 'batch')
       throw badRequest('A batch entry cannot itself be a batch or transaction');
-    const res = await dispatch(ctx, toFhirRequest(e, req));
+    const res = await dispatch(ctx, toFhirRequest(e, outer));
     return responseEntry(res, withResource || e.method === 'GET' || e.method === 'HEAD');
   } catch (err) {
     if (err instanceof OperationOutcomeError) return errorEntry(err, index);

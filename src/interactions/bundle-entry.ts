@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http';
 import { bundleText, stringifyExact, type JsonObject } from '../fhir/json';
 import { badRequest, fail, operationOutcome, OperationOutcomeError, type Issue } from '../fhir/outcome';
+import { returnPreference } from './common';
 import { route, type RouteMatch } from './routes';
 import type { FhirRequest, FhirResponse, ServerContext } from './types';
 
@@ -82,14 +83,28 @@ function withLocation<T>(f: () => T, where: string): T {
   }
 }
 
+/**
+ * What the entries of a Bundle take from the request that carried it: the base their URLs are on, and its `Prefer`
+ * header. A transaction needs no more: an e-PHR import runs one on the server's base, without a Prefer.
+ */
+export interface BundleContext {
+  baseUrl: string;
+  prefer?: string | undefined;
+}
+
+/** Whether the response entries carry their resources: only when `Prefer: return=representation` says so. */
+export function entriesWithResource(outer: BundleContext): boolean {
+  return returnPreference(outer.prefer) === 'representation' && /return\s*=/.test(outer.prefer ?? '');
+}
+
 /** The entry as a request to dispatch in-process to the same handlers the HTTP edge uses. */
-export function toFhirRequest(e: EntryRequest, outer: FhirRequest): FhirRequest {
+export function toFhirRequest(e: EntryRequest, outer: BundleContext): FhirRequest {
   const body = isPatch(e)
     ? patchBody(e)
     : e.resource === undefined
       ? undefined
       : { kind: 'resource' as const, text: stringifyExact(e.resource) };
-  const headers = { ...e.headers, prefer: outer.headers.prefer };
+  const headers = { ...e.headers, prefer: outer.prefer };
   return {
     method: e.method,
     route: e.route,

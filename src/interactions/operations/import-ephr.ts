@@ -5,7 +5,7 @@ import { badRequest, fail, operationOutcome, OperationOutcomeError, type Issue }
 import { mapRecord, parseCsv, validateRecord } from '../../mapping';
 import { exportFormat, fromExport } from '../../mapping/export-format';
 import { executeTransaction } from '../transaction';
-import type { FhirRequest, Handler, ServerContext } from '../types';
+import type { Handler, ServerContext } from '../types';
 
 export type RecordStatus = 'created' | 'updated' | 'unchanged' | 'failed' | 'mapped';
 
@@ -70,14 +70,7 @@ async function importOne(ctx: ServerContext, record: unknown, opts: ImportOption
   if (report.issues.some((i) => i.severity === 'error')) return { ...base, status: 'failed' };
   if (opts.dryRun) return { ...base, bundle };
   try {
-    const req: FhirRequest = {
-      method: 'POST',
-      route: { interaction: 'batch' },
-      query: [],
-      headers: {},
-      baseUrl: ctx.config.baseUrl,
-    };
-    const result = await executeTransaction(ctx, req, bundle.entry ?? []);
+    const result = await executeTransaction(ctx, { baseUrl: ctx.config.baseUrl }, bundle.entry ?? []);
     const outcomes = result.writes.flatMap((w) => (w.outcome ? [w.outcome] : []));
     // The record is new when its Patient is; an item added to a known record is an update of that record.
     const status: RecordStatus = outcomes.some((o) => o.created && o.stored.type === 'Patient')
