@@ -2,7 +2,7 @@
 // of such files (read in name order).
 import fs from 'node:fs';
 import path from 'node:path';
-import { recordsFrom } from '../interactions/operations/import-ephr';
+import { recordsFrom } from '../interactions/ephr-import';
 
 export interface SourceFile {
   file: string;
