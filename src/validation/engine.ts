@@ -5,6 +5,7 @@ import {
   compileStructure,
   type ElementModel,
   type Layout,
+  type Shape,
   type StructureModel,
   type TypeInfo,
   type TypeRef,
@@ -12,7 +13,7 @@ import {
 import type { Invariant, Verdict } from './invariants';
 import { primitiveRules, type PrimitiveRule } from './primitives';
 import { byCanonical, type Registry } from './registry';
-import { compileShape, type Shape } from './shape';
+import { compileShape } from './shape';
 import { Terminology } from './terminology';
 
 export const CORE = 'http://hl7.org/fhir/StructureDefinition/';
