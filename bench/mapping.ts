@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../src/config';
-import { importRecords } from '../src/interactions/operations/import-ephr';
+import { importRecords } from '../src/interactions/ephr-import';
 import { mapRecord, validateRecord } from '../src/mapping';
 import { projectRoot } from '../src/project-root';
 import { openServer } from '../src/server';

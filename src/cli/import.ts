@@ -1,15 +1,13 @@
 // `ephr-fhir import <file|dir>`: each record through $import-ephr of a running server (--server), or through the same
-// importRecords the operation calls, on the configured database (MONGODB_URI, else the embedded one in DATA_DIR).
+// e-PHR import the operation runs (src/interactions/ephr-import.ts) on the configured database (MONGODB_URI, else
+// the embedded one in DATA_DIR).
 import fs from 'node:fs';
 import type { Parameters } from 'fhir/r4';
 import pino from 'pino';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../config';
-import {
-  importRecords,
-  reportsFromParameters,
-  type RecordReport,
-} from '../interactions/operations/import-ephr';
+import { importRecords, type RecordReport } from '../interactions/ephr-import';
+import { reportsFromParameters } from '../interactions/operations/import-ephr';
 import { exportFormat } from '../mapping/export-format';
 import { openServer, type RunningServer } from '../server';
 import type { Output } from './map';

@@ -1,5 +1,6 @@
 // Content negotiation for JSON-only FHIR (http.html#mime-type, http.html#parameters `_format`).
 import { fail } from '../fhir/outcome';
+import type { BodyKind } from '../interactions/types';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -40,8 +41,6 @@ export function negotiateResponseFormat(format: string | undefined, accept: stri
     );
   }
 }
-
-export type BodyKind = 'resource' | 'json-patch' | 'form' | 'csv';
 
 /** Classifies a request body by its Content-Type; throws 415 for anything else. */
 export function requestBodyKind(contentType: string | undefined): BodyKind {

@@ -1,11 +1,20 @@
 // POST [base] with a Bundle of type batch or transaction (http.html#transaction). A batch runs every entry on its
 // own through the same handlers as the HTTP edge; a transaction is all or nothing (./transaction.ts).
-import { bundleText, parseExact, type JsonObject } from '../fhir/json';
+import { parseExact, type JsonObject } from '../fhir/json';
 import { badRequest, fail, OperationOutcomeError } from '../fhir/outcome';
-import { errorEntry, parseEntry, responseEntry, toFhirRequest, type ResponseEntry } from './bundle-entry';
-import { returnPreference } from './common';
+import {
+  dispatch,
+  entriesWithResource,
+  errorEntry,
+  parseEntry,
+  responseBundle,
+  responseEntry,
+  toFhirRequest,
+  type BundleContext,
+  type ResponseEntry,
+} from './bundle-entry';
 import { transaction } from './transaction';
-import type { FhirRequest, FhirResponse, Handler, ServerContext } from './types';
+import type { Handler, ServerContext } from './types';
 
 export const batch: Handler = async (ctx, req) => {
   if (!req.body || req.body.kind !== 'resource')
@@ -23,57 +32,37 @@ export const batch: Handler = async (ctx, req) => {
       'Bundle.entry',
     );
   }
-  if (bundle.type === 'transaction') return transaction(ctx, req, entries);
+  const outer: BundleContext = { baseUrl: req.baseUrl, prefer: req.headers.prefer };
+  if (bundle.type === 'transaction') return transaction(ctx, outer, entries);
   if (bundle.type !== 'batch') {
     throw badRequest(
       `Bundle.type "${String(bundle.type)}" cannot be processed: send batch or transaction`,
       'Bundle.type',
     );
   }
-  const withResource =
-    returnPreference(req) === 'representation' && /return\s*=/.test(req.headers.prefer ?? '');
+  const withResource = entriesWithResource(outer);
   const out: ResponseEntry[] = [];
-  for (const [i, entry] of entries.entries()) out.push(await runBatchEntry(ctx, req, entry, i, withResource));
+  for (const [i, entry] of entries.entries())
+    out.push(await runBatchEntry(ctx, outer, entry, i, withResource));
   return { status: 200, body: responseBundle('batch-response', out) };
 };
 
 async function runBatchEntry(
   ctx: ServerContext,
-  req: FhirRequest,
+  outer: BundleContext,
   entry: unknown,
   index: number,
   withResource: boolean,
 ): Promise<ResponseEntry> {
   try {
-    const e = parseEntry(entry, index, req.baseUrl);
+    const e = parseEntry(entry, index, outer.baseUrl);
     if (e.route.interaction === 'batch')
       throw badRequest('A batch entry cannot itself be a batch or transaction');
-    const res = await dispatch(ctx, toFhirRequest(e, req));
+    const res = await dispatch(ctx, toFhirRequest(e, outer));
     return responseEntry(res, withResource || e.method === 'GET' || e.method === 'HEAD');
   } catch (err) {
     if (err instanceof OperationOutcomeError) return errorEntry(err, index);
     ctx.logger.error({ err, entry: index }, 'unexpected error in a batch entry');
     return errorEntry(fail(500, 'exception', 'An unexpected error occurred in this entry'), index);
   }
-}
-
-/** Runs a request through the handler its route names, as the HTTP edge would. */
-export async function dispatch(ctx: ServerContext, r: FhirRequest): Promise<FhirResponse> {
-  const handler = ctx.handlers[r.route.interaction];
-  if (!handler) throw fail(405, 'not-supported', `The ${r.route.interaction} interaction is not supported`);
-  return handler(ctx, r);
-}
-
-export function responseBundle(
-  type: 'batch-response' | 'transaction-response',
-  entries: ResponseEntry[],
-): string {
-  return bundleText(
-    { type },
-    entries.map((e) => ({
-      ...(e.fullUrl !== undefined && { fullUrl: e.fullUrl }),
-      ...(e.resourceText !== undefined && { resourceText: e.resourceText }),
-      response: e.response,
-    })),
-  );
 }

@@ -1,9 +1,11 @@
-// One entry of a batch or transaction Bundle as a request (bundle.html#transaction), and its answer as an entry.
+// One entry of a batch or transaction Bundle as a request (bundle.html#transaction), run in-process through the
+// handler its route names, and its answer as an entry of the response Bundle.
 import { STATUS_CODES } from 'node:http';
-import { stringifyExact, type JsonObject } from '../fhir/json';
+import { bundleText, stringifyExact, type JsonObject } from '../fhir/json';
 import { badRequest, fail, operationOutcome, OperationOutcomeError, type Issue } from '../fhir/outcome';
+import { returnPreference } from './common';
 import { route, type RouteMatch } from './routes';
-import type { FhirRequest, FhirResponse } from './types';
+import type { FhirRequest, FhirResponse, ServerContext } from './types';
 
 export interface EntryRequest {
   index: number;
@@ -81,14 +83,28 @@ function withLocation<T>(f: () => T, where: string): T {
   }
 }
 
+/**
+ * What the entries of a Bundle take from the request that carried it: the base their URLs are on, and its `Prefer`
+ * header. A transaction needs no more: an e-PHR import runs one on the server's base, without a Prefer.
+ */
+export interface BundleContext {
+  baseUrl: string;
+  prefer?: string | undefined;
+}
+
+/** Whether the response entries carry their resources: only when `Prefer: return=representation` says so. */
+export function entriesWithResource(outer: BundleContext): boolean {
+  return returnPreference(outer.prefer) === 'representation' && /return\s*=/.test(outer.prefer ?? '');
+}
+
 /** The entry as a request to dispatch in-process to the same handlers the HTTP edge uses. */
-export function toFhirRequest(e: EntryRequest, outer: FhirRequest): FhirRequest {
+export function toFhirRequest(e: EntryRequest, outer: BundleContext): FhirRequest {
   const body = isPatch(e)
     ? patchBody(e)
     : e.resource === undefined
       ? undefined
       : { kind: 'resource' as const, text: stringifyExact(e.resource) };
-  const headers = { ...e.headers, prefer: outer.headers.prefer };
+  const headers = { ...e.headers, prefer: outer.prefer };
   return {
     method: e.method,
     route: e.route,
@@ -97,6 +113,13 @@ export function toFhirRequest(e: EntryRequest, outer: FhirRequest): FhirRequest 
     baseUrl: outer.baseUrl,
     ...(body && { body }),
   };
+}
+
+/** Runs a request through the handler its route names, as the HTTP edge would. */
+export async function dispatch(ctx: ServerContext, r: FhirRequest): Promise<FhirResponse> {
+  const handler = ctx.handlers[r.route.interaction];
+  if (!handler) throw fail(405, 'not-supported', `The ${r.route.interaction} interaction is not supported`);
+  return handler(ctx, r);
 }
 
 export const isPatch = (e: EntryRequest): boolean =>
@@ -160,6 +183,21 @@ export function responseEntry(res: FhirResponse, withResource: boolean): Respons
     else if (withResource) out.resourceText = text;
   }
   return out;
+}
+
+/** The batch-response or transaction-response Bundle of the entries' answers. */
+export function responseBundle(
+  type: 'batch-response' | 'transaction-response',
+  entries: ResponseEntry[],
+): string {
+  return bundleText(
+    { type },
+    entries.map((e) => ({
+      ...(e.fullUrl !== undefined && { fullUrl: e.fullUrl }),
+      ...(e.resourceText !== undefined && { resourceText: e.resourceText }),
+      response: e.response,
+    })),
+  );
 }
 
 /** An error as a response entry (batch) with the issues located in the Bundle. */

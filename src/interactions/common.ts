@@ -26,10 +26,8 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 export type ReturnPreference = 'minimal' | 'representation' | 'OperationOutcome';
 
 /** `Prefer: return=...` (http.html#ops); representation by default. */
-export function returnPreference(req: FhirRequest): ReturnPreference {
-  const m = /(?:^|[;,\s])return\s*=\s*"?(minimal|representation|OperationOutcome)"?/i.exec(
-    req.headers.prefer ?? '',
-  );
+export function returnPreference(prefer: string | undefined): ReturnPreference {
+  const m = /(?:^|[;,\s])return\s*=\s*"?(minimal|representation|OperationOutcome)"?/i.exec(prefer ?? '');
   if (!m) return 'representation';
   const v = m[1]!.toLowerCase();
   return v === 'minimal' ? 'minimal' : v === 'operationoutcome' ? 'OperationOutcome' : 'representation';
@@ -61,7 +59,7 @@ export function writeResponse(
   extraHeaders: Record<string, string> = {},
 ): FhirResponse {
   const headers = { ...versionHeaders(stored), ...extraHeaders };
-  switch (returnPreference(req)) {
+  switch (returnPreference(req.headers.prefer)) {
     case 'minimal':
       return { status, headers };
     case 'OperationOutcome':

@@ -22,20 +22,23 @@ import {
   type WriteOutcome,
   type WritePrepared,
 } from '../storage';
-import { dispatch, responseBundle } from './batch';
 import {
+  dispatch,
+  entriesWithResource,
   locate,
   parseEntry,
+  responseBundle,
   responseEntry,
   statusLine,
   toFhirRequest,
+  type BundleContext,
   type EntryRequest,
   type ResponseEntry,
 } from './bundle-entry';
 import type { JsonObject } from '../fhir/json';
-import { etag, location, parseIfMatch, returnPreference } from './common';
+import { etag, location, parseIfMatch } from './common';
 import { currentTree, readPatch } from './patch';
-import type { FhirRequest, FhirResponse, ServerContext } from './types';
+import type { FhirResponse, ServerContext } from './types';
 
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
 
@@ -57,10 +60,10 @@ interface Planned {
 
 export async function transaction(
   ctx: ServerContext,
-  req: FhirRequest,
+  outer: BundleContext,
   rawEntries: unknown[],
 ): Promise<FhirResponse> {
-  const result = await executeTransaction(ctx, req, rawEntries);
+  const result = await executeTransaction(ctx, outer, rawEntries);
   return { status: 200, body: responseBundle('transaction-response', result.entries) };
 }
 
@@ -72,13 +75,13 @@ export interface TransactionResult {
 
 export async function executeTransaction(
   ctx: ServerContext,
-  req: FhirRequest,
+  outer: BundleContext,
   rawEntries: unknown[],
 ): Promise<TransactionResult> {
-  const entries = rawEntries.map((e, i) => atEntry(i, undefined, () => parseEntry(e, i, req.baseUrl)));
+  const entries = rawEntries.map((e, i) => atEntry(i, undefined, () => parseEntry(e, i, outer.baseUrl)));
   const claimed: Claimed[] = []; // conditional-create keys this transaction holds, freed if it fails
   try {
-    return await run(ctx, req, entries, claimed);
+    return await run(ctx, outer, entries, claimed);
   } catch (err) {
     for (const c of claimed) await ctx.repo.release(c.key, c.target);
     throw err;
@@ -87,12 +90,12 @@ export async function executeTransaction(
 
 async function run(
   ctx: ServerContext,
-  req: FhirRequest,
+  outer: BundleContext,
   entries: EntryRequest[],
   claimed: Claimed[],
 ): Promise<TransactionResult> {
   const planned = await assignTargets(ctx, entries, claimed);
-  const local = await rewriteAll(ctx, req, entries, planned);
+  const local = await rewriteAll(ctx, outer, entries, planned);
   const order = [...planned.values()].sort((a, b) => ORDER[a.entry.method]! - ORDER[b.entry.method]!);
   // Entries touch distinct resources: their current versions are read in bulk, then each is checked and stamped.
   const existing = order
@@ -108,7 +111,9 @@ async function run(
           : { outcome: undefined };
       continue;
     }
-    p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () => prepare(ctx.repo, req, p, known, local));
+    p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () =>
+      prepare(ctx.repo, outer, p, known, local),
+    );
   }
   const writes = order.filter(
     (p): p is Planned & { prepared: WritePrepared } => p.prepared?.doc !== undefined,
@@ -133,12 +138,11 @@ async function run(
       ),
     );
   }
-  const withResource =
-    returnPreference(req) === 'representation' && /return\s*=/.test(req.headers.prefer ?? '');
+  const withResource = entriesWithResource(outer);
   const out: ResponseEntry[] = [];
   for (const e of entries) {
     const p = planned.get(e.index);
-    out.push(p ? writeEntry(req, p, withResource) : await readEntry(ctx, req, e));
+    out.push(p ? writeEntry(outer, p, withResource) : await readEntry(ctx, outer, e));
   }
   const writesDone = [...planned.values()].map((p) => ({
     type: p.type,
@@ -324,7 +328,7 @@ async function resolveTarget(ctx: ServerContext, e: EntryRequest): Promise<Targe
  */
 async function rewriteAll(
   ctx: ServerContext,
-  req: FhirRequest,
+  outer: BundleContext,
   entries: EntryRequest[],
   planned: Map<number, Planned>,
 ): Promise<LocalReferences> {
@@ -334,13 +338,13 @@ async function rewriteAll(
     if (fullUrl === undefined || p.entry.method === 'DELETE') continue;
     byFullUrl.set(fullUrl, `${p.type}/${p.id}`);
     // A relative fullUrl names a resource on this server: references resolved against our base find it too.
-    if (isRelativeReference(fullUrl)) byFullUrl.set(`${req.baseUrl}/${fullUrl}`, `${p.type}/${p.id}`);
+    if (isRelativeReference(fullUrl)) byFullUrl.set(`${outer.baseUrl}/${fullUrl}`, `${p.type}/${p.id}`);
   }
   /** The entry a reference names: by fullUrl, or (`Patient/123`) resolved against the entry's base first. */
   const entryNamed = (value: string, e: EntryRequest): string | undefined =>
     byFullUrl.get(value) ??
     (isRelativeReference(value)
-      ? byFullUrl.get(`${referenceBase(e.fullUrl, req.baseUrl)}/${value}`)
+      ? byFullUrl.get(`${referenceBase(e.fullUrl, outer.baseUrl)}/${value}`)
       : undefined);
   const isLocal = (value: string): boolean => value.startsWith('urn:uuid:') || value.startsWith('urn:oid:');
   for (const e of entries) {
@@ -391,7 +395,7 @@ type LocalReferences = (tree: JsonObject, e: EntryRequest) => JsonObject;
 
 async function prepare(
   repo: FhirRepository,
-  req: FhirRequest,
+  outer: BundleContext,
   p: Planned,
   known: { current: StoredResource | undefined },
   local: LocalReferences,
@@ -420,7 +424,7 @@ async function prepare(
       break;
     case 'patch': {
       // The same parsing and application as PATCH over HTTP; a bad patch fails here, before anything is written.
-      const patcher = readPatch(toFhirRequest(e, req));
+      const patcher = readPatch(toFhirRequest(e, outer));
       opts.malformedStatus = 422;
       // A JSON Patch inside a Binary may add references to other entries: they are rewritten in the result.
       decide = (cur) => ({ kind: 'put', tree: local(patcher(currentTree(type, id, cur)), e) });
@@ -432,7 +436,7 @@ async function prepare(
   return repo.prepare(type, id, decide, opts, known);
 }
 
-function writeEntry(req: FhirRequest, p: Planned, withResource: boolean): ResponseEntry {
+function writeEntry(outer: BundleContext, p: Planned, withResource: boolean): ResponseEntry {
   const outcome = p.prepared?.outcome;
   if (!outcome) return { response: { status: statusLine(200) } }; // a delete of something absent
   const s = outcome.stored;
@@ -442,15 +446,15 @@ function writeEntry(req: FhirRequest, p: Planned, withResource: boolean): Respon
     etag: etag(s.versionId),
     lastModified: s.lastUpdated.toISOString(),
   };
-  if (p.entry.method !== 'DELETE') response.location = location(req.baseUrl, s);
-  const out: ResponseEntry = { response, fullUrl: `${req.baseUrl}/${s.type}/${s.id}` };
+  if (p.entry.method !== 'DELETE') response.location = location(outer.baseUrl, s);
+  const out: ResponseEntry = { response, fullUrl: `${outer.baseUrl}/${s.type}/${s.id}` };
   if (withResource && s.json !== undefined) out.resourceText = s.json;
   return out;
 }
 
-async function readEntry(ctx: ServerContext, req: FhirRequest, e: EntryRequest): Promise<ResponseEntry> {
+async function readEntry(ctx: ServerContext, outer: BundleContext, e: EntryRequest): Promise<ResponseEntry> {
   try {
-    return responseEntry(await dispatch(ctx, toFhirRequest(e, req)), true);
+    return responseEntry(await dispatch(ctx, toFhirRequest(e, outer)), true);
   } catch (err) {
     if (!(err instanceof OperationOutcomeError)) throw err;
     return {

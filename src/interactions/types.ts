@@ -1,11 +1,13 @@
 // The transport-free shape of a FHIR interaction: a plain request in, a plain response out.
 import type { Config } from '../config';
-import type { BodyKind } from '../http/negotiation';
 import type { Interaction, RouteMatch } from './routes';
 import type { Logger } from 'pino';
 import type { SearchHooks, SearchStore } from '../search';
 import type { FhirRepository } from '../storage';
 import type { Validator } from '../validation';
+
+/** What a request body holds, from its Content-Type (http.html#mime-type). */
+export type BodyKind = 'resource' | 'json-patch' | 'form' | 'csv';
 
 export interface FhirRequest {
   method: string;

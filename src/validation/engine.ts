@@ -6,6 +6,7 @@ import {
   compileStructure,
   type ElementModel,
   type Layout,
+  type Shape,
   type StructureModel,
   type TypeInfo,
   type TypeRef,
@@ -13,7 +14,7 @@ import {
 import type { Invariant, Verdict } from './invariants';
 import { primitiveRules, type PrimitiveRule } from './primitives';
 import { byCanonical, type Registry } from './registry';
-import { compileShape, type Shape } from './shape';
+import { compileShape } from './shape';
 
 const CORE = 'http://hl7.org/fhir/StructureDefinition/';
 

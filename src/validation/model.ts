@@ -1,10 +1,10 @@
-// StructureDefinitions compiled once into element trees the walker follows (elementdefinition.html).
+// StructureDefinitions compiled once into element trees the walker follows, and the types of their JSON layout
+// (elementdefinition.html).
 import type { ElementDefinition, ElementDefinitionSlicing, StructureDefinition } from 'fhir/r4';
 import { byCanonical, type Registry } from './registry';
 import { snapshotOf } from './snapshot';
 import { compileInvariant, type Invariant } from './invariants';
 import type { PrimitiveRule } from './primitives';
-import type { Shape } from './shape';
 
 export interface TypeRef {
   code: string;
@@ -22,6 +22,35 @@ export interface TypeInfo {
   rule: PrimitiveRule | undefined;
   /** A resource type (`contained`, `Bundle.entry.resource`): walked as a resource of its own. */
   resource: boolean;
+}
+
+/** One JSON property name of a child element: `birthDate`, or `valueQuantity` for one type of `value[x]`. */
+export interface JsonKey {
+  def: ElementModel;
+  type: TypeRef | undefined;
+  /** The index of the element among the children (definition order) and of the type among its choices. */
+  slot: number;
+  typeIndex: number;
+  key: string;
+  /** `_birthDate`: where the primitive's id and extensions sit; undefined for a non-primitive type. */
+  extKey: string | undefined;
+  /** What the value adds to its parent's location: `.birthDate`, `.value.ofType(Quantity)`. */
+  suffix: string;
+  /** What its primitive extensions add: FHIRPath sees them on the element, `.value` for a choice. */
+  extSuffix: string;
+}
+
+/** The JSON layout of a set of child elements, computed once per set (./shape.ts). */
+export interface Shape {
+  children: ElementModel[];
+  /** Property names (without a leading `_`) of the children. */
+  byName: Map<string, JsonKey>;
+  /** Slots of the children with a minimum cardinality above zero, ascending. */
+  required: number[];
+  /** The choice elements, to name a property whose type they do not allow. */
+  choices: ElementModel[];
+  /** The property names of each child by slot and type index. */
+  keys: JsonKey[][];
 }
 
 export interface Layout {

@@ -1,34 +1,6 @@
-// The JSON layout of a set of child elements, computed once per set: which property names it allows and where
-// each one's value and primitive extensions sit (json.html#primitive, formats.html#choice).
-import type { ElementModel, TypeRef } from './model';
-
-/** One JSON property name of a child element: `birthDate`, or `valueQuantity` for one type of `value[x]`. */
-export interface JsonKey {
-  def: ElementModel;
-  type: TypeRef | undefined;
-  /** The index of the element among the children (definition order) and of the type among its choices. */
-  slot: number;
-  typeIndex: number;
-  key: string;
-  /** `_birthDate`: where the primitive's id and extensions sit; undefined for a non-primitive type. */
-  extKey: string | undefined;
-  /** What the value adds to its parent's location: `.birthDate`, `.value.ofType(Quantity)`. */
-  suffix: string;
-  /** What its primitive extensions add: FHIRPath sees them on the element, `.value` for a choice. */
-  extSuffix: string;
-}
-
-export interface Shape {
-  children: ElementModel[];
-  /** Property names (without a leading `_`) of the children. */
-  byName: Map<string, JsonKey>;
-  /** Slots of the children with a minimum cardinality above zero, ascending. */
-  required: number[];
-  /** The choice elements, to name a property whose type they do not allow. */
-  choices: ElementModel[];
-  /** The property names of each child by slot and type index. */
-  keys: JsonKey[][];
-}
+// The JSON layout (Shape, ./model.ts) of a set of child elements, computed once per set: which property names it
+// allows and where each one's value and primitive extensions sit (json.html#primitive, formats.html#choice).
+import type { ElementModel, JsonKey, Shape, TypeRef } from './model';
 
 export function compileShape(
   children: Map<string, ElementModel>,

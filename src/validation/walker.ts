@@ -2,12 +2,11 @@
 import { checkBinding, checkFixedPattern, checkReference } from './checks';
 import { report, type Context } from './engine';
 import { holds, type Invariant } from './invariants';
-import type { ElementModel, StructureModel, TypeRef } from './model';
+import type { ElementModel, JsonKey, Shape, StructureModel, TypeRef } from './model';
 import { describe, primitiveProblem } from './primitives';
 import { assignSlices } from './slicing';
 import { checkExtension } from './extensions';
 import { checkContainedReferenced, checkLocalReference } from './native';
-import type { JsonKey, Shape } from './shape';
 
 type Json = Record<string, unknown>;
 
