@@ -82,17 +82,7 @@ export function httpReads(
   connections: number,
   deadlineMs = 60_000,
 ): Promise<Sample> {
-  return load({
-    url,
-    amount,
-    connections,
-    deadlineMs,
-    request: {
-      method: 'GET',
-      headers: { accept: FHIR_JSON },
-      setupRequest: (req) => ({ ...req, path: `/fhir/${type}/${pick(ids)}` }),
-    },
-  });
+  return httpGets(url, () => `/fhir/${type}/${pick(ids)}`, amount, connections, deadlineMs);
 }
 
 /** `amount` GETs of the paths `next` gives, one per request (a search, for example). */
@@ -125,17 +115,13 @@ export function httpReadsEach(
   deadlineMs = 60_000,
 ): Promise<Sample> {
   let next = 0;
-  return load({
+  return httpGets(
     url,
-    amount: ids.length,
+    () => `/fhir/${type}/${ids[next++ % ids.length]}`,
+    ids.length,
     connections,
     deadlineMs,
-    request: {
-      method: 'GET',
-      headers: { accept: FHIR_JSON },
-      setupRequest: (req) => ({ ...req, path: `/fhir/${type}/${ids[next++ % ids.length]}` }),
-    },
-  });
+  );
 }
 
 export function pick<T>(items: readonly T[]): T {
