@@ -1,8 +1,5 @@
 // Order-preserving string encodings of index entries: numbers and instants compare as plain strings.
 
-/** Separates the parameter code (and kind) from the value in every index entry. */
-export const SEP = '|';
-
 /**
  * A finite number as 16 hex digits whose string order is the numeric order (IEEE 754 with the sign bit
  * flipped for positives and every bit flipped for negatives), so a range on the number is a range on the string.
@@ -38,10 +35,6 @@ export const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 export function encodeTime(ms: number): string {
   const clamped = Math.min(MAX_TIME, Math.max(MIN_TIME, ms));
   return new Date(clamped).toISOString();
-}
-
-export function decodeTime(iso: string): number {
-  return Date.parse(iso);
 }
 
 /**

@@ -9,6 +9,9 @@ import type { SearchRequest } from './request';
 import type { SearchHooks, SearchResult, SearchStore, StoredRow } from './store';
 import type { Predicate } from './types/common';
 
+/** What a row needs for its text to be read later, and for the read to remember the version it saw. */
+const TEXT_HEAD = { blob: 1, versionId: 1, lastUpdated: 1, deleted: 1 } as const;
+
 export function sortSpec(req: SearchRequest): SortSpec {
   const spec: SortSpec = req.sort.flatMap((s): SortSpec =>
     s.code === '_id' ? [['_id', s.descending ? -1 : 1]] : sortFields(s.code, s.descending),
@@ -74,7 +77,8 @@ export async function executeSearch(
   const cursor = req.cursor ? decodeCursor(req.cursor, sort.length) : undefined;
   const backwards = cursor?.dir === 'p';
   const needIdx = req.include.length > 0;
-  const projection: Record<string, 0 | 1> = { _id: 1, type: 1, id: 1, json: 1, sort: 1 };
+  // Texts are read for the page's rows alone, once the page is known (store.texts).
+  const projection: Record<string, 0 | 1> = { _id: 1, type: 1, id: 1, sort: 1, ...TEXT_HEAD };
   if (needIdx || p.test) projection.idx = 1;
   const read = {
     sort,
@@ -87,6 +91,7 @@ export async function executeSearch(
   let rows = req.count === 0 ? [] : await readRows(p, read);
   const more = rows.length > req.count;
   rows = rows.slice(0, req.count);
+  await store.texts(rows);
   if (backwards) rows.reverse();
   const first = rows[0];
   const last = rows[rows.length - 1];

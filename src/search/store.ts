@@ -9,6 +9,8 @@ export interface StoredRow {
   type: string;
   id: string;
   json: string;
+  /** Where the text is, for `texts` (storage's key of the version or blob). */
+  blob?: string;
   idx?: StoredIdx;
   sort?: Record<string, unknown>;
 }
@@ -24,6 +26,11 @@ export interface SearchStore {
    * `limit`. Absent: the search reads the current views alone.
    */
   readKeys?(range: KeyRange, limit: number, descending?: boolean): Promise<string[]>;
+  /**
+   * Fills in the text of rows read without it (a projection with `blob` and without `json`), so that a page decodes
+   * the texts of the resources it returns and of no other.
+   */
+  texts(rows: StoredRow[]): Promise<void>;
 }
 
 export interface SearchHooks {

@@ -1,35 +1,21 @@
 // The newest versions of many resources in a few queries: one `$in` per probing round instead of one lookup per
 // resource. On FerretDB every lookup scans its collection, so a 1,000-entry transaction needs this.
-import { OperationOutcomeError } from '../fhir/outcome';
 import type { VersionDoc } from './collections';
 import { versionKey } from './collections';
-import { TransactionLock, fromDoc, type Repository, type StoredResource } from './repository';
-
-const TRANSACTION_WAIT_MS = 3000;
+import {
+  TransactionLock,
+  fromDoc,
+  waitOutTransactions,
+  type Repository,
+  type StoredResource,
+} from './repository';
 
 /** `Type/id` -> its newest version visible to a writer (with text), or undefined; waits out other transactions. */
 export async function currentMany(
   repo: Repository,
   keys: string[],
 ): Promise<Map<string, StoredResource | undefined>> {
-  const deadline = Date.now() + TRANSACTION_WAIT_MS;
-  for (;;) {
-    try {
-      return await withTexts(repo, await latestMany(repo, keys));
-    } catch (err) {
-      if (!(err instanceof TransactionLock)) throw err;
-      if (Date.now() > deadline) {
-        throw new OperationOutcomeError(409, [
-          {
-            severity: 'error',
-            code: 'lock-error',
-            diagnostics: `${err.resource} is being written by another transaction; try again`,
-          },
-        ]);
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
+  return waitOutTransactions(async () => withTexts(repo, await latestMany(repo, keys)));
 }
 
 async function latestMany(repo: Repository, keys: string[]): Promise<Map<string, VersionDoc | null>> {

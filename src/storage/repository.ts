@@ -396,27 +396,8 @@ export class Repository {
     return p;
   }
 
-  private async waitForLatest(type: string, id: string): Promise<VersionDoc | null> {
-    const deadline = Date.now() + TRANSACTION_WAIT_MS;
-    for (;;) {
-      try {
-        return await this.latestVersion(type, id, undefined, 'writer');
-      } catch (err) {
-        if (!(err instanceof TransactionLock) || Date.now() > deadline) {
-          if (err instanceof TransactionLock) {
-            throw new OperationOutcomeError(409, [
-              {
-                severity: 'error',
-                code: 'lock-error',
-                diagnostics: `${err.resource} is being written by a transaction; try again`,
-              },
-            ]);
-          }
-          throw err;
-        }
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    }
+  private waitForLatest(type: string, id: string): Promise<VersionDoc | null> {
+    return waitOutTransactions(() => this.latestVersion(type, id, undefined, 'writer'));
   }
 
   /** Checks shape and validation, stamps the version and returns its documents (nothing is written here). */
@@ -646,6 +627,31 @@ function sameContent(tree: JsonObject, stored: JsonObject): boolean {
 function nextTimestamp(previous: Date | undefined): Date {
   const now = new Date();
   return previous && now.getTime() <= previous.getTime() ? new Date(previous.getTime() + 1) : now;
+}
+
+/**
+ * Runs `attempt` again every 25 ms while a transaction still in progress holds what it reads ({@link TransactionLock}),
+ * for up to {@link TRANSACTION_WAIT_MS}; then 409.
+ */
+export async function waitOutTransactions<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + TRANSACTION_WAIT_MS;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof TransactionLock)) throw err;
+      if (Date.now() > deadline) {
+        throw new OperationOutcomeError(409, [
+          {
+            severity: 'error',
+            code: 'lock-error',
+            diagnostics: `${err.resource} is being written by a transaction; try again`,
+          },
+        ]);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
 }
 
 /** Whether a text key names a version (`Type/id/n`, text inline) rather than a blob (a UUID, no slash). */

@@ -29,6 +29,7 @@ export function searchStore(repo: Repository, prefixes = false): SearchStore {
         projection = wantJson ? { ...rest, ...HEAD } : rest;
       }
       let cursor = repo.c.resources.find(filter, projection ? { projection } : {});
+      // (the texts of rows read without them come later, from `texts`)
       if (opts.sort?.length) cursor = cursor.sort(opts.sort);
       if (opts.limit !== undefined) cursor = cursor.limit(opts.limit);
       const rows = (await cursor.toArray()) as Array<ResourceDoc & { json?: string }>;
@@ -41,6 +42,15 @@ export function searchStore(repo: Repository, prefixes = false): SearchStore {
         }
       }
       return rows as unknown as StoredRow[];
+    },
+    async texts(rows) {
+      const text = await repo.textsOf(rows.flatMap((r) => (r.blob === undefined ? [] : [r.blob])));
+      for (const r of rows) {
+        const t = r.blob === undefined ? undefined : text.get(r.blob);
+        if (t !== undefined) r.json = t;
+        const head = r as unknown as ResourceDoc;
+        if (head.versionId !== undefined && head.lastUpdated !== undefined) repo.heads.set(head);
+      }
     },
     count: (unpushed) => {
       const filter = pushed(unpushed);

@@ -34,6 +34,15 @@ export async function openTestStore(): Promise<TestStore> {
       });
       return (await cursor.toArray()) as unknown as StoredRow[];
     },
+    async texts(rows) {
+      const docs = await col
+        .find({ _id: { $in: rows.map((r) => r._id) } } as Record<string, unknown>, {
+          projection: { json: 1 },
+        })
+        .toArray();
+      const byId = new Map(docs.map((d) => [String(d._id), d.json as string]));
+      for (const r of rows) r.json = byId.get(r._id) ?? r.json;
+    },
     async count(filter) {
       log.push({ filter });
       return col.countDocuments(filter);

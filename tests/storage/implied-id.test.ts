@@ -160,4 +160,26 @@ describe('searches on the embedded database', () => {
       (await finds('/fhir/Observation?subject=Patient/p7')).body.entry?.map((e) => e.resource.id),
     ).toEqual(['o7']);
   });
+
+  it('a page reads the texts of the resources it returns, and of no other', async () => {
+    // No text cache: every text a search needs comes from the versions, where a command names each one.
+    const cold = await startMonitoredServer({
+      DB_NAME: s.running.db.db!.databaseName,
+      RESOURCE_CACHE_MB: '0',
+    });
+    try {
+      let body: { entry?: Array<{ resource: { id: string } }> } = {};
+      const sent = await commandsDuring(cold, async () => {
+        body = (await request(cold.url).get('/fhir/Patient?gender=female&_count=3').expect(200)).body;
+      });
+      const texts = sent
+        .filter((e) => e.commandName === 'find' && e.command.find === 'versions')
+        .flatMap((e) => ((e.command.filter as { _id: { $in: string[] } })._id.$in ?? []).map(String));
+      const returned = body.entry?.map((e) => e.resource.id) ?? [];
+      expect(returned).toHaveLength(3); // 30 female Patients match; the page holds 3, and a next link
+      expect(texts.map((t) => t.split('/')[1]).sort()).toEqual([...returned].sort());
+    } finally {
+      await cold.close();
+    }
+  });
 });

@@ -20,11 +20,3 @@ export function operationHandler(level: Level): Handler {
     return op.handler(ctx, req);
   };
 }
-
-export function registerOperation(name: string, levels: Level[], handler: Handler): void {
-  OPERATIONS[name] = { levels, handler };
-}
-
-export function operationNames(): Array<{ name: string; levels: Level[] }> {
-  return Object.entries(OPERATIONS).map(([name, o]) => ({ name, levels: o.levels }));
-}
