@@ -3,7 +3,9 @@
 import { type CursorValue, decodeCursor, encodeCursor } from './cursor';
 import { sortFields } from './extract';
 import { includes } from './include';
-import { keyCandidates, type QueryContext, requestPredicate, typeFilter } from './query';
+import { planCandidates } from './candidates';
+import { keyPlan, type KeyPlan } from './key-plan';
+import { type QueryContext, requestPredicate, typeFilter } from './query';
 import { fieldValue, type Plan, readRows, type SortSpec, withAnd } from './rows';
 import type { SearchRequest } from './request';
 import type { SearchHooks, SearchResult, SearchStore, StoredRow } from './store';
@@ -22,16 +24,24 @@ export function sortSpec(req: SearchRequest): SortSpec {
 
 async function plan(ctx: QueryContext, req: SearchRequest): Promise<Plan> {
   const perType: object[] = [];
+  const plain: object[] = [];
   const tests = new Map<string, NonNullable<Predicate['test']>>();
   let candidates: string[] | undefined;
+  let kp: KeyPlan = [];
   for (const type of req.types) {
     const pred = await requestPredicate(ctx, type, req.filters);
-    candidates = await keyCandidates(ctx, type, pred.filter);
+    kp = keyPlan(type, pred.filter);
+    candidates = ctx.store.readKeys ? await planCandidates(ctx.store, type, kp) : undefined;
     const narrowed = candidates ? { $and: [pred.filter, { _id: { $in: candidates } }] } : pred.filter;
     perType.push(typeFilter(ctx, type, narrowed));
+    plain.push(typeFilter(ctx, type, pred.filter));
     if (pred.test) tests.set(type, pred.test);
   }
-  const one = req.types.length === 1 ? { type: req.types[0]!, ...(candidates && { candidates }) } : {};
+  // One type: reads of chunks of ids (candidates, a sort walk) need the filter without its list of candidates.
+  const one =
+    req.types.length === 1
+      ? { type: req.types[0]!, plan: kp, idFilter: plain[0]!, ...(candidates && { candidates }) }
+      : {};
   const filter = perType.length === 1 ? (perType[0] ?? {}) : { $or: perType };
   if (tests.size === 0) return { ctx, filter, ...one };
   return {

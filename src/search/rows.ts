@@ -4,6 +4,8 @@
 // - otherwise the views of the type in the database's order, with the filter.
 import { type CursorValue, keysetFilter } from './cursor';
 import { encodeCode } from './encode';
+import { planCandidates } from './candidates';
+import type { KeyPlan } from './key-plan';
 import { keyTarget, sortFrom, sortRange, sortValueOf, type KeyRange } from './keys';
 import type { QueryContext } from './query';
 import type { SortKey } from './request';
@@ -17,14 +19,21 @@ export interface Plan {
   /** The database filter over every requested type (without paging), through the access hook. */
   filter: object;
   test?: Predicate['test'];
-  /** One type searched: its name, and the candidates the ordered index names (sorted `Type/id`), if it does. */
+  /** One type searched: its name, its key plan, and the candidates the ordered index names (sorted `Type/id`). */
   type?: string;
+  plan?: KeyPlan;
   candidates?: string[];
+  /** For reads of chunks of ids: the filter without the candidates' `_id` list (which the chunk replaces). */
+  idFilter?: object;
 }
 
 /** Candidates up to this many are decided in one query; more are walked in sort order. */
 const DECIDE_AT_ONCE = 256;
 const MAX_WALK_BATCH = 1024;
+/** Views a sort walk turns down before it lists the candidates to pass the others by without reading them. */
+const REJECTIONS_BEFORE_MEMBERS = 256;
+/** Keys a sort walk reads to list those candidates (a wider list would cost more than the views it spares). */
+const MAX_MEMBER_KEYS = 65_536;
 
 export const withAnd = (a: object, b: object | undefined): object => (b ? { $and: [a, b] } : a);
 
@@ -92,7 +101,7 @@ async function readCandidates(p: Plan, r: PageRead): Promise<StoredRow[]> {
   for (let i = 0; i < ids.length && out.length < r.want;) {
     const chunk = ids.slice(i, i + Math.max(r.want - out.length, 20));
     i += chunk.length;
-    const rows = await p.ctx.store.find(withAnd(p.filter, { _id: { $in: chunk } }), {
+    const rows = await p.ctx.store.find(withAnd(p.idFilter ?? p.filter, { _id: { $in: chunk } }), {
       projection: r.projection,
     });
     const byId = new Map(rows.map((row) => [row._id, row]));
@@ -134,37 +143,53 @@ async function walkSorted(
     const from = sortFrom(type, code, descending, start);
     at = descending ? { ...at, $lt: `${from}/` } : { ...at, $gte: from };
   }
-  const filter = withAnd(p.filter, r.after ? keysetFilter(r.sort, r.after, false) : undefined);
-  const members = p.candidates ? new Set(p.candidates) : undefined;
+  const filter = withAnd(p.idFilter ?? p.filter, r.after ? keysetFilter(r.sort, r.after, false) : undefined);
+  let members = p.candidates ? new Set(p.candidates) : undefined;
   const seen = new Set<string>();
   const order = compareBy(field, descending);
   const out: StoredRow[] = [];
+  let rejected = 0;
+  /** Whether the page is settled: it is full, and the walk has passed the value of its last row. */
+  const settled = (key: string): boolean => {
+    if (out.length < r.want) return false;
+    out.sort(order);
+    const bound = fieldValue(out[r.want - 1]!, `sort.${field}`);
+    const reached = sortValueOf(key);
+    return typeof bound === 'string' && (descending ? reached < bound : reached > bound);
+  };
   for (let batch = Math.max(2 * r.want, 16); ; batch = Math.min(2 * batch, MAX_WALK_BATCH)) {
     const keys = await p.ctx.store.readKeys!(at, batch, descending);
-    const ids: string[] = [];
-    for (const k of keys) {
-      const id = `${type}/${keyTarget(k).id}`;
-      if (seen.has(id) || (members && !members.has(id))) continue;
-      seen.add(id);
-      ids.push(id);
-    }
-    if (ids.length > 0) {
-      const rows = await p.ctx.store.find(withAnd(filter, { _id: { $in: ids } }), {
-        projection: r.projection,
-      });
-      // A row found by an older version's key but without a value now comes with the rest, from the views.
-      out.push(...rows.filter((row) => row.sort?.[field] !== undefined && (!p.test || p.test(row))));
+    for (let i = 0; i < keys.length;) {
+      // Views are decided a page's worth at a time, in the walk's order, so a page reads few more than it returns.
+      const chunk: string[] = [];
+      let key = keys[i]!;
+      while (i < keys.length && chunk.length < Math.max(r.want - out.length, 8)) {
+        key = keys[i++]!;
+        const id = `${type}/${keyTarget(key).id}`;
+        if (seen.has(id) || (members && !members.has(id))) continue;
+        seen.add(id);
+        chunk.push(id);
+      }
+      if (chunk.length > 0) {
+        const rows = await p.ctx.store.find(withAnd(filter, { _id: { $in: chunk } }), {
+          projection: r.projection,
+        });
+        // A row found by an older version's key but without a value now comes with the rest, from the views.
+        const kept = rows.filter((row) => row.sort?.[field] !== undefined && (!p.test || p.test(row)));
+        out.push(...kept);
+        rejected += chunk.length - kept.length;
+      }
+      if (settled(key)) return out.slice(0, r.want);
+      if (!members && p.plan && rejected > REJECTIONS_BEFORE_MEMBERS) {
+        // Most resources in this order do not match: list the matches' candidates once, and pass the others by.
+        const listed = await planCandidates(p.ctx.store, type, p.plan, MAX_MEMBER_KEYS);
+        if (listed) members = new Set(listed);
+        rejected = -Infinity;
+      }
     }
     const last = keys[keys.length - 1];
     if (!last || keys.length < batch) break;
     at = descending ? { ...at, $lt: last } : { $gt: last, $lt: at.$lt! };
-    if (out.length >= r.want) {
-      out.sort(order);
-      const bound = fieldValue(out[r.want - 1]!, `sort.${field}`);
-      const reached = sortValueOf(last);
-      if (typeof bound === 'string' && (descending ? reached < bound : reached > bound))
-        return out.slice(0, r.want);
-    }
   }
   out.sort(order);
   if (out.length >= r.want) return out.slice(0, r.want);
