@@ -160,8 +160,9 @@ export function datePredicate(
   switch (prefix) {
     case 'eq':
       // A range inside [lo, hi] also starts inside it: one bounded range of low ends, which the ordered index reads
-      // as the few entries of the period, where `lo >= q.lo` alone would name every later one.
-      filter = { $and: [{ 'idx.r': { $gte: L(q.lo), $lt: `${L(q.hi)}|${GUARD}` } }, hiAtMost(q.hi)] };
+      // as the few entries of the period, where `lo >= q.lo` alone would name every later one. The high end is left
+      // to the exact test: a condition on it alone names nearly every entry before the period's end.
+      filter = { 'idx.r': { $gte: L(q.lo), $lt: `${L(q.hi)}|${GUARD}` } };
       break;
     case 'ne':
       filter = { $or: [loBelow(q.lo), hiAbove(q.hi)] };
