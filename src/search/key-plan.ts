@@ -2,7 +2,7 @@
 // builds over `idx` (equality, anchored prefix, bounds, lists, AND, OR) read as key ranges. What has no range
 // (negation, `:missing=true`, `:contains` inside a value) only widens the candidates; the database filter still
 // decides on the current views of the candidates, so candidates may be more than the matches, never fewer.
-import { boundedRange, exactRange, type KeyField, type KeyRange, prefixRange } from './keys';
+import { boundedRange, exactRange, keyed, type KeyField, type KeyRange, prefixRange } from './keys';
 
 /** A union: resources with a key in one of `ranges`, or one of `ids` (`Type/id`). */
 export interface KeySource {
@@ -34,22 +34,25 @@ function literalHead(pattern: string): { head: string; whole: boolean } | undefi
 }
 
 function fieldSource(type: string, field: KeyField, cond: unknown): KeySource | undefined {
-  if (typeof cond === 'string') return { ranges: [exactRange(type, field, cond)], ids: [] };
+  if (typeof cond === 'string')
+    return keyed(field, cond) ? { ranges: [exactRange(type, field, cond)], ids: [] } : undefined;
   if (typeof cond !== 'object' || cond === null || Array.isArray(cond)) return undefined;
   const c = cond as Record<string, unknown>;
   const ops = Object.keys(c);
   if (ops.length === 1 && Array.isArray(c.$in)) {
-    if (!c.$in.every((v): v is string => typeof v === 'string')) return undefined;
+    if (!c.$in.every((v): v is string => typeof v === 'string' && keyed(field, v))) return undefined;
     return { ranges: c.$in.map((v) => exactRange(type, field, v)), ids: [] };
   }
   if (ops.length === 1 && typeof c.$regex === 'string') {
     const lit = literalHead(c.$regex);
     // An anchored head that names no more than the code (`code|`) still bounds the keys to one parameter.
-    return lit ? { ranges: [prefixRange(type, field, lit.head)], ids: [] } : undefined;
+    return lit && keyed(field, lit.head)
+      ? { ranges: [prefixRange(type, field, lit.head)], ids: [] }
+      : undefined;
   }
   const bounds = ['$gte', '$gt', '$lt', '$lte'] as const;
   if (ops.length > 0 && ops.every((o) => (bounds as readonly string[]).includes(o))) {
-    if (!ops.every((o) => typeof c[o] === 'string')) return undefined;
+    if (!ops.every((o) => typeof c[o] === 'string' && keyed(field, c[o]))) return undefined;
     return { ranges: [boundedRange(type, field, c)], ids: [] };
   }
   return undefined;

@@ -2,8 +2,11 @@
 // whose `_id` sorts like the entry, so a search condition is read as a range of `_id`s, the one index every database
 // the server runs on answers (FerretDB's `_id`, MongoDB's `_id`). A key is
 //   `x:Type|field|HEX.id.version`
-// - `field`: `k` (equality and prefix entries), `r` / `rh` (ranges by low / high end), `p` (codes present), `s` / `S`
-//   (the smallest / largest sort value of a parameter, `code|value`);
+// - `field`: `k` (equality and prefix entries), `r` / `rh` (ranges by low / high end), `s` / `S` (the smallest /
+//   largest value of a date parameter, `code|value`, for `_sort`). Entries a search can do without, as every key
+//   costs each write, have none: `p` (codes present, for the rare `:missing=false`), `code:exact|` and `code:text|`
+//   (their value's normalised entry names the candidates), and sort values of other types (such a `_sort` reads
+//   the views in order);
 // - `HEX`: the entry's UTF-8 bytes in hex, so any entry text becomes letters and digits that every database and
 //   every JSON encoder keep in byte order; `.` (below every hex digit) ends it, so an entry sorts before every entry
 //   it is a prefix of, as the entry itself does;
@@ -12,6 +15,7 @@
 //   a crash, some that no longer match: a search reads keys for candidates and the current views decide.
 import type { SearchIndex } from './extract';
 import { encodeCode } from './encode';
+import { searchParameterRegistry } from './registry';
 import type { StoredIdx } from './types/common';
 
 /** The fields of the ordered index: those of `idx`, and the sort values. */
@@ -24,17 +28,34 @@ const hex = (text: string): string => Buffer.from(text, 'utf8').toString('hex');
 /** The key range's common start: every key of `type`'s `field`. */
 export const fieldBase = (type: string, field: KeyField): string => `${PREFIX}${type}|${field}|`;
 
-/** Every key of one version of a resource: one per index entry and two per sortable parameter with a value. */
+/** Whether entries of `field` that start with `head` have keys (see the header). */
+export function keyed(field: KeyField, head: string): boolean {
+  if (field === 'p') return false;
+  const bar = head.indexOf('|');
+  const code = bar < 0 ? head : head.slice(0, bar);
+  if (code.endsWith(':exact') || code.endsWith(':text')) return false;
+  // A head that stops inside the code could reach codes with and without keys.
+  return bar >= 0 || !(field === 'k');
+}
+
+/** Whether `_sort` on `code` of `type` can walk sort keys (a date parameter). */
+export function sortKeyed(type: string, code: string): boolean {
+  return searchParameterRegistry().get(type, code)?.type === 'date';
+}
+
+/** Every key of one version of a resource: one per keyed index entry, two per date parameter with a value. */
 export function versionKeys(type: string, id: string, version: number, index: SearchIndex): string[] {
   const tail = `.${id}.${version}`;
   const out: string[] = [];
-  for (const field of ['k', 'r', 'rh', 'p'] as const) {
-    for (const e of index.idx[field] ?? []) out.push(fieldBase(type, field) + hex(e) + tail);
+  for (const field of ['k', 'r', 'rh'] as const) {
+    for (const e of index.idx[field] ?? [])
+      if (keyed(field, e)) out.push(fieldBase(type, field) + hex(e) + tail);
   }
   for (const [name, value] of Object.entries(index.sort)) {
     if (value === true || name.startsWith('?')) continue;
     const field = name.startsWith('-') ? 'S' : 's';
     const code = field === 'S' ? name.slice(1) : name;
+    if (!sortKeyed(type, code)) continue;
     out.push(fieldBase(type, field) + hex(`${code}|${value}`) + tail);
   }
   return out;

@@ -6,7 +6,7 @@ import { type CursorValue, keysetFilter } from './cursor';
 import { encodeCode } from './encode';
 import { planCandidates } from './candidates';
 import type { KeyPlan } from './key-plan';
-import { keyTarget, sortFrom, sortRange, sortValueOf, type KeyRange } from './keys';
+import { keyTarget, sortFrom, sortKeyed, sortRange, sortValueOf, type KeyRange } from './keys';
 import type { QueryContext } from './query';
 import type { SortKey } from './request';
 import type { StoredRow } from './store';
@@ -64,6 +64,7 @@ export async function readRows(p: Plan, r: PageRead): Promise<StoredRow[]> {
     one !== undefined &&
     one.code !== '_id' &&
     p.type !== undefined &&
+    sortKeyed(p.type, one.code) &&
     !r.backwards &&
     p.ctx.store.readKeys !== undefined &&
     (p.candidates === undefined || p.candidates.length > DECIDE_AT_ONCE);

@@ -109,7 +109,7 @@ describe('key plans', () => {
     { 'idx.k': { $regex: '^family\\|[\\s\\S]*b' } },
     { 'idx.k': { $gte: 'family|ab', $lt: 'family|~' } },
     { 'idx.k': { $gt: 'family|ab ', $lte: 'family|abd' } },
-    { $or: [{ 'idx.k': 'family|a' }, { 'idx.k': { $regex: '^given' } }] },
+    { $or: [{ 'idx.k': 'family|a' }, { 'idx.k': { $regex: '^given\\|' } }] },
     { $and: [{ 'idx.k': { $regex: '^family' } }, { 'idx.k': { $regex: '^family\\|a' } }] },
   ];
 
@@ -130,6 +130,20 @@ describe('key plans', () => {
       const key = versionKeys('Patient', id, 1, { idx: { k: [e] }, sort: {} })[0]!;
       expect([e, plan[0]!.ranges.some((r) => inRange(key, r))]).toEqual([e, e.startsWith('family|ab')]);
     }
+  });
+
+  it('names nothing for entries without keys, rather than fewer resources than match', () => {
+    for (const f of [
+      { 'idx.k': 'family:exact|Ab' },
+      { 'idx.k': { $regex: '^family:text\\|ab' } },
+      { 'idx.k': { $regex: '^family' } }, // could reach family:exact entries
+      { 'idx.p': 'family' },
+      { $or: [{ 'idx.k': 'family|ab' }, { 'idx.k': 'given:exact|Ab' }] },
+    ])
+      expect([f, keyPlan('Patient', f)]).toEqual([f, []]);
+    expect(
+      versionKeys('Patient', 'p1', 1, { idx: { k: ['family:exact|Ab'], p: ['family'] }, sort: {} }),
+    ).toEqual([]);
   });
 
   it('reads ids as they are, and nothing from negations', () => {
