@@ -142,7 +142,7 @@ async function walkSorted(
   let at: KeyRange = sortRange(type, code, descending);
   if (typeof start === 'string') {
     const from = sortFrom(type, code, descending, start);
-    at = descending ? { ...at, $lt: `${from}/` } : { ...at, $gte: from };
+    at = descending ? { ...at, $lt: from } : { ...at, $gte: from };
   }
   const filter = withAnd(p.idFilter ?? p.filter, r.after ? keysetFilter(r.sort, r.after, false) : undefined);
   let members = p.candidates ? new Set(p.candidates) : undefined;
