@@ -35,24 +35,24 @@ function literalHead(pattern: string): { head: string; whole: boolean } | undefi
 
 function fieldSource(type: string, field: KeyField, cond: unknown): KeySource | undefined {
   if (typeof cond === 'string')
-    return keyed(field, cond) ? { ranges: [exactRange(type, field, cond)], ids: [] } : undefined;
+    return keyed(type, field, cond) ? { ranges: [exactRange(type, field, cond)], ids: [] } : undefined;
   if (typeof cond !== 'object' || cond === null || Array.isArray(cond)) return undefined;
   const c = cond as Record<string, unknown>;
   const ops = Object.keys(c);
   if (ops.length === 1 && Array.isArray(c.$in)) {
-    if (!c.$in.every((v): v is string => typeof v === 'string' && keyed(field, v))) return undefined;
+    if (!c.$in.every((v): v is string => typeof v === 'string' && keyed(type, field, v))) return undefined;
     return { ranges: c.$in.map((v) => exactRange(type, field, v)), ids: [] };
   }
   if (ops.length === 1 && typeof c.$regex === 'string') {
     const lit = literalHead(c.$regex);
     // An anchored head that names no more than the code (`code|`) still bounds the keys to one parameter.
-    return lit && keyed(field, lit.head)
+    return lit && keyed(type, field, lit.head)
       ? { ranges: [prefixRange(type, field, lit.head)], ids: [] }
       : undefined;
   }
   const bounds = ['$gte', '$gt', '$lt', '$lte'] as const;
   if (ops.length > 0 && ops.every((o) => (bounds as readonly string[]).includes(o))) {
-    if (!ops.every((o) => typeof c[o] === 'string' && keyed(field, c[o]))) return undefined;
+    if (!ops.every((o) => typeof c[o] === 'string' && keyed(type, field, c[o]))) return undefined;
     return { ranges: [boundedRange(type, field, c)], ids: [] };
   }
   return undefined;

@@ -5,8 +5,9 @@
 // - `field`: `k` (equality and prefix entries), `r` / `rh` (ranges by low / high end), `s` / `S` (the smallest /
 //   largest value of a date parameter, `code|value`, for `_sort`). Entries a search can do without, as every key
 //   costs each write, have none: `p` (codes present, for the rare `:missing=false`), `code:exact|` and `code:text|`
-//   (their value's normalised entry names the candidates), and sort values of other types (such a `_sort` reads
-//   the views in order);
+//   (their value's normalised entry names the candidates), composite parameters, quantities other than unit-free
+//   and canonical UCUM (`code||n`, `code|c:unit|n`), and sort values of other types: such conditions and `_sort`s
+//   leave the candidates to the other conditions, or read the views;
 // - `ENTRY`: the entry's UTF-8 bytes, ASCII letters and digits as themselves and every other byte as a mark and two
 //   hex digits (`!` below `0`, `@` between `9` and `A`, `^` between `Z` and `a`, `~` above `z`), so keys sort by
 //   the entries' bytes (MongoDB's and SQLite's string order), a prefix of an entry is a prefix of its key, and a
@@ -69,14 +70,24 @@ const PAST = ' ~';
 /** The key range's common start: every key of `type`'s `field`. */
 export const fieldBase = (type: string, field: KeyField): string => `${PREFIX}${type}|${field}|`;
 
-/** Whether entries of `field` that start with `head` have keys (see the header). */
-export function keyed(field: KeyField, head: string): boolean {
+/** Whether entries of `field` of `type` that start with `head` have keys (see the header). */
+export function keyed(type: string, field: KeyField, head: string): boolean {
   if (field === 'p') return false;
   const bar = head.indexOf('|');
-  const code = bar < 0 ? head : head.slice(0, bar);
-  if (code.endsWith(':exact') || code.endsWith(':text')) return false;
   // A head that stops inside the code could reach codes with and without keys.
-  return bar >= 0 || !(field === 'k');
+  if (bar < 0) return field !== 'k' && head === '';
+  const code = head.slice(0, bar);
+  if (code.endsWith(':exact') || code.endsWith(':text')) return false;
+  const kind = searchParameterRegistry().get(type, code)?.type;
+  if (kind === 'composite') return false;
+  if (kind === 'quantity') {
+    // Only the unit-free and the canonical UCUM entries have keys (`code||n`, `code|c:unit|n`); the head must say
+    // which it reaches.
+    const unit = head.slice(bar + 1);
+    const end = unit.indexOf('|');
+    return end === 0 || (unit.startsWith('c:') && end > 0);
+  }
+  return true;
 }
 
 /** Whether `_sort` on `code` of `type` can walk sort keys (a date parameter). */
@@ -90,7 +101,7 @@ export function versionKeys(type: string, id: string, version: number, index: Se
   const out: string[] = [];
   for (const field of ['k', 'r', 'rh'] as const) {
     for (const e of index.idx[field] ?? [])
-      if (keyed(field, e)) out.push(fieldBase(type, field) + encodeEntry(e) + tail);
+      if (keyed(type, field, e)) out.push(fieldBase(type, field) + encodeEntry(e) + tail);
   }
   for (const [name, value] of Object.entries(index.sort)) {
     if (value === true || name.startsWith('?')) continue;

@@ -156,7 +156,23 @@ describe('key plans', () => {
       expect([f, keyPlan('Patient', f)]).toEqual([f, []]);
     expect(
       versionKeys('Patient', 'p1', 1, { idx: { k: ['family:exact|Ab'], p: ['family'] }, sort: {} }),
-    ).toEqual([]);
+    ).toEqual([]); // quantities: keys for the unit-free and canonical UCUM entries only; composites: none
+    const obs = (f: Record<string, unknown>) => keyPlan('Observation', f);
+    expect(obs({ 'idx.r': { $gte: 'value-quantity|u:mg|', $lt: 'value-quantity|u:mg|~' } })).toEqual([]);
+    expect(obs({ 'idx.r': { $gte: 'value-quantity|', $lt: 'value-quantity|~' } })).toEqual([]);
+    expect(obs({ 'idx.r': { $gte: 'value-quantity||', $lt: 'value-quantity||~' } })).toHaveLength(1);
+    expect(obs({ 'idx.r': { $gte: 'value-quantity|c:g|', $lt: 'value-quantity|c:g|~' } })).toHaveLength(1);
+    expect(obs({ 'idx.k': { $regex: '^code-value-quantity\\|' } })).toEqual([]);
+    const entries = [
+      'value-quantity||A',
+      'value-quantity|u:mg|A',
+      'value-quantity|c:g|A',
+      'value-quantity|s:x|y|A',
+    ];
+    expect(versionKeys('Observation', 'o1', 1, { idx: { r: entries }, sort: {} }).map(keyEntry)).toEqual([
+      'value-quantity||A',
+      'value-quantity|c:g|A',
+    ]);
   });
 
   it('reads ids as they are, and nothing from negations', () => {
