@@ -2,42 +2,28 @@
 // count of such a filter read only each row's `_id` (scripts/ferretdb/patches/07-id-covered-reads.patch), and a filter
 // of `_id` alone is decided with `$in` as a set: the answers are those of the same query in a form FerretDB runs on
 // whole documents (the condition inside `$and`), for `_id`s of every type and strings JSON escapes.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
   Binary,
   BSON,
   Double,
   Int32,
   Long,
-  MongoClient,
   ObjectId,
   type Collection,
   type Db,
   type Document,
   type Filter,
 } from 'mongodb';
-import { startEmbeddedDb, type EmbeddedDb } from '../../src/storage/embedded-ferretdb';
+import { ownFerretDb } from '../support/own-ferretdb';
 
 /** Any `_id`: of the collections below, where `_id`s of every type are kept. */
 type Doc = { _id: unknown; v?: number };
 type Id = string | number | ObjectId | Binary | Date | Int32 | Long | Double | boolean | null | Document;
 
-let dir: string;
-let server: EmbeddedDb;
-let client: MongoClient;
+const own = ownFerretDb('idonly');
 let db: Db;
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ephr-id-only-'));
-  server = await startEmbeddedDb({ dataDir: dir, port: 0 });
-  client = await MongoClient.connect(server.uri + '?directConnection=true');
-  db = client.db('idonly');
-});
-afterAll(async () => {
-  await client.close();
-  await server.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  db = own.db();
 });
 
 /** The same condition where FerretDB hands nothing down and reads, filters and projects whole documents. */

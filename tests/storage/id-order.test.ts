@@ -1,28 +1,15 @@
 // FerretDB hands `_id` ranges and a sort by `_id` to SQLite's `_id` index (scripts/ferretdb/patches/): an ordered
 // read of a range with a limit reads the rows it returns and few more, and the answers are those of the same query
 // that FerretDB runs in Go (a filter it does not hand down: the `_id` condition inside `$and`).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { MongoClient, ObjectId, type Collection, type Db, type Document, type Filter } from 'mongodb';
-import { startEmbeddedDb, type EmbeddedDb } from '../../src/storage/embedded-ferretdb';
+import { ObjectId, type Collection, type Db, type Document, type Filter } from 'mongodb';
+import { ownFerretDb } from '../support/own-ferretdb';
 
 type Doc = { _id: string | number | ObjectId; v?: number };
 
-let dir: string;
-let server: EmbeddedDb;
-let client: MongoClient;
+const own = ownFerretDb('idorder');
 let db: Db;
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ephr-id-order-'));
-  server = await startEmbeddedDb({ dataDir: dir, port: 0 });
-  client = await MongoClient.connect(server.uri + '?directConnection=true');
-  db = client.db('idorder');
-});
-afterAll(async () => {
-  await client.close();
-  await server.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  db = own.db();
 });
 
 const INDEX = /SEARCH \S+ USING INDEX \S+__id_/;
