@@ -127,6 +127,21 @@ describe('their history', () => {
     expect(p.body.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['p2', 'p1', 'p3']);
   });
 
+  it('a sort walked one entry a page keeps its order across pages, resources without the value last', async () => {
+    const seen: string[] = [];
+    let url: string | undefined = '/fhir/Observation?_sort=-date&_count=1';
+    for (let page = 0; url && page < 10; page++) {
+      const body = (await request(s.url).get(url).expect(200)).body as {
+        entry?: Array<{ resource: { id: string } }>;
+        link: Array<{ relation: string; url: string }>;
+      };
+      seen.push(...(body.entry ?? []).map((e) => e.resource.id));
+      const next = body.link.find((l) => l.relation === 'next')?.url;
+      url = next?.slice(next.indexOf('/fhir/'));
+    }
+    expect(seen).toEqual(['o3', 'o4', 'o1', 'o2']);
+  });
+
   it('the Patient compartment', async () => {
     expect(await ids('Patient/p1/Observation')).toEqual(['o1', 'o2', 'o4']);
     expect(await ids('Patient/p1/Observation?code=2345-7')).toEqual(['o4']);
