@@ -3,9 +3,8 @@
 import { type CursorValue, decodeCursor, encodeCursor } from './cursor';
 import { sortFields } from './extract';
 import { includes } from './include';
-import { planCandidates } from './candidates';
-import { keyPlan, type KeyPlan } from './key-plan';
-import { type QueryContext, requestPredicate, typeFilter } from './query';
+import type { KeyPlan } from './key-plan';
+import { keyCandidates, type QueryContext, requestPredicate, typeFilter } from './query';
 import { fieldValue, type Plan, readRows, type SortSpec, withAnd } from './rows';
 import type { SearchRequest } from './request';
 import type { SearchHooks, SearchResult, SearchStore, StoredRow } from './store';
@@ -30,10 +29,10 @@ async function plan(ctx: QueryContext, req: SearchRequest): Promise<Plan> {
   let kp: KeyPlan = [];
   for (const type of req.types) {
     const pred = await requestPredicate(ctx, type, req.filters);
-    kp = keyPlan(type, pred.filter);
-    candidates = ctx.store.readKeys ? await planCandidates(ctx.store, type, kp) : undefined;
-    const narrowed = candidates ? { $and: [pred.filter, { _id: { $in: candidates } }] } : pred.filter;
-    perType.push(typeFilter(ctx, type, narrowed));
+    const keyed = await keyCandidates(ctx, type, pred.filter);
+    kp = keyed.plan;
+    candidates = keyed.candidates;
+    perType.push(typeFilter(ctx, type, keyed.filter));
     plain.push(typeFilter(ctx, type, pred.filter));
     if (pred.test) tests.set(type, pred.test);
   }

@@ -11,7 +11,7 @@ import type { Predicate } from './types/common';
 import { referenceInPredicate } from './types/reference';
 import { tokenNoneOf } from './types/token';
 import { planCandidates } from './candidates';
-import { keyPlan } from './key-plan';
+import { keyPlan, type KeyPlan } from './key-plan';
 
 export interface QueryContext {
   store: SearchStore;
@@ -51,26 +51,28 @@ async function matchingRows(
 }
 
 /**
- * The candidates of `filter` on `type` from the ordered index (candidates.ts): `Type/id`s in `_id` order, a superset
- * of the matches; undefined when the index cannot narrow the search (every resource of the type is a candidate).
+ * What the ordered index says of `filter` on `type` (candidates.ts): its key plan; the candidates, `Type/id`s in `_id`
+ * order and a superset of the matches, unless the index cannot narrow the search (every resource of the type is then
+ * a candidate); and `filter` on those candidates alone, so that the database reads only their views.
  */
 export async function keyCandidates(
   ctx: QueryContext,
   type: string,
   filter: Record<string, unknown>,
-): Promise<string[] | undefined> {
-  if (!ctx.store.readKeys) return undefined;
-  return planCandidates(ctx.store, type, keyPlan(type, filter));
+): Promise<{ plan: KeyPlan; candidates?: string[]; filter: Record<string, unknown> }> {
+  const plan = keyPlan(type, filter);
+  const candidates = await planCandidates(ctx.store, type, plan);
+  if (candidates === undefined) return { plan, filter };
+  return { plan, candidates, filter: { $and: [filter, { _id: { $in: candidates } }] } };
 }
 
-/** `filter` on its candidates alone, when the index names them: the database then reads only those views. */
+/** `filter` on its candidates alone, when the index names them (see keyCandidates). */
 export async function narrowedByKeys(
   ctx: QueryContext,
   type: string,
   filter: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
-  const candidates = await keyCandidates(ctx, type, filter);
-  return candidates === undefined ? filter : { $and: [filter, { _id: { $in: candidates } }] };
+  return (await keyCandidates(ctx, type, filter)).filter;
 }
 
 export async function filterPredicate(ctx: QueryContext, type: string, f: Filter): Promise<Predicate> {
