@@ -1,6 +1,6 @@
 // The import directions of src/ (issue 15, point 5; README "Source map"), checked by `npm run deps` in `npm test`:
 //
-//   main.ts, server.ts (composition roots) and cli/ -> http/ -> interactions/
+//   main.ts, server.ts (composition roots) and cli/ -> http/ -> security/ -> interactions/
 //   interactions/ -> {storage/, search/, validation/, mapping/} -> fhir/
 //   storage/ -> {search/, validation/};  mapping/ is pure: fhir/ alone, no database, no HTTP
 //
@@ -26,8 +26,13 @@ const LAYERS = {
     'fhir/',
     'config.ts',
     'version.ts',
+    // who is asking: a type the request context carries
+    'security/principal.ts',
+    'security/scopes.ts',
   ],
-  http: ['interactions/', 'fhir/'],
+  // Access rules, authentication and audit wrap the interactions' context of each request.
+  security: ['interactions/', 'storage/index.ts', 'search/', 'fhir/', 'config.ts', 'version.ts'],
+  http: ['interactions/', 'security/', 'fhir/', 'config.ts'],
   // The CLI opens the database through the composition root (server.ts) to import and reindex without HTTP.
   cli: ['interactions/', 'mapping/', 'fhir/', 'config.ts', 'server.ts'],
 };

@@ -28,6 +28,32 @@ export interface Config {
   requiredProfiles: Record<string, string[]>;
   /** The clinic an e-PHR import names in its Provenance when the request names none. */
   importClinic: string;
+  /** The interface the server listens on (HOST); loopback alone under the development bypass. */
+  host: string;
+  auth: AuthConfig;
+  /** Origins a browser may call the API from (CORS_ORIGINS, comma-separated); none by default. */
+  corsOrigins: string[];
+  /** How long a break-glass access stays open (BREAK_GLASS_MINUTES). */
+  breakGlassMinutes: number;
+}
+
+/** Who issues the tokens this server accepts, and where their claims are. */
+export interface AuthConfig {
+  /** An external OpenID Connect / OAuth 2.0 issuer (AUTH_ISSUER); absent: this server's own, at `<origin>/oauth`. */
+  issuer?: string;
+  /** The external issuer's JWKS (AUTH_JWKS_URL); absent: `jwks_uri` of its discovery document. */
+  jwksUrl?: string;
+  /** The audience every token must name (AUTH_AUDIENCE; default BASE_URL). */
+  audience: string;
+  /** Claim names (AUTH_CLAIM_CLINIC, AUTH_CLAIM_ROLES, AUTH_CLAIM_PATIENT). */
+  clinicClaim: string;
+  rolesClaim: string;
+  patientClaim: string;
+  /**
+   * DEV_UNAUTHENTICATED=loopback: a request without a token acts as a development caller with every permission.
+   * The server then listens on 127.0.0.1 alone and says so at start and on every response. Never in a deployment.
+   */
+  devUnauthenticated: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -111,5 +137,58 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     searchMaxIncludeIterations: int(env, 'SEARCH_MAX_INCLUDE_ITERATIONS', 4, 1, 10),
     requiredProfiles: profilePolicy(env.REQUIRE_PROFILES ?? ''),
     importClinic: env.IMPORT_CLINIC || 'unnamed clinic',
+    ...listening(env),
+    auth: authConfig(env, baseUrl),
+    corsOrigins: (env.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== '')
+      .map((o) => {
+        if (!/^https?:\/\/[^/]+$/.test(o))
+          throw new ConfigError(`CORS_ORIGINS: "${o}" must be an origin such as https://clinic.example.org`);
+        return o;
+      }),
+    breakGlassMinutes: int(env, 'BREAK_GLASS_MINUTES', 30, 1, 24 * 60),
+  };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function listening(env: NodeJS.ProcessEnv): { host: string } {
+  const dev = env.DEV_UNAUTHENTICATED ?? '';
+  if (dev !== '' && dev !== 'loopback')
+    throw new ConfigError(
+      `DEV_UNAUTHENTICATED="${dev}": the only value is "loopback" (unset it in a deployment)`,
+    );
+  const host = env.HOST || (dev ? '127.0.0.1' : '0.0.0.0');
+  if (dev && !LOOPBACK.has(host))
+    throw new ConfigError(`DEV_UNAUTHENTICATED=loopback listens on loopback alone, not HOST="${host}"`);
+  return { host };
+}
+
+function authConfig(env: NodeJS.ProcessEnv, baseUrl: string): AuthConfig {
+  const url = (name: string): string | undefined => {
+    const raw = env[name];
+    if (!raw) return undefined;
+    try {
+      const u = new URL(raw);
+      if (u.protocol === 'https:' || u.protocol === 'http:') return raw.replace(/\/+$/, '');
+    } catch {
+      // named below
+    }
+    throw new ConfigError(`${name}="${raw}" must be an absolute http(s) URL`);
+  };
+  const issuer = url('AUTH_ISSUER');
+  const jwksUrl = url('AUTH_JWKS_URL');
+  if (jwksUrl && !issuer)
+    throw new ConfigError('AUTH_JWKS_URL needs AUTH_ISSUER (the issuer whose keys they are)');
+  return {
+    ...(issuer && { issuer }),
+    ...(jwksUrl && { jwksUrl }),
+    audience: env.AUTH_AUDIENCE || baseUrl,
+    clinicClaim: env.AUTH_CLAIM_CLINIC || 'clinic',
+    rolesClaim: env.AUTH_CLAIM_ROLES || 'roles',
+    patientClaim: env.AUTH_CLAIM_PATIENT || 'patient',
+    devUnauthenticated: env.DEV_UNAUTHENTICATED === 'loopback',
   };
 }

@@ -89,7 +89,7 @@ export async function openServer(
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(config.port, resolve);
+        server.listen(config.port, config.host, resolve);
       });
     } catch (err) {
       await storage.close();

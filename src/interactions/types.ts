@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { SearchHooks, SearchStore } from '../search';
 import type { FhirRepository } from '../storage';
 import type { Validator } from '../validation';
+import type { Principal } from '../security/principal';
 
 /** What a request body holds, from its Content-Type (http.html#mime-type). */
 export type BodyKind = 'resource' | 'json-patch' | 'form' | 'csv';
@@ -35,6 +36,8 @@ export interface ServerContext {
   repo: FhirRepository;
   search: { store: SearchStore; hooks: SearchHooks };
   validator: Validator;
+  /** The caller of this request (security/guard.ts makes the context of each request); absent at start-up. */
+  principal?: Principal;
   /** The interactions this server implements; the CapabilityStatement is built from them. */
   handlers: Partial<Record<Interaction, Handler>>;
 }

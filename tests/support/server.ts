@@ -43,6 +43,8 @@ export async function startTestServer(
     MONGODB_URI: testDatabaseUri(),
     DB_NAME: `t_${crypto.randomBytes(8).toString('hex')}`,
     LOG_LEVEL: 'silent',
+    // Tests of other features run as the development caller; tests of access control unset this (tests/security).
+    DEV_UNAUTHENTICATED: 'loopback',
     ...env,
   });
   const running = await openServer(config, pino({ level: config.logLevel }), options);
