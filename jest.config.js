@@ -5,13 +5,14 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: false }],
-    // fhir-kit-client 2 ships ES modules only; jest runs CommonJS, so its files are transpiled like ours.
-    '^.+/node_modules/fhir-kit-client/.+\\.js$': [
+    // fhir-kit-client 2, jose 6, oidc-provider 9 and express-rate-limit 8 ship ES modules only; jest runs CommonJS,
+    // so their files are transpiled like ours (Node itself loads them with require).
+    '^.+/node_modules/(fhir-kit-client|jose|oidc-provider|express-rate-limit)/.+\\.js$': [
       'ts-jest',
       { tsconfig: 'tsconfig.jest.json', diagnostics: false },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!fhir-kit-client/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(fhir-kit-client|jose|oidc-provider|express-rate-limit)/)'],
   moduleNameMapper: { '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
   // One embedded FerretDB serves the whole run; each test file uses a database of its own.
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
