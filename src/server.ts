@@ -12,6 +12,9 @@ import { isOwnQuestionnaire, seedQuestionnaires } from './interactions/conforman
 import { configureSearchParameters, indexResource } from './search';
 import { projectRoot } from './project-root';
 import path from 'node:path';
+import { Authenticator, remoteIssuer, type TokenIssuer } from './security/authenticate';
+import { BreakGlass } from './security/break-glass';
+import { ConsentDirectory } from './security/consent';
 
 export interface RunningServer {
   /** The port actually bound (PORT=0 picks a free one). */
@@ -84,7 +87,23 @@ export async function openServer(
     validator,
   };
   await seedQuestionnaires(ctx);
-  const server = options.listen === false ? undefined : http.createServer(createApp(ctx));
+  const { auth } = config;
+  const issuer: TokenIssuer = auth.issuer
+    ? remoteIssuer({ ...auth, issuer: auth.issuer })
+    : await ownIssuer(config);
+  if (auth.devUnauthenticated)
+    logger.warn(
+      { host: config.host },
+      'DEV_UNAUTHENTICATED=loopback: requests without a token act with EVERY permission. Development only: listening on loopback alone.',
+    );
+  const security = {
+    authenticator: new Authenticator(auth, issuer),
+    guards: {
+      consents: new ConsentDirectory(storage.search),
+      breakGlass: new BreakGlass(config.breakGlassMinutes),
+    },
+  };
+  const server = options.listen === false ? undefined : http.createServer(createApp(ctx, security));
   if (server) {
     try {
       await new Promise<void>((resolve, reject) => {
@@ -113,4 +132,12 @@ export async function openServer(
         await storage.close();
       })()),
   };
+}
+
+/** PLACEHOLDER until the authorization server lands (branch authz): this server's own issuer and its keys. */
+function ownIssuer(config: Config): Promise<TokenIssuer> {
+  return Promise.resolve({
+    issuer: `${new URL(config.baseUrl).origin}/oauth`,
+    keys: () => Promise.reject(new Error('the authorization server is not wired yet')),
+  });
 }

@@ -9,15 +9,32 @@ import { errorHandler, sendFhir } from './errors';
 import { negotiateResponseFormat, requestBodyKind } from './negotiation';
 import { route } from '../interactions/routes';
 import { OperationOutcomeError, badRequest, issue } from '../fhir/outcome';
+import type { Authenticator } from '../security/authenticate';
+import { guardedContext, type Guards } from '../security/guard';
+
+/** Who may do what: the caller of each request, and the access rules that wrap its context. */
+export interface Security {
+  authenticator: Authenticator;
+  guards: Guards;
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function createApp(ctx: ServerContext): express.Express {
+export function createApp(ctx: ServerContext, security: Security): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // FHIR ETags are version ids, set by the interactions
   app.set('query parser', 'simple');
   app.use(helmet());
+  if (ctx.config.auth.devUnauthenticated) {
+    app.use((_req, res, next) => {
+      res.setHeader(
+        'X-Development-Unauthenticated',
+        'requests without a token act with every permission (loopback only)',
+      );
+      next();
+    });
+  }
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -56,7 +73,7 @@ export function createApp(ctx: ServerContext): express.Express {
     express.text({ type: () => true, limit: ctx.config.maxBodyBytes, defaultCharset: 'utf-8' }),
   );
   app.use('/fhir', (req, res, next) => {
-    handleFhir(ctx, req, res).catch(next);
+    handleFhir(ctx, security, req, res).catch(next);
   });
   app.use((req: Request) => {
     throw notFound(`No route ${req.method} ${req.path}: the FHIR base is /fhir`);
@@ -65,7 +82,12 @@ export function createApp(ctx: ServerContext): express.Express {
   return app;
 }
 
-async function handleFhir(ctx: ServerContext, req: Request, res: Response): Promise<void> {
+async function handleFhir(
+  ctx: ServerContext,
+  security: Security,
+  req: Request,
+  res: Response,
+): Promise<void> {
   const query = new URL(req.originalUrl, 'http://x').searchParams;
   checkQueryEncoding(req.originalUrl);
   negotiateResponseFormat(query.get('_format') ?? undefined, req.headers.accept);
@@ -76,7 +98,16 @@ async function handleFhir(ctx: ServerContext, req: Request, res: Response): Prom
   const match = route(req.method, segments);
   const text = typeof req.body === 'string' && req.body.length > 0 ? req.body : undefined;
   const kind = text === undefined ? undefined : requestBodyKind(req.headers['content-type']);
-  const handler = ctx.handlers[match.interaction];
+  // GET [base]/metadata is public (smart-app-launch: clients discover the server before they have a token).
+  const rctx =
+    match.interaction === 'capabilities'
+      ? ctx
+      : await guardedContext(
+          ctx,
+          await security.authenticator.principal(req.headers.authorization),
+          security.guards,
+        );
+  const handler = rctx.handlers[match.interaction];
   if (!handler) {
     throw new OperationOutcomeError(405, [
       issue('not-supported', `The ${match.interaction} interaction is not supported by this server`),
@@ -90,7 +121,7 @@ async function handleFhir(ctx: ServerContext, req: Request, res: Response): Prom
     baseUrl: ctx.config.baseUrl,
     ...(text !== undefined && kind !== undefined && { body: { kind, text } }),
   };
-  const out = await handler(ctx, fhirReq);
+  const out = await handler(rctx, fhirReq);
   sendFhir(res, out.status, out.body, out.headers);
 }
 
