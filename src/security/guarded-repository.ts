@@ -50,15 +50,29 @@ export function guardRepository(
   const guardDecide =
     (type: string, id: string, decide: Decide): Decide =>
     (current) => {
-      const live = current && !current.deleted ? current : undefined;
-      const change = decide(current);
+      let live = current && !current.deleted ? current : undefined;
+      const action = (change: Change): Action => (change.kind === 'delete' ? 'd' : live ? 'u' : 'c');
+      let change = decide(current);
       if (!change) return change;
-      const action: Action = change.kind === 'delete' ? 'd' : live ? 'u' : 'c';
-      access.require(type, action);
-      if (live && !access.reaches(type, action, live.json!)) throw notYours(type, id);
+      if (live && !access.reaches(type, action(change), live.json!)) {
+        // A resource the caller may not reach is answered as one that does not exist (a patch: 404; a delete:
+        // nothing to delete); only a PUT onto its id is refused, without saying what it holds.
+        live = undefined;
+        change = decide(undefined);
+        if (!change || change.kind === 'delete') return undefined;
+        throw notYours(type, id);
+      }
+      access.require(type, action(change));
+      const owner = live ? ownerOf(live.json) : p.clinic;
+      if (live && owner !== undefined && owner !== p.clinic && p.kind !== 'development')
+        throw fail(
+          403,
+          'forbidden',
+          `${type}/${id} was written by another clinic: only that clinic changes it`,
+        );
       if (change.kind === 'put') {
-        markOwner(change.tree, live ? ownerOf(live.json) : p.clinic);
-        if (!access.reaches(type, action, change.tree)) throw notYours(type, id);
+        markOwner(change.tree, owner);
+        if (!access.reaches(type, action(change), change.tree)) throw notYours(type, id);
       }
       return change;
     };
