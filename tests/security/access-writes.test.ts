@@ -11,12 +11,11 @@ let idp: TestIssuer;
 const tok: Record<string, string> = {};
 
 const send = (method: 'put' | 'post' | 'patch' | 'delete', path: string, who: string, body?: object) => {
-  const r = request(srv.base)
-    [method](path)
-    .set({
-      Authorization: `Bearer ${tok[who]}`,
-      'Content-Type': method === 'patch' ? 'application/json-patch+json' : 'application/fhir+json',
-    });
+  const base = request(srv.base);
+  const r = base[method](path).set({
+    Authorization: `Bearer ${tok[who]}`,
+    'Content-Type': method === 'patch' ? 'application/json-patch+json' : 'application/fhir+json',
+  });
   return body ? r.send(JSON.stringify(body)) : r;
 };
 const get = (path: string, who: string) =>
