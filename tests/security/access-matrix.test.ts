@@ -320,6 +320,27 @@ describe.each(Object.entries(CALLERS))('%s', (who, caller) => {
     expect([undefined, type.body.entry?.length ?? 0]).toContain(type.body.total);
   });
 
+  it('paging one at a time and compartment searches see the same', async () => {
+    const seen: Key[] = [];
+    let url: string | undefined = `${srv.base}/Observation?_count=1`;
+    for (let pages = 0; url && pages < 20; pages++) {
+      const res = await request(url).get('').set(as(who));
+      expect(res.status).toBe(200);
+      seen.push(...keysIn(res.body));
+      url = (res.body.link as Array<{ relation: string; url: string }>).find(
+        (l) => l.relation === 'next',
+      )?.url;
+    }
+    expect(sorted(seen)).toEqual(sorted(caller.sees.filter((k) => TYPE[k] === 'Observation')));
+    for (const p of ['pA', 'pD', 'pP', 'pB'] as Key[]) {
+      const res = await request(srv.base)
+        .get(`/Patient/${id(p)}/Observation`)
+        .set(as(who));
+      const want = sorted(caller.sees.filter((k) => TYPE[k] === 'Observation' && obsSubject[k] === p));
+      expect([p, res.status, keysIn(res.body)]).toEqual([p, 200, want]);
+    }
+  });
+
   it('transaction GET entries see what a read sees', async () => {
     const res = await request(srv.base)
       .post('/')
