@@ -45,7 +45,11 @@ function checked(access: Access, interaction: Interaction, handler: Handler, gua
       access.require('Patient', 'r');
       return guards.breakGlass.handle(access.principal, req);
     }
-    const needs = NEEDS[interaction];
+    // an operation on a type needs some permission on it; what it reads or writes is checked as it does so
+    const needs: Action[] | undefined =
+      interaction === 'operation-type' || interaction === 'operation-instance'
+        ? ['r', 's', 'c', 'u', 'd']
+        : NEEDS[interaction];
     if (needs && type !== undefined && !needs.some((a) => access.granted(type, a)))
       access.require(type, needs[0]!);
     if (interaction === 'search-system' || interaction === 'history-system') {
