@@ -73,7 +73,13 @@ async function importSection(): Promise<string> {
   const target = Number(process.env.BENCH_IMPORT_RECORDS ?? 1000);
   const budgetMs = Number(process.env.BENCH_IMPORT_BUDGET_S ?? 180) * 1000;
   const { uri } = await benchDb();
-  const config = loadConfig({ PORT: '0', MONGODB_URI: uri, DB_NAME: 'bench_import', LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    PORT: '0',
+    MONGODB_URI: uri,
+    DB_NAME: 'bench_import',
+    LOG_LEVEL: 'silent',
+    DEV_UNAUTHENTICATED: 'loopback',
+  });
   const running = await openServer(config, pino({ level: 'silent' }));
   const records = generateRecords(target);
   const windows: Array<{ from: number; to: number; ms: number }> = [];

@@ -240,6 +240,8 @@ describe.each(Object.entries(CALLERS))('%s', (who, caller) => {
       }
       const want = sorted(caller.sees.filter((k) => TYPE[k] === type && ['gA', 'cA', 'gP'].includes(k)));
       expect([type, keysIn(res.body), res.body.total]).toEqual([type, want, want.length]);
+      // the labels travel with the entries of a search Bundle (not only with a read)
+      for (const e of res.body.entry ?? []) expect(e.resource.meta.security).toContainEqual(SDV);
     }
   });
 
