@@ -134,6 +134,11 @@ export async function labelWrite(
   rules: GbvContent = gbvContent(),
 ): Promise<JsonObject> {
   if (labelAdmin) return tree;
+  // A malformed meta is left for the shape check to refuse (400), not repaired here.
+  const m = tree.meta;
+  if (m !== undefined && (m === null || typeof m !== 'object' || Array.isArray(m))) return tree;
+  const sec = (m as JsonObject | undefined)?.security;
+  if (sec !== undefined && !Array.isArray(sec)) return tree;
   const wanted: SecurityLabel[] = securityOf(current).filter((l) => rules.kept.has(codingKey(l)));
   if (await isGbvContent(tree, labelsOf, rules)) wanted.push(...rules.labels);
   const have = securityOf(tree);
@@ -146,7 +151,7 @@ export async function labelWrite(
     missing.push(copyLabel(l));
   }
   if (missing.length === 0) return tree;
-  const meta = tree.meta !== null && typeof tree.meta === 'object' ? (tree.meta as JsonObject) : {};
+  const meta = (m as JsonObject | undefined) ?? {};
   return { ...tree, meta: { ...meta, security: [...have, ...missing] } };
 }
 
