@@ -11,6 +11,7 @@ import { createValidator, type Validator } from './validation';
 import { isOwnQuestionnaire, seedQuestionnaires } from './interactions/conformance';
 import { configureSearchParameters, indexResource } from './search';
 import { projectRoot } from './project-root';
+import { labelWrite } from './security/labels';
 import path from 'node:path';
 import { Authenticator, remoteIssuer, type TokenIssuer } from './security/authenticate';
 import { BreakGlass } from './security/break-glass';
@@ -66,6 +67,8 @@ export async function openServer(
       isOwnQuestionnaire(validator, type, id)
         ? `${type}/${id} is the server's own: it changes with a release of the server, not through the API`
         : undefined,
+    // Security labels follow GBV content on every write (issue 16 point 6).
+    label: (tree, current, labelsOf, labelAdmin) => labelWrite(tree, current, labelsOf, labelAdmin),
   };
   const storage = await openStorage({
     mongodbUri: config.mongodbUri,

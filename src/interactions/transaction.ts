@@ -16,6 +16,7 @@ import {
   newId,
   type Change,
   type FhirRepository,
+  type LabelsOf,
   type Prepared,
   type StoredResource,
   type WriteOptions,
@@ -38,6 +39,7 @@ import {
 import type { JsonObject } from '../fhir/json';
 import { etag, location, parseIfMatch } from './common';
 import { currentTree, readPatch } from './patch';
+import { TransactionLabels } from './transaction-labels';
 import type { FhirResponse, ServerContext } from './types';
 
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -102,6 +104,16 @@ async function run(
     .filter((p) => p.entry.route.interaction !== 'create' || p.existing)
     .map((p) => `${p.type}/${p.id}`);
   const current = await ctx.repo.currentMany(existing);
+  const read = new Set(existing);
+  const fresh = order.map((p) => `${p.type}/${p.id}`).filter((key) => !read.has(key));
+  const labels = new TransactionLabels(ctx.repo, current, fresh);
+  const prepareEntry = async (p: Planned): Promise<void> => {
+    const known = { current: current.get(`${p.type}/${p.id}`) };
+    p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () =>
+      prepare(ctx.repo, outer, p, known, local, labels.lookupFor(p.entry.index)),
+    );
+    labels.record(`${p.type}/${p.id}`, p.prepared);
+  };
   for (const p of order) {
     const known = { current: current.get(`${p.type}/${p.id}`) };
     if (p.existing || p.absent) {
@@ -111,9 +123,13 @@ async function run(
           : { outcome: undefined };
       continue;
     }
-    p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () =>
-      prepare(ctx.repo, outer, p, known, local),
-    );
+    await prepareEntry(p);
+  }
+  // An entry that references one prepared after it is prepared again with that one's labels (security/labels.ts).
+  for (let round = 0; round < order.length; round++) {
+    const stale = order.filter((p) => labels.stale(p.entry.index));
+    if (stale.length === 0) break;
+    for (const p of stale) await prepareEntry(p);
   }
   const writes = order.filter(
     (p): p is Planned & { prepared: WritePrepared } => p.prepared?.doc !== undefined,
@@ -399,11 +415,13 @@ async function prepare(
   p: Planned,
   known: { current: StoredResource | undefined },
   local: LocalReferences,
+  labelsOf: LabelsOf,
 ): Promise<Prepared> {
   const { entry: e, type, id } = p;
   const opts: WriteOptions & { fresh?: boolean } = {
     method: e.method as WriteOptions['method'],
     fresh: e.route.interaction === 'create',
+    labelsOf,
   };
   const ifMatch = parseIfMatch(e.headers['if-match']);
   if (ifMatch !== undefined) opts.ifMatch = ifMatch;

@@ -1,6 +1,7 @@
 // Shared state of one record's mapping: deterministic ids, bundle entries, the report (bundle.html#transaction).
 import { createHash } from 'node:crypto';
-import type { BundleEntry, Coding, FhirResource, Identifier, Meta, Reference } from 'fhir/r4';
+import type { BundleEntry, FhirResource, Identifier, Meta, Reference } from 'fhir/r4';
+import { gbvContent } from '../fhir/gbv-content';
 import type { Issue } from '../fhir/outcome';
 import type { Rules } from './rules';
 import type { Source } from './source';
@@ -25,6 +26,8 @@ export interface EpisodeScope {
   encounter: Reference;
   /** Episode date, used as effective/recorded date of what it produced. */
   date: string;
+  /** Its GBV enquiry disclosed violence (gbv.ts): treatments and referrals may come from it (care.ts). */
+  gbvDisclosed?: boolean;
 }
 
 export class MappingContext {
@@ -57,7 +60,8 @@ export class MappingContext {
   meta(profile?: string, sensitive = false): Meta | undefined {
     const meta: Meta = {};
     if (profile) meta.profile = [this.rules.common.profiles[profile] ?? profile];
-    if (sensitive) meta.security = this.rules.common.gbvSecurity.map((c: Coding) => ({ ...c }));
+    // The labels of GBV content have one home, mappings/gbv-content.json, which the server's label step reads too.
+    if (sensitive) meta.security = gbvContent().labels.map((c) => ({ ...c }));
     return meta.profile || meta.security ? meta : undefined;
   }
 

@@ -173,8 +173,25 @@ export function mapGbv(ctx: MappingContext, ep: EpisodeScope): void {
   }
   if (notAskedReason !== undefined)
     ctx.warn('notAskedReason ignored: the enquiry was completed', `${base}.notAskedReason`);
+  ep.gbvDisclosed = disclosed(ctx, instruments, item);
   for (const inst of instruments) deriveInstrument(ctx, inst, derive);
   mapGbvReferrals(ctx, ep, base, qr);
+}
+
+/** Whether a completed enquiry disclosed violence: an instrument total at its cut-off, or a disclosure item answered. */
+function disclosed(
+  ctx: MappingContext,
+  instruments: InstrumentAnswers[],
+  groups: QuestionnaireResponseItem[],
+): boolean {
+  for (const inst of instruments) {
+    const sum = score(inst.group, inst);
+    if (inst.group.total && sum !== undefined && sum >= inst.group.total.positiveAtLeast) return true;
+  }
+  const items = ctx.rules.gbv.related.disclosureItems;
+  return groups.some((g) =>
+    (g.item ?? []).some((i) => items.includes(i.linkId) && (i.answer ?? []).length > 0),
+  );
 }
 
 function deriveInstrument(

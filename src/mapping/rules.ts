@@ -118,14 +118,14 @@ export interface GbvRules {
   absent: { declined: string; notAsked: string };
   referralItem: string;
   referralSkip: string[];
-  sensitiveIcd10Prefixes: string[];
+  /** What makes a treatment or referral part of the response to a disclosure (mappings/README.md). */
+  related: { disclosureItems: string[]; phrases: string[] };
 }
 
 export interface CommonRules {
   canonicalBase: string;
   identifierSystems: { ephrId: string; registrationNumber: string; item: string };
   profiles: Record<string, string>;
-  gbvSecurity: Coding[];
   extensions: { dataAbsentReason: string; originalText: string };
   provenance: { activity: Coding; agentType: Coding; sourceDescription: string };
   conditionalMode: 'update' | 'create';

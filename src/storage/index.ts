@@ -9,7 +9,9 @@ export type { ReindexProgress } from './reindex';
 export type {
   Change,
   Faults,
+  LabelsOf,
   Prepared,
+  SecurityLabel,
   StoredResource,
   WriteOptions,
   WriteOutcome,

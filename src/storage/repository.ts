@@ -35,12 +35,27 @@ export interface StoredResource {
   json?: string;
 }
 
-/** What the rest of the server plugs into every write: validation and search indexing. */
+/** One entry of `meta.security`. */
+export type SecurityLabel = { system?: string; code?: string };
+/** The `meta.security` of the current versions of `Type/id`s (none for an absent or deleted one). */
+export type LabelsOf = (keys: string[]) => Promise<Map<string, SecurityLabel[]>>;
+
+/** What the rest of the server plugs into every write: security labels, validation and search indexing. */
 export interface WritePipeline {
   validate(resource: Resource): Issue[];
   index(resource: Resource): SearchIndex;
   /** Why this resource may not be changed through the API (the server's own Questionnaire), if so. */
   protect?(type: string, id: string): string | undefined;
+  /**
+   * The tree a put stores, with the security labels its content calls for and those of `current` it may not drop
+   * (security/labels.ts); run after `decide`, before the comparison with the current version and validation.
+   */
+  label?(
+    tree: JsonObject,
+    current: JsonObject | undefined,
+    labelsOf: LabelsOf,
+    labelAdmin: boolean,
+  ): Promise<JsonObject>;
 }
 
 /** A write decided and checked but not yet stored (see {@link Repository.prepare}). */
@@ -78,6 +93,10 @@ export interface WriteOptions {
   malformedStatus?: 400 | 422;
   /** The server's own write (seeding its Questionnaire at start): protected resources may change. */
   system?: boolean;
+  /** The caller holds the `label-admin` role: security labels are stored as sent, and may come off. */
+  labelAdmin?: boolean;
+  /** Answers the label step's lookups instead of the current versions alone (a transaction's own writes). */
+  labelsOf?: LabelsOf;
 }
 
 export interface WriteOutcome {
@@ -368,12 +387,19 @@ export class Repository {
           (current ? ` (that is ${current.versionId})` : ' (it does not exist)'),
       );
     }
-    const change = decide(current);
+    let change = decide(current);
     if (!change) return { outcome: undefined };
     const live = current && !current.deleted ? current : undefined;
     // Parsed once: compared with the new content.
     const liveTree =
       change.kind === 'put' && live?.json !== undefined ? (parseExact(live.json) as JsonObject) : undefined;
+    if (change.kind === 'put' && this.pipeline.label) {
+      const labelsOf = opts.labelsOf ?? ((keys: string[]) => this.labelsOf(keys));
+      change = {
+        kind: 'put',
+        tree: await this.pipeline.label(change.tree, liveTree, labelsOf, opts.labelAdmin === true),
+      };
+    }
     if (change.kind === 'put' && live && liveTree && sameContent(change.tree, liveTree)) {
       if (!known && (await this.currentVersionId(type, id)) !== live.versionId) await this.converge(type, id);
       return { outcome: { stored: live, created: false, changed: false } };
@@ -394,6 +420,19 @@ export class Repository {
       p.staleKeys = versionKeys(type, id, live.versionId, this.pipeline.index(before));
     }
     return p;
+  }
+
+  /** The security labels of the current versions of `Type/id`s, read in parallel (the label step's lookups). */
+  async labelsOf(keys: string[]): Promise<Map<string, SecurityLabel[]>> {
+    const out = new Map<string, SecurityLabel[]>();
+    await Promise.all(
+      keys.map(async (key) => {
+        const slash = key.indexOf('/');
+        const cur = await this.read(key.slice(0, slash), key.slice(slash + 1));
+        out.set(key, cur && !cur.deleted && cur.json !== undefined ? securityOf(cur.json) : []);
+      }),
+    );
+    return out;
   }
 
   private waitForLatest(type: string, id: string): Promise<VersionDoc | null> {
@@ -617,6 +656,12 @@ export class Repository {
       }
     }
   }
+}
+
+/** The `meta.security` of a stored resource text. */
+export function securityOf(json: string): SecurityLabel[] {
+  const meta = (JSON.parse(json) as { meta?: { security?: unknown } }).meta;
+  return Array.isArray(meta?.security) ? (meta.security as SecurityLabel[]) : [];
 }
 
 function sameContent(tree: JsonObject, stored: JsonObject): boolean {

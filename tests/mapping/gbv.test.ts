@@ -27,6 +27,35 @@ describe('GBV clinical enquiry', () => {
     expect(others.some(labelled)).toBe(false);
   });
 
+  it('labels what a disclosure episode derives from the enquiry: PEP, emergency contraception, flagged items, CMR referral', () => {
+    const rs = resources(mapFixture('25-gbv-pep').bundle);
+    const state = (r: FhirResource) =>
+      `${itemIdentifier(r) ?? r.resourceType} ${labelled(r) ? 'SDV+R' : '-'}`;
+    expect(rs.filter((r) => itemIdentifier(r)?.includes('/E1/')).map(state)).toEqual([
+      'IT-2024-000125/E1/encounter -',
+      'IT-2024-000125/E1/gbv/response SDV+R',
+      'IT-2024-000125/E1/gbv/referral/medical-cmr SDV+R',
+      'IT-2024-000125/E1/treatment/t1 SDV+R', // HIV post-exposure prophylaxis (PEP)
+      'IT-2024-000125/E1/treatment/t2 SDV+R', // emergency contraception
+      'IT-2024-000125/E1/treatment/t3 SDV+R', // flagged gbvRelated by the clinician
+      'IT-2024-000125/E1/treatment/t4 -', // paracetamol
+      'IT-2024-000125/E1/referral/r1 SDV+R', // reason: clinical management of rape
+      'IT-2024-000125/E1/referral/r2 SDV+R', // flagged gbvRelated
+      'IT-2024-000125/E1/referral/r3 -', // dental caries
+      'IT-2024-000125/E1/follow-up SDV+R', // note: PEP adherence
+    ]);
+  });
+
+  it('a treatment named like a response to violence is not labelled where no violence was disclosed', () => {
+    const record = loadFixture('25-gbv-pep') as { episodes: Array<Record<string, unknown>> };
+    delete record.episodes[0]!.gbv;
+    const rs = resources(mapRecord(record, { clinic, now }).bundle);
+    const pep = rs.find((r) => itemIdentifier(r) === 'IT-2024-000125/E1/treatment/t1');
+    expect(pep && labelled(pep)).toBe(false); // PEP alone may follow a needle-stick injury
+    const cmr = rs.find((r) => itemIdentifier(r) === 'IT-2024-000125/E1/referral/r1');
+    expect(cmr && labelled(cmr)).toBe(true); // "rape" in the reason is GBV content in any episode
+  });
+
   it('follows the Questionnaire linkIds', () => {
     const qr = byType(mapFixture('08-gbv-disclosed').bundle, 'QuestionnaireResponse')[0];
     expect(qr?.questionnaire).toBe('http://ephr-fhir.org/fhir/Questionnaire/gbv-clinical-enquiry');

@@ -1,5 +1,8 @@
 // GBV labels cannot be left out by not claiming the profile: our profiles that fix QuestionnaireResponse.questionnaire
 // apply to every response to that Questionnaire (with or without |version), on every write path and in $validate.
+// Since issue 16 point 6 the write pipeline adds the labels GBV content calls for before validation
+// (src/security/labels.ts), so such writes are stored labelled instead of refused; $validate, which stores
+// nothing, still reports the resource as sent.
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -10,6 +13,12 @@ import { startTestServer, type TestServer } from '../support/server';
 const FHIR = 'application/fhir+json';
 const GBV_Q = 'http://ephr-fhir.org/fhir/Questionnaire/gbv-clinical-enquiry';
 type Json = Record<string, unknown>;
+const SDV_KEY = 'http://terminology.hl7.org/CodeSystem/v3-ActCode|SDV';
+const R_KEY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R';
+const labelsOf = (r: Json): string[] =>
+  (((r.meta as Json | undefined)?.security as Array<{ system?: string; code?: string }> | undefined) ?? [])
+    .map((c) => `${c.system}|${c.code}`)
+    .sort();
 const labelled = (): Json =>
   JSON.parse(
     fs.readFileSync(path.join(projectRoot, 'fixtures/profiles/valid/gbv-response-hark.json'), 'utf8'),
@@ -25,8 +34,6 @@ const unlabelled = (): Json => {
   delete r.meta;
   return r;
 };
-const errorsAt = (oo: OperationOutcome): string[] =>
-  oo.issue.filter((i) => i.severity === 'error').flatMap((i) => i.expression ?? []);
 
 let s: TestServer;
 beforeAll(async () => {
@@ -56,26 +63,25 @@ describe('a GBV QuestionnaireResponse that does not claim EphrGbvResponse', () =
       },
       'QuestionnaireResponse.meta.security',
     ],
-  ])('%s: create answers 422 and stores nothing', async (_name, body, expression) => {
+  ])('%s: create stores it with SDV + R added', async (_name, body) => {
     const before = await count();
     const res = await post(body);
-    expect(res.status).toBe(422);
-    expect(res.body.resourceType).toBe('OperationOutcome');
-    expect(errorsAt(res.body)).toContain(expression);
-    expect(await count()).toBe(before);
+    expect(res.status).toBe(201);
+    expect(labelsOf(res.body as Json)).toEqual([SDV_KEY, R_KEY]);
+    expect(await count()).toBe(before + 1);
   });
 
-  it('PUT (update as create) is refused too, and nothing is stored', async () => {
+  it('PUT (update as create) stores it labelled too', async () => {
     const res = await request(s.url)
       .put('/fhir/QuestionnaireResponse/gbv-unlabelled-put')
       .set('Content-Type', FHIR)
       .send(JSON.stringify({ ...unlabelled(), id: 'gbv-unlabelled-put' }));
-    expect(res.status).toBe(422);
-    expect(errorsAt(res.body)).toContain('QuestionnaireResponse.meta.security');
-    await request(s.url).get('/fhir/QuestionnaireResponse/gbv-unlabelled-put').expect(404);
+    expect(res.status).toBe(201);
+    const read = await request(s.url).get('/fhir/QuestionnaireResponse/gbv-unlabelled-put').expect(200);
+    expect(labelsOf(read.body as Json)).toEqual([SDV_KEY, R_KEY]);
   });
 
-  it('a transaction carrying one is refused as a whole', async () => {
+  it('a transaction carrying one stores it labelled', async () => {
     const before = await count();
     const res = await post(
       {
@@ -85,9 +91,14 @@ describe('a GBV QuestionnaireResponse that does not claim EphrGbvResponse', () =
       },
       '/fhir',
     );
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
-    expect(await count()).toBe(before);
+    expect(res.status).toBe(200);
+    expect(await count()).toBe(before + 1);
+    const location = (res.body as { entry: Array<{ response: { location: string } }> }).entry[0]!.response
+      .location;
+    const read = await request(location.replace(/\/_history\/.*$/, ''))
+      .get('')
+      .expect(200);
+    expect(labelsOf(read.body as Json)).toEqual([SDV_KEY, R_KEY]);
   });
 
   it('$validate reports the missing labels', async () => {
@@ -106,15 +117,14 @@ describe('a GBV QuestionnaireResponse that does not claim EphrGbvResponse', () =
     await post({ ...unclaimed(), questionnaire: `${GBV_Q}|0.1.0` }).expect(201);
   });
 
-  it('a JSON Patch that drops the labels of a stored one is refused, and the stored version stays', async () => {
+  it('a JSON Patch that drops the labels of a stored one changes nothing: the labels stay, no version is added', async () => {
     const created = await post(unclaimed()).expect(201);
     const id = created.body.id as string;
     const res = await request(s.url)
       .patch(`/fhir/QuestionnaireResponse/${id}`)
       .set('Content-Type', 'application/json-patch+json')
       .send(JSON.stringify([{ op: 'remove', path: '/meta/security' }]));
-    expect(res.status).toBe(422);
-    expect(errorsAt(res.body)).toContain('QuestionnaireResponse.meta.security');
+    expect(res.status).toBe(200);
     const read = await request(s.url).get(`/fhir/QuestionnaireResponse/${id}`).expect(200);
     expect(read.body.meta.versionId).toBe('1');
     expect(read.body.meta.security).toHaveLength(2);
@@ -159,15 +169,15 @@ describe('a GBV Condition or Observation that claims no profile', () => {
     ['Observation', observation()],
     ['Observation', observation({ tag: [SDV, R] })],
   ])(
-    '%s without both labels: create answers 422 naming the policy profile, and stores nothing',
+    '%s without both labels: create stores it with both added, other labels and tags as sent',
     async (type, body) => {
       const before = await total(type);
       const res = await post(body, `/fhir/${type}`);
-      expect([res.status, res.body.resourceType]).toEqual([422, 'OperationOutcome']);
-      const text = (res.body as OperationOutcome).issue.map((i) => i.diagnostics ?? '').join('\n');
-      expect(text).toMatch(/ephr-gbvl-[12]/);
-      expect(text).toContain(`which applies to every ${type} on this server`);
-      expect(await total(type)).toBe(before);
+      expect(res.status).toBe(201);
+      expect(labelsOf(res.body as Json)).toEqual([SDV_KEY, R_KEY]);
+      const tag = (body.meta as Json | undefined)?.tag;
+      if (tag !== undefined) expect(((res.body as Json).meta as Json).tag).toEqual(tag);
+      expect(await total(type)).toBe(before + 1);
     },
   );
 
