@@ -15,13 +15,16 @@ export interface TokenIssuer {
 
 const ALGORITHMS = ['ES256', 'ES384', 'RS256', 'RS384', 'PS256', 'EdDSA'];
 const REALM = 'Bearer realm="ephr-fhir"';
-/** The development caller: every scope, every role, no clinic (DEV_UNAUTHENTICATED=loopback alone). */
+/**
+ * The development caller (DEV_UNAUTHENTICATED=loopback alone): every scope, every role but label-admin (labels follow
+ * content for it as for anyone), no clinic.
+ */
 const DEVELOPMENT: Principal = {
   kind: 'development',
   subject: 'development',
   client: 'development',
   scopes: parseScopes('system/*.cruds system/AuditEvent.rs'),
-  roles: new Set<Role>(ROLES),
+  roles: new Set<Role>(ROLES.filter((r) => r !== 'label-admin')),
 };
 
 function unauthorized(diagnostics: string, error?: 'invalid_token' | 'invalid_request'): Error {

@@ -4,7 +4,7 @@
 // permit that names a restricted label (SDV, R or V). Deny wins over permit.
 import type { Consent, ConsentProvision } from 'fhir/r4';
 import type { SearchStore } from '../search';
-import { RESTRICTED_LABELS } from './segments';
+import { isRestrictedLabel } from './segments';
 
 const PRIVACY = 'patient-privacy';
 const RESOURCE_TYPES = 'http://hl7.org/fhir/resource-types';
@@ -26,9 +26,6 @@ interface Active {
   patient: string;
   consent: Consent;
 }
-
-const isRestrictedLabel = (c: { system?: string; code?: string }): boolean =>
-  RESTRICTED_LABELS.some((l) => l.system === c.system && l.code === c.code);
 
 function inPeriod(p: { start?: string; end?: string } | undefined, now: string): boolean {
   if (!p) return true;

@@ -117,7 +117,7 @@ export function guardRepository(
     async write(type, id, decide, opts) {
       const out = await inner.write(type, id, guardDecide(type, id, decide), {
         ...opts,
-        ...(hasRole(p, 'label-admin') && { labelAdmin: true }),
+        labelAdmin: hasRole(p, 'label-admin'),
       });
       onWrite(type);
       return out;
@@ -127,7 +127,7 @@ export function guardRepository(
         type,
         id,
         guardDecide(type, id, decide),
-        { ...opts, ...(hasRole(p, 'label-admin') && { labelAdmin: true }) },
+        { ...opts, labelAdmin: hasRole(p, 'label-admin') },
         known,
       );
     },

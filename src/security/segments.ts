@@ -1,23 +1,21 @@
 // The labels and marks the access rules read (security-labels.html): GBV data segmentation by the v3-ActCode and
 // v3-Confidentiality labels, the clinic that owns a resource, and who belongs to a patient's compartment.
+import { gbvContent } from '../fhir/gbv-content';
 import { compartmentParams } from '../interactions/compartment';
 import { entries, ids, type Rule } from './rule';
 
-export const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
-export const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
-
-/** Labels that make a resource restricted: sensitive data (SDV), restricted (R), very restricted (V). */
-export const RESTRICTED_LABELS: ReadonlyArray<{ system: string; code: string }> = [
-  { system: ACT_CODE, code: 'SDV' },
-  { system: CONFIDENTIALITY, code: 'R' },
-  { system: CONFIDENTIALITY, code: 'V' },
-];
+/**
+ * Whether a label makes a resource restricted: sensitive data (SDV), restricted (R), very restricted (V) — the labels
+ * a write keeps (mappings/gbv-content.json).
+ */
+export const isRestrictedLabel = (c: { system?: string; code?: string }): boolean =>
+  gbvContent().kept.has(`${c.system}|${c.code}`);
 
 /** The tag by which the server marks the clinic (Organization id) that owns a resource. */
 export const CLINIC_TAG_SYSTEM = 'http://ephr-fhir.org/fhir/CodeSystem/clinic';
 
 /** A restricted label among the resource's index entries. */
-export const restricted: Rule = entries(RESTRICTED_LABELS.map((l) => `_security|${l.system}|${l.code}`));
+export const restricted: Rule = entries([...gbvContent().kept].map((label) => `_security|${label}`));
 
 /** Owned by `clinic`. */
 export const ownedBy = (clinic: string): Rule => entries([`_tag|${CLINIC_TAG_SYSTEM}|${clinic}`]);
