@@ -12,6 +12,7 @@ import { isOwnQuestionnaire, seedQuestionnaires } from './interactions/conforman
 import { configureSearchParameters, indexResource } from './search';
 import { projectRoot } from './project-root';
 import path from 'node:path';
+import { authorizationServer, type AuthorizationServer } from './security/authorization-server';
 
 export interface RunningServer {
   /** The port actually bound (PORT=0 picks a free one). */
@@ -22,6 +23,10 @@ export interface RunningServer {
   embedded: OpenStorage['embedded'];
   /** What the interactions see: the CLI imports through it without HTTP. */
   ctx: ServerContext;
+  /** The server's own application records (OAuth clients, accounts): the CLI manages them through it. */
+  accounts: OpenStorage['accounts'];
+  /** This server's own authorization server; absent when AUTH_ISSUER names an external one. */
+  authorization: AuthorizationServer | undefined;
   close(): Promise<void>;
 }
 
@@ -84,7 +89,9 @@ export async function openServer(
     validator,
   };
   await seedQuestionnaires(ctx);
-  const server = options.listen === false ? undefined : http.createServer(createApp(ctx));
+  const authorization =
+    config.auth.issuer === undefined ? await authorizationServer(config, storage.accounts) : undefined;
+  const server = options.listen === false ? undefined : http.createServer(createApp(ctx, { authorization }));
   if (server) {
     try {
       await new Promise<void>((resolve, reject) => {
@@ -104,6 +111,8 @@ export async function openServer(
     repo: storage.repository,
     embedded: storage.embedded,
     ctx,
+    accounts: storage.accounts,
+    authorization,
     close: () =>
       (closing ??= (async () => {
         if (server) {

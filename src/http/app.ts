@@ -9,10 +9,17 @@ import { errorHandler, sendFhir } from './errors';
 import { negotiateResponseFormat, requestBodyKind } from './negotiation';
 import { route } from '../interactions/routes';
 import { OperationOutcomeError, badRequest, issue } from '../fhir/outcome';
+import type { AuthorizationServer } from '../security/authorization-server';
+import { mountAuthorization } from './oauth';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function createApp(ctx: ServerContext): express.Express {
+export interface AppOptions {
+  /** This server's own authorization server; absent when tokens come from an external issuer (AUTH_ISSUER). */
+  authorization?: AuthorizationServer;
+}
+
+export function createApp(ctx: ServerContext, options: AppOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // FHIR ETags are version ids, set by the interactions
@@ -50,6 +57,8 @@ export function createApp(ctx: ServerContext): express.Express {
       res.status(503).json({ status: 'unavailable', database: 'not answering' });
     }
   });
+
+  mountAuthorization(app, ctx.config, options.authorization);
 
   app.use(
     '/fhir',
