@@ -51,7 +51,7 @@ export function oidcAdapter(accounts: Accounts, replayed: ReplayError): AdapterC
         const c = await accounts.clients.get(id);
         return c && clientMetadata(c);
       }
-      return (await this.records.find(id));
+      return await this.records.find(id);
     }
 
     findByUserCode(): Promise<undefined> {
@@ -59,7 +59,7 @@ export function oidcAdapter(accounts: Accounts, replayed: ReplayError): AdapterC
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return (await this.records.findByUid(uid));
+      return await this.records.findByUid(uid);
     }
 
     consume(id: string): Promise<void> {

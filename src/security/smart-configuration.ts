@@ -56,7 +56,7 @@ export function ownSmartConfiguration(config: Config): SmartConfiguration {
 }
 
 const strings = (v: unknown): string[] | undefined =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v) : undefined;
+  Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
 
 /** The document for an external issuer, from its OpenID Connect (or RFC 8414) discovery document. */
 export async function externalSmartConfiguration(issuer: string): Promise<SmartConfiguration> {
