@@ -85,6 +85,9 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>\n` : ''}<form method="po
       const allowed = grantable(scopes.join(' '), user.scope);
       granted += allowed.length;
       if (allowed.length > 0) grant.addResourceScope(resource, allowed.join(' '));
+      // The others are recorded as refused, so that the provider does not ask for them again.
+      const refused = scopes.filter((x) => !allowed.includes(x));
+      if (refused.length > 0) grant.rejectResourceScope(resource, refused.join(' '));
     }
     if (granted === 0 && prompt.missingResourceScopes) {
       await provider.interactionFinished(
