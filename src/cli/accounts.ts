@@ -9,10 +9,10 @@ import { loadConfig } from '../config';
 import {
   ADMIN_CLI,
   clinic,
+  clientRecord,
   ensureAdminCliClient,
-  registerClient,
-  registerUser,
   roles,
+  userRecord,
 } from '../security/accounts-admin';
 import { openServer, type RunningServer } from '../server';
 import type { Output } from './map';
@@ -54,18 +54,18 @@ export async function clientsAdd(o: ClientAddOptions, io: Output): Promise<numbe
       return 2;
     }
   }
-  const record = await withServer((r) =>
-    registerClient(r.accounts, {
-      clientId: o.id,
-      clinic: o.clinic,
-      scope: o.scope,
-      roles: list(o.roles),
-      ...(o.name !== undefined && { name: o.name }),
-      ...(jwks !== undefined && { jwks }),
-      ...(o.jwksUrl !== undefined && { jwksUri: o.jwksUrl }),
-      ...(o.redirectUri !== undefined && { redirectUris: o.redirectUri }),
-    }),
-  );
+  // Checked before the database is opened; stored as registerClient (accounts-admin.ts) stores it.
+  const record = clientRecord({
+    clientId: o.id,
+    clinic: o.clinic,
+    scope: o.scope,
+    roles: list(o.roles),
+    ...(o.name !== undefined && { name: o.name }),
+    ...(jwks !== undefined && { jwks }),
+    ...(o.jwksUrl !== undefined && { jwksUri: o.jwksUrl }),
+    ...(o.redirectUri !== undefined && { redirectUris: o.redirectUri }),
+  });
+  await withServer((r) => r.accounts.clients.add(record));
   io.out(`client ${record.clientId} added: clinic ${record.clinic}, scope "${record.scope}"\n`);
   return 0;
 }
@@ -110,13 +110,11 @@ export interface UserAddOptions {
 
 export async function usersAdd(o: UserAddOptions, io: Output): Promise<number> {
   const password = await readPassword(io);
-  const record = await withServer((r) =>
-    registerUser(
-      r.accounts,
-      { username: o.username, clinic: o.clinic, scope: o.scope, roles: list(o.roles) },
-      password,
-    ),
+  const record = await userRecord(
+    { username: o.username, clinic: o.clinic, scope: o.scope, roles: list(o.roles) },
+    password,
   );
+  await withServer((r) => r.accounts.users.add(record));
   io.out(`user ${record.username} added: clinic ${record.clinic}, scope "${record.scope}"\n`);
   return 0;
 }

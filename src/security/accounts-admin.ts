@@ -111,8 +111,8 @@ export async function registerClient(accounts: Accounts, c: ClientInput): Promis
   return record;
 }
 
-/** Registers a local account with the password's scrypt hash; the password itself is never stored. */
-export async function registerUser(accounts: Accounts, u: UserInput, password: string): Promise<UserRecord> {
+/** The record of a local account, checked, with the password's scrypt hash (the password itself is not kept). */
+export async function userRecord(u: UserInput, password: string): Promise<UserRecord> {
   if (!ID.test(u.username))
     throw new RegistrationError(`username "${u.username}" must be 1-64 letters, digits, ".", "_" or "-"`);
   const problem = passwordProblem(password);
@@ -126,6 +126,12 @@ export async function registerUser(accounts: Accounts, u: UserInput, password: s
     disabled: false,
     created: new Date(),
   };
+  return record;
+}
+
+/** Registers a local account; DuplicateRecord (from storage) when the username is taken. */
+export async function registerUser(accounts: Accounts, u: UserInput, password: string): Promise<UserRecord> {
+  const record = await userRecord(u, password);
   await accounts.users.add(record);
   return record;
 }
