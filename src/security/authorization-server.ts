@@ -188,7 +188,9 @@ export async function authorizationServer(config: Config, accounts: Accounts): P
       }
       // A token for no known clinic must not be issued: every caller belongs to one (issue 16, point 4).
       if (!own) throw new errors.InvalidGrant('the client or account is no longer registered');
-      return { ...own, ...minted.get(token)?.claims };
+      const claims = { ...own, ...minted.get(token)?.claims };
+      // Under the claim names authenticate.ts reads for any issuer (AUTH_CLAIM_CLINIC, AUTH_CLAIM_ROLES).
+      return { [config.auth.clinicClaim]: claims.clinic, [config.auth.rolesClaim]: claims.roles };
     },
     assertJwtClientAuthClaimsAndHeader: (_ctx, claims, _header, client) => {
       const now = Math.floor(Date.now() / 1000);
