@@ -33,8 +33,9 @@ const LAYERS = {
   // Access rules, authentication and audit wrap the interactions' context of each request.
   security: ['interactions/', 'storage/index.ts', 'search/', 'fhir/', 'config.ts', 'version.ts'],
   http: ['interactions/', 'security/', 'fhir/', 'config.ts'],
-  // The CLI opens the database through the composition root (server.ts) to import and reindex without HTTP.
-  cli: ['interactions/', 'mapping/', 'fhir/', 'config.ts', 'server.ts'],
+  // The CLI opens the database through the composition root (server.ts) to import and reindex without HTTP, and
+  // registers OAuth clients and accounts with the checks the authorization server's tests use.
+  cli: ['interactions/', 'mapping/', 'fhir/', 'config.ts', 'server.ts', 'security/accounts-admin.ts'],
 };
 
 const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

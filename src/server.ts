@@ -13,9 +13,11 @@ import { configureSearchParameters, indexResource } from './search';
 import { projectRoot } from './project-root';
 import { labelWrite } from './security/labels';
 import path from 'node:path';
+import { createLocalJWKSet } from 'jose';
 import { Authenticator, remoteIssuer, type TokenIssuer } from './security/authenticate';
 import { BreakGlass } from './security/break-glass';
 import { ConsentDirectory } from './security/consent';
+import { authorizationServer, ownIssuer, type AuthorizationServer } from './security/authorization-server';
 
 export interface RunningServer {
   /** The port actually bound (PORT=0 picks a free one). */
@@ -26,6 +28,10 @@ export interface RunningServer {
   embedded: OpenStorage['embedded'];
   /** What the interactions see: the CLI imports through it without HTTP. */
   ctx: ServerContext;
+  /** The server's own application records (OAuth clients, accounts): the CLI manages them through it. */
+  accounts: OpenStorage['accounts'];
+  /** This server's own authorization server; absent when AUTH_ISSUER names an external one. */
+  authorization: AuthorizationServer | undefined;
   close(): Promise<void>;
 }
 
@@ -91,9 +97,12 @@ export async function openServer(
   };
   await seedQuestionnaires(ctx);
   const { auth } = config;
+  // Tokens come from an external issuer (AUTH_ISSUER) or from this server's own authorization server at /oauth.
+  const authorization =
+    auth.issuer === undefined ? await authorizationServer(config, storage.accounts) : undefined;
   const issuer: TokenIssuer = auth.issuer
     ? remoteIssuer({ ...auth, issuer: auth.issuer })
-    : await ownIssuer(config);
+    : await localIssuer(config);
   if (auth.devUnauthenticated)
     logger.warn(
       { host: config.host },
@@ -105,6 +114,7 @@ export async function openServer(
       consents: new ConsentDirectory(storage.search),
       breakGlass: new BreakGlass(config.breakGlassMinutes),
     },
+    ...(authorization && { authorization }),
   };
   const server = options.listen === false ? undefined : http.createServer(createApp(ctx, security));
   if (server) {
@@ -126,6 +136,8 @@ export async function openServer(
     repo: storage.repository,
     embedded: storage.embedded,
     ctx,
+    accounts: storage.accounts,
+    authorization,
     close: () =>
       (closing ??= (async () => {
         if (server) {
@@ -137,10 +149,8 @@ export async function openServer(
   };
 }
 
-/** PLACEHOLDER until the authorization server lands (branch authz): this server's own issuer and its keys. */
-function ownIssuer(config: Config): Promise<TokenIssuer> {
-  return Promise.resolve({
-    issuer: `${new URL(config.baseUrl).origin}/oauth`,
-    keys: () => Promise.reject(new Error('the authorization server is not wired yet')),
-  });
+/** This server's own issuer, verified against the public keys of its authorization server. */
+async function localIssuer(config: Config): Promise<TokenIssuer> {
+  const own = await ownIssuer(config);
+  return { issuer: own.issuer, keys: createLocalJWKSet(own.jwks) };
 }

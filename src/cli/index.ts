@@ -9,6 +9,56 @@ const stdio: Output = {
   err: (t) => void process.stderr.write(t),
 };
 
+/** `clients`, `users` and `token`: the authorization server's records and a first token (cli/accounts.ts). */
+function accountCommands(program: Command, io: Output, done: (code: number) => void): void {
+  const load = (): Promise<typeof import('./accounts.js')> => import('./accounts.js');
+  const clients = program.command('clients').description("the authorization server's OAuth clients");
+  clients
+    .command('add')
+    .description("register a backend client (SMART Backend Services) or a clinicians' application")
+    .requiredOption('--id <id>', 'the client_id')
+    .requiredOption('--clinic <org>', 'the clinic (Organization id) it acts for')
+    .requiredOption('--scope <scopes>', 'the SMART scopes it may be granted, e.g. "system/*.rs"')
+    .option('--jwks-file <file>', 'its public keys (a JWK set, JSON)')
+    .option('--jwks-url <url>', 'where its public keys are published')
+    .option('--roles <roles>', 'comma-separated: gbv-care, break-glass, label-admin, auditor, admin')
+    .option('--name <name>', 'a name for people')
+    .option(
+      '--redirect-uri <uri...>',
+      "a clinicians' application's redirect URIs (authorization code + PKCE)",
+    )
+    .action(async (o: import('./accounts.js').ClientAddOptions) =>
+      done(await (await load()).clientsAdd(o, io)),
+    );
+  clients
+    .command('list')
+    .description('list the registered clients')
+    .action(async () => done(await (await load()).clientsList(io)));
+  const users = program.command('users').description('local accounts of clinicians');
+  users
+    .command('add')
+    .description('add an account; the password comes from EPHR_PASSWORD or standard input, never an argument')
+    .requiredOption('--username <u>', 'the username')
+    .requiredOption('--clinic <org>', 'the clinic (Organization id) the person works for')
+    .requiredOption('--scope <scopes>', 'the SMART scopes the person may be granted, e.g. "user/*.cruds"')
+    .option('--roles <roles>', 'comma-separated: gbv-care, break-glass, label-admin, auditor, admin')
+    .action(async (o: import('./accounts.js').UserAddOptions) => done(await (await load()).usersAdd(o, io)));
+  users
+    .command('list')
+    .description('list the local accounts')
+    .action(async () => done(await (await load()).usersList(io)));
+  program
+    .command('token')
+    .description("print an access token of the local admin-cli client, signed with the server's key")
+    .option('--scope <scopes>', 'the SMART scopes', 'system/*.cruds')
+    .option('--clinic <org>', 'the clinic the token acts for (default: local)')
+    .option('--roles <roles>', 'comma-separated roles (default: none)')
+    .option('--minutes <n>', 'lifetime, 1 to 60', '60')
+    .action(async (o: import('./accounts.js').TokenOptions) =>
+      done(await (await load()).tokenCommand(o, io)),
+    );
+}
+
 /** Runs the command line; resolves to the exit code (0 ok, 1 a record failed, 2 usage or connection error). */
 export async function run(argv: string[], io: Output = stdio): Promise<number> {
   let code = 0;
@@ -65,6 +115,7 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
       const { reindexCommand } = await import('./reindex.js');
       code = await reindexCommand(io);
     });
+  accountCommands(program, io, (c) => (code = c));
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -10,15 +10,19 @@ import { negotiateResponseFormat, requestBodyKind } from './negotiation';
 import { route } from '../interactions/routes';
 import { OperationOutcomeError, badRequest, issue } from '../fhir/outcome';
 import type { Authenticator } from '../security/authenticate';
+import type { AuthorizationServer } from '../security/authorization-server';
 import { guardedContext, type Guards } from '../security/guard';
+import { mountAuthorization } from './oauth';
 
-/** Who may do what: the caller of each request, and the access rules that wrap its context. */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Who may do what: the caller of each request, the access rules that wrap its context, and where tokens come from. */
 export interface Security {
   authenticator: Authenticator;
   guards: Guards;
+  /** This server's own authorization server; absent when tokens come from an external issuer (AUTH_ISSUER). */
+  authorization?: AuthorizationServer;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function createApp(ctx: ServerContext, security: Security): express.Express {
   const app = express();
@@ -67,6 +71,8 @@ export function createApp(ctx: ServerContext, security: Security): express.Expre
       res.status(503).json({ status: 'unavailable', database: 'not answering' });
     }
   });
+
+  mountAuthorization(app, ctx.config, security.authorization);
 
   app.use(
     '/fhir',

@@ -22,3 +22,11 @@ export { CommitConflict } from './transaction';
 export { newId } from './repository';
 export { EmbeddedDbError } from './embedded-ferretdb';
 export { openStorage, type OpenStorage, type StorageOptions } from './open';
+export {
+  DuplicateRecord,
+  type Accounts,
+  type ClientRecord,
+  type OAuthRecords,
+  type PasswordHash,
+  type UserRecord,
+} from './accounts';

@@ -15,8 +15,11 @@ import { reindexAll } from './reindex';
 import { Repository, type Faults, type WritePipeline } from './repository';
 import { searchStore } from './search-store';
 import { commitTransaction } from './transaction';
+import { openAccounts, type Accounts } from './accounts';
 
 const RECOVERY_INTERVAL_MS = 15_000;
+/** Expired sessions, codes and replayed-assertion records are removed this often (FerretDB has no TTL index). */
+const ACCOUNT_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 export interface StorageOptions {
   /** A MongoDB server; undefined: the embedded database in `dataDir`. */
@@ -42,6 +45,8 @@ export interface OpenStorage {
   db: Database;
   repository: Repository;
   embedded: EmbeddedDb | undefined;
+  /** The server's own application records: OAuth clients, user accounts, the authorization server's records. */
+  accounts: Accounts;
 }
 
 /** The port over one repository: each interaction in one place, the modules that keep its promises behind it. */
@@ -103,6 +108,13 @@ export async function openStorage(o: StorageOptions): Promise<OpenStorage> {
     recover(repository).catch((err: unknown) => o.logger.error({ err }, 'recovery sweep failed'));
   }, RECOVERY_INTERVAL_MS);
   sweeper.unref();
+  const accounts = openAccounts(db);
+  const accountSweeper = setInterval(() => {
+    accounts
+      .sweep()
+      .catch((err: unknown) => o.logger.error({ err }, 'sweep of expired OAuth records failed'));
+  }, ACCOUNT_SWEEP_INTERVAL_MS);
+  accountSweeper.unref();
   let closing: Promise<void> | undefined;
   return {
     repo,
@@ -111,9 +123,11 @@ export async function openStorage(o: StorageOptions): Promise<OpenStorage> {
     db,
     repository,
     embedded,
+    accounts,
     close: () =>
       (closing ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(accountSweeper);
         await repository.finished.flush();
         await db.close();
         await embedded?.stop();
