@@ -20,3 +20,10 @@ export { CommitConflict } from './transaction';
 export { newId } from './repository';
 export { EmbeddedDbError } from './embedded-ferretdb';
 export { openStorage, type OpenStorage, type StorageOptions } from './open';
+export {
+  AuditLog,
+  type AuditPage,
+  type AuditQuery,
+  type AuditSearchField,
+  type Verification,
+} from './audit-log';
