@@ -7,6 +7,9 @@ import { createApp } from './http/app';
 import { handlers } from './interactions';
 import type { ServerContext } from './interactions/types';
 import { openStorage, type Faults, type OpenStorage, type WritePipeline } from './storage';
+import { auditTrail } from './security/audit-event';
+import { withAuditTrail } from './security/audit-access';
+import type { Principal } from './security/principal';
 import { createValidator, type Validator } from './validation';
 import { isOwnQuestionnaire, seedQuestionnaires } from './interactions/conformance';
 import { configureSearchParameters, indexResource } from './search';
@@ -20,6 +23,8 @@ export interface RunningServer {
   db: OpenStorage['db'];
   repo: OpenStorage['repository'];
   embedded: OpenStorage['embedded'];
+  /** The audit log (append-only, hash-chained): `ephr-fhir audit verify` checks it. */
+  audit: OpenStorage['audit'];
   /** What the interactions see: the CLI imports through it without HTTP. */
   ctx: ServerContext;
   close(): Promise<void>;
@@ -30,6 +35,8 @@ export interface ServerOptions {
   faults?: Faults;
   /** False opens the database and the context without an HTTP listener (the CLI's embedded import). */
   listen?: boolean;
+  /** TEST-ONLY until authenticate.ts is wired: the caller of a request, from its headers. */
+  principal?: (headers: Record<string, string | undefined>) => Principal | undefined;
 }
 
 /** REQUIRE_PROFILES must name profiles we hold, each for the type it is listed under (else every write would fail). */
@@ -78,13 +85,24 @@ export async function openServer(
     config,
     logger,
     ready: () => storage.ping(),
-    handlers,
+    // AUDIT: AuditEvent is read from the audit log, by auditors alone, and never written through the API
+    handlers: withAuditTrail(handlers, storage.audit),
     repo: storage.repo,
     search: { store: storage.search, hooks: {} },
     validator,
   };
   await seedQuestionnaires(ctx);
-  const server = options.listen === false ? undefined : http.createServer(createApp(ctx));
+  // AUDIT: every FHIR request is recorded (security/audit-event.ts); users and clients are named by the issuer.
+  const audit = auditTrail(storage.audit, {
+    baseUrl: config.baseUrl,
+    issuer: config.auth.issuer ?? `${new URL(config.baseUrl).origin}/oauth`,
+  });
+  const server =
+    options.listen === false
+      ? undefined
+      : http.createServer(
+          createApp(ctx, { audit, ...(options.principal && { principalOf: options.principal }) }),
+        );
   if (server) {
     try {
       await new Promise<void>((resolve, reject) => {
@@ -103,6 +121,7 @@ export async function openServer(
     db: storage.db,
     repo: storage.repository,
     embedded: storage.embedded,
+    audit: storage.audit,
     ctx,
     close: () =>
       (closing ??= (async () => {

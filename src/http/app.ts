@@ -9,10 +9,21 @@ import { errorHandler, sendFhir } from './errors';
 import { negotiateResponseFormat, requestBodyKind } from './negotiation';
 import { route } from '../interactions/routes';
 import { OperationOutcomeError, badRequest, issue } from '../fhir/outcome';
+import type { Principal } from '../security/principal';
+import type { AuditTrail } from '../security/audit-event';
+import { auditErrors, auditNote, recordRequest } from './audit';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function createApp(ctx: ServerContext): express.Express {
+/** What the composition root hands the edge besides the interactions' context. */
+export interface AppOptions {
+  /** AUDIT (issue 16 point 8): the trail every FHIR request is recorded in (security/audit-event.ts). */
+  audit?: AuditTrail;
+  /** TEST-ONLY stand-in until authenticate.ts is wired: the caller of a request, from its headers. */
+  principalOf?: (headers: Record<string, string | undefined>) => Principal | undefined;
+}
+
+export function createApp(ctx: ServerContext, opts: AppOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // FHIR ETags are version ids, set by the interactions
@@ -56,8 +67,10 @@ export function createApp(ctx: ServerContext): express.Express {
     express.text({ type: () => true, limit: ctx.config.maxBodyBytes, defaultCharset: 'utf-8' }),
   );
   app.use('/fhir', (req, res, next) => {
-    handleFhir(ctx, req, res).catch(next);
+    handleFhir(ctx, opts, req, res).catch(next);
   });
+  // AUDIT: a failed FHIR request is recorded too, before the error handler answers it.
+  app.use('/fhir', auditErrors(opts.audit));
   app.use((req: Request) => {
     throw notFound(`No route ${req.method} ${req.path}: the FHIR base is /fhir`);
   });
@@ -65,7 +78,7 @@ export function createApp(ctx: ServerContext): express.Express {
   return app;
 }
 
-async function handleFhir(ctx: ServerContext, req: Request, res: Response): Promise<void> {
+async function handleFhir(ctx: ServerContext, opts: AppOptions, req: Request, res: Response): Promise<void> {
   const query = new URL(req.originalUrl, 'http://x').searchParams;
   checkQueryEncoding(req.originalUrl);
   negotiateResponseFormat(query.get('_format') ?? undefined, req.headers.accept);
@@ -74,6 +87,10 @@ async function handleFhir(ctx: ServerContext, req: Request, res: Response): Prom
     .filter((s) => s !== '')
     .map(decodeSegment);
   const match = route(req.method, segments);
+  // AUDIT + TEST-ONLY caller: the lead's authentication replaces principalOf with the verified caller.
+  const principal = opts.principalOf?.(lowerHeaders(req));
+  Object.assign(auditNote(res), { route: match, ...(principal && { principal }) });
+  const reqCtx: ServerContext = principal ? { ...ctx, principal } : ctx;
   const text = typeof req.body === 'string' && req.body.length > 0 ? req.body : undefined;
   const kind = text === undefined ? undefined : requestBodyKind(req.headers['content-type']);
   const handler = ctx.handlers[match.interaction];
@@ -90,7 +107,9 @@ async function handleFhir(ctx: ServerContext, req: Request, res: Response): Prom
     baseUrl: ctx.config.baseUrl,
     ...(text !== undefined && kind !== undefined && { body: { kind, text } }),
   };
-  const out = await handler(ctx, fhirReq);
+  const out = await handler(reqCtx, fhirReq);
+  // AUDIT: recorded before the answer goes out; when it cannot be, the client gets a 500 and none of the data.
+  await recordRequest(opts.audit, req, res, out);
   sendFhir(res, out.status, out.body, out.headers);
 }
 

@@ -1,0 +1,80 @@
+// Every FHIR request recorded in the audit trail before its answer goes out (issue 16 point 8; security/audit-event.ts),
+// answers and errors alike; `GET /fhir/metadata` is not recorded. A failed write fails the request: the client gets a
+// 500 OperationOutcome and none of the data.
+import type { NextFunction, Request, Response } from 'express';
+import { issue, OperationOutcomeError } from '../fhir/outcome';
+import type { RouteMatch } from '../interactions/routes';
+import type { Principal } from '../security/principal';
+import type { AuditTrail } from '../security/audit-event';
+import { toOutcomeError } from './errors';
+
+/** What the edge learnt of a request before it was answered (kept in `res.locals.audit`). */
+interface AuditNote {
+  route?: RouteMatch;
+  principal?: Principal;
+  /** Set once the request is recorded (or recording failed): it is never recorded twice. */
+  done?: boolean;
+}
+
+export function auditNote(res: Response): AuditNote {
+  return ((res.locals as { audit?: AuditNote }).audit ??= {});
+}
+
+export const auditFailure = (): OperationOutcomeError =>
+  new OperationOutcomeError(500, [
+    issue('exception', 'The audit record could not be written, so nothing is answered; try again later'),
+  ]);
+
+function interaction(route: RouteMatch | undefined): string {
+  if (!route) return 'unknown';
+  return route.operation !== undefined ? `$${route.operation}` : route.interaction;
+}
+
+/** Records one answered or failed request; throws auditFailure() when the trail could not take it. */
+export async function recordRequest(
+  trail: AuditTrail | undefined,
+  req: Request,
+  res: Response,
+  answer: { status: number; body?: object | string; headers?: Record<string, string> },
+): Promise<void> {
+  const note = auditNote(res);
+  if (!trail || note.done || req.path === '/metadata') return;
+  note.done = true;
+  const r = note.route;
+  const q = req.originalUrl.indexOf('?');
+  const form = typeof req.body === 'string' && req.is('application/x-www-form-urlencoded') ? req.body : '';
+  const query = [q < 0 ? '' : req.originalUrl.slice(q + 1), form].filter((s) => s !== '').join('&');
+  const type = r?.compartmentType ?? r?.type;
+  const id = r?.id;
+  const location = answer.headers?.Location ?? answer.headers?.['Content-Location'];
+  try {
+    await trail.record({
+      ...(note.principal && { principal: note.principal }),
+      interaction: interaction(r),
+      method: req.method,
+      path: req.baseUrl + req.path,
+      ...(type !== undefined && { type }),
+      ...(id !== undefined && { id }),
+      ...(query !== '' && { query }),
+      status: answer.status,
+      ...(answer.body !== undefined && { body: answer.body }),
+      ...(location !== undefined && { location }),
+      ...(req.ip !== undefined && { address: req.ip }),
+      requestId: String(res.getHeader('X-Request-Id') ?? ''),
+    });
+  } catch (err) {
+    req.log.error({ err }, 'the audit record could not be written');
+    throw auditFailure();
+  }
+}
+
+/** Error middleware on /fhir: records the failed request, then hands the error (or the audit failure) on. */
+export function auditErrors(trail: AuditTrail | undefined) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
+    const status = toOutcomeError(err)?.status ?? 500;
+    recordRequest(trail, req, res, { status }).then(
+      () => next(err),
+      (auditErr: unknown) => next(auditErr),
+    );
+  };
+}
