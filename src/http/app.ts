@@ -70,7 +70,7 @@ export function createApp(ctx: ServerContext, opts: AppOptions = {}): express.Ex
     handleFhir(ctx, opts, req, res).catch(next);
   });
   // AUDIT: a failed FHIR request is recorded too, before the error handler answers it.
-  app.use('/fhir', auditErrors(opts.audit));
+  app.use('/fhir', auditErrors(ctx, opts.audit));
   app.use((req: Request) => {
     throw notFound(`No route ${req.method} ${req.path}: the FHIR base is /fhir`);
   });
@@ -109,7 +109,7 @@ async function handleFhir(ctx: ServerContext, opts: AppOptions, req: Request, re
   };
   const out = await handler(reqCtx, fhirReq);
   // AUDIT: recorded before the answer goes out; when it cannot be, the client gets a 500 and none of the data.
-  await recordRequest(opts.audit, req, res, out);
+  await recordRequest(ctx, opts.audit, req, res, out);
   sendFhir(res, out.status, out.body, out.headers);
 }
 

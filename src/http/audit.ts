@@ -4,6 +4,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { issue, OperationOutcomeError } from '../fhir/outcome';
 import type { RouteMatch } from '../interactions/routes';
+import type { ServerContext } from '../interactions/types';
 import type { Principal } from '../security/principal';
 import type { AuditTrail } from '../security/audit-event';
 import { toOutcomeError } from './errors';
@@ -30,8 +31,20 @@ function interaction(route: RouteMatch | undefined): string {
   return route.operation !== undefined ? `$${route.operation}` : route.interaction;
 }
 
+/** A deleted resource as it was (the version before the deletion the ETag names), for the patients it concerned. */
+async function beforeDelete(
+  ctx: ServerContext,
+  route: RouteMatch | undefined,
+  etag: string | undefined,
+): Promise<string | undefined> {
+  const n = Number(/^W\/"(\d+)"$/.exec(etag ?? '')?.[1]);
+  if (route?.interaction !== 'delete' || !route.type || !route.id || !(n > 1)) return undefined;
+  return (await ctx.repo.vread(route.type, route.id, n - 1))?.json;
+}
+
 /** Records one answered or failed request; throws auditFailure() when the trail could not take it. */
 export async function recordRequest(
+  ctx: ServerContext,
   trail: AuditTrail | undefined,
   req: Request,
   res: Response,
@@ -48,6 +61,7 @@ export async function recordRequest(
   const id = r?.id;
   const location = answer.headers?.Location ?? answer.headers?.['Content-Location'];
   try {
+    const before = await beforeDelete(ctx, r, answer.headers?.ETag);
     await trail.record({
       ...(note.principal && { principal: note.principal }),
       interaction: interaction(r),
@@ -59,6 +73,7 @@ export async function recordRequest(
       status: answer.status,
       ...(answer.body !== undefined && { body: answer.body }),
       ...(location !== undefined && { location }),
+      ...(before !== undefined && { before }),
       ...(req.ip !== undefined && { address: req.ip }),
       requestId: String(res.getHeader('X-Request-Id') ?? ''),
     });
@@ -69,10 +84,10 @@ export async function recordRequest(
 }
 
 /** Error middleware on /fhir: records the failed request, then hands the error (or the audit failure) on. */
-export function auditErrors(trail: AuditTrail | undefined) {
+export function auditErrors(ctx: ServerContext, trail: AuditTrail | undefined) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     const status = toOutcomeError(err)?.status ?? 500;
-    recordRequest(trail, req, res, { status }).then(
+    recordRequest(ctx, trail, req, res, { status }).then(
       () => next(err),
       (auditErr: unknown) => next(auditErr),
     );

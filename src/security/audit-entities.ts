@@ -66,6 +66,8 @@ function addLocation(location: string, resources: Set<string>, patients: Set<str
 
 export interface TouchedInput {
   body?: object | string;
+  /** A deleted resource as it was: only its patients count. */
+  before?: object | string;
   /** Location or Content-Location of the answer (a create answered with `return=minimal`). */
   location?: string;
   /** The resource the URL names (or the compartment's Patient): kept when the answer holds nothing (a 404, a 403). */
@@ -74,17 +76,19 @@ export interface TouchedInput {
   query?: string;
 }
 
+function parsed(body: object | string | undefined): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export function touched(input: TouchedInput): Touched {
   const resources = new Set<string>();
   const patients = new Set<string>();
-  let body: unknown = input.body;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body) as unknown;
-    } catch {
-      body = undefined;
-    }
-  }
+  const body = parsed(input.body);
   if (isObject(body)) {
     const envelope =
       body.resourceType === 'Bundle' &&
@@ -100,6 +104,8 @@ export function touched(input: TouchedInput): Touched {
       }
     }
   }
+  const before = parsed(input.before);
+  if (isObject(before)) addResource(before, new Set(), patients);
   if (input.location) addLocation(input.location, resources, patients);
   if (input.type && input.id) addLocation(`${input.type}/${input.id}`, resources, patients);
   for (const [name, value] of new URLSearchParams(input.query ?? '')) {

@@ -26,6 +26,8 @@ export interface AuditInput {
   status: number;
   /** What was answered (a resource or Bundle, object or JSON text). */
   body?: object | string;
+  /** The resource as it was before a delete: the patients it belonged to are named (nothing else of it). */
+  before?: object | string;
   /** Location or Content-Location of the answer (a create answered with `Prefer: return=minimal`). */
   location?: string;
   /** The caller's network address. */
