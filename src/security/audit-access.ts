@@ -1,6 +1,7 @@
 // AuditEvent through the REST API (issue 16 point 8): read and search answered from the audit log, for an auditor
 // alone (the `auditor` role and a scope naming AuditEvent: `*` scopes do not cover it); every other interaction on
 // AuditEvent, and AuditEvent entries in a batch or transaction, refused: the trail is written by the server alone.
+import type { CapabilityStatement } from 'fhir/r4';
 import { bundleText, type JsonObject } from '../fhir/json';
 import { parseDateRange } from '../fhir/instant';
 import { badRequest, fail, notFound } from '../fhir/outcome';
@@ -164,6 +165,33 @@ function refuseAuditEntries(handler: Handler): Handler {
   };
 }
 
+/** The CapabilityStatement says what AuditEvent is here: read and searched (these parameters), nothing more. */
+function auditCapabilities(handler: Handler): Handler {
+  return async (ctx, req) => {
+    const out = await handler(ctx, req);
+    const body = out.body as CapabilityStatement | undefined;
+    for (const rest of typeof body === 'object' ? (body.rest ?? []) : []) {
+      rest.resource = (rest.resource ?? []).map((r) =>
+        r.type !== AUDIT
+          ? r
+          : {
+              type: r.type,
+              documentation: WRITTEN_BY_SERVER,
+              interaction: [{ code: 'read' }, { code: 'vread' }, { code: 'search-type' }],
+              versioning: 'no-version',
+              readHistory: false,
+              updateCreate: false,
+              conditionalRead: 'not-supported',
+              searchParam: (r.searchParam ?? []).filter((p) =>
+                ['patient', 'agent', 'entity', 'date'].includes(p.name),
+              ),
+            },
+      );
+    }
+    return out;
+  };
+}
+
 /** The handler table with AuditEvent answered from the audit log and every way of writing one refused. */
 export function withAuditTrail(
   handlers: Partial<Record<Interaction, Handler>>,
@@ -181,7 +209,11 @@ export function withAuditTrail(
       out[k] = refuseAuditEntries(h);
       continue;
     }
-    if (k === 'capabilities' || k.endsWith('-system')) {
+    if (k === 'capabilities') {
+      out[k] = auditCapabilities(h);
+      continue;
+    }
+    if (k.endsWith('-system')) {
       out[k] = h;
       continue;
     }

@@ -112,6 +112,14 @@ describe('who reads the trail', () => {
 });
 
 describe('nobody writes the trail through the API', () => {
+  it('the CapabilityStatement offers AuditEvent read and search alone', async () => {
+    const res = await doc.get('/fhir/metadata').expect(200);
+    const entry = (
+      res.body.rest[0].resource as Array<{ type: string; interaction: Array<{ code: string }> }>
+    ).find((r) => r.type === 'AuditEvent');
+    expect(entry?.interaction.map((i) => i.code)).toEqual(['read', 'vread', 'search-type']);
+  });
+
   it('create, update, patch, delete, conditional forms and history of AuditEvent: 405, nothing changed', async () => {
     const before = await auditCollection(s).find({}).sort({ _id: 1 }).toArray();
     const target = before[0]!._id;

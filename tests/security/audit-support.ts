@@ -45,6 +45,7 @@ interface StoredRecord {
   event: string;
   prev: string;
   hash: string;
+  patients: string[];
 }
 
 export const auditCollection = (s: TestServer) => s.running.db.db!.collection<StoredRecord>('audit');
