@@ -9,12 +9,14 @@ import type { ServerContext } from './interactions/types';
 import { openStorage, type Faults, type OpenStorage, type WritePipeline } from './storage';
 import { auditTrail } from './security/audit-event';
 import { withAuditTrail } from './security/audit-access';
-import type { Principal } from './security/principal';
 import { createValidator, type Validator } from './validation';
 import { isOwnQuestionnaire, seedQuestionnaires } from './interactions/conformance';
 import { configureSearchParameters, indexResource } from './search';
 import { projectRoot } from './project-root';
 import path from 'node:path';
+import { Authenticator, remoteIssuer, type TokenIssuer } from './security/authenticate';
+import { BreakGlass } from './security/break-glass';
+import { ConsentDirectory } from './security/consent';
 
 export interface RunningServer {
   /** The port actually bound (PORT=0 picks a free one). */
@@ -35,8 +37,6 @@ export interface ServerOptions {
   faults?: Faults;
   /** False opens the database and the context without an HTTP listener (the CLI's embedded import). */
   listen?: boolean;
-  /** TEST-ONLY until authenticate.ts is wired: the caller of a request, from its headers. */
-  principal?: (headers: Record<string, string | undefined>) => Principal | undefined;
 }
 
 /** REQUIRE_PROFILES must name profiles we hold, each for the type it is listed under (else every write would fail). */
@@ -92,17 +92,25 @@ export async function openServer(
     validator,
   };
   await seedQuestionnaires(ctx);
-  // AUDIT: every FHIR request is recorded (security/audit-event.ts); users and clients are named by the issuer.
-  const audit = auditTrail(storage.audit, {
-    baseUrl: config.baseUrl,
-    issuer: config.auth.issuer ?? `${new URL(config.baseUrl).origin}/oauth`,
-  });
-  const server =
-    options.listen === false
-      ? undefined
-      : http.createServer(
-          createApp(ctx, { audit, ...(options.principal && { principalOf: options.principal }) }),
-        );
+  const { auth } = config;
+  const issuer: TokenIssuer = auth.issuer
+    ? remoteIssuer({ ...auth, issuer: auth.issuer })
+    : await ownIssuer(config);
+  if (auth.devUnauthenticated)
+    logger.warn(
+      { host: config.host },
+      'DEV_UNAUTHENTICATED=loopback: requests without a token act with EVERY permission. Development only: listening on loopback alone.',
+    );
+  const security = {
+    authenticator: new Authenticator(auth, issuer),
+    guards: {
+      consents: new ConsentDirectory(storage.search),
+      breakGlass: new BreakGlass(config.breakGlassMinutes),
+    },
+    // AUDIT: every FHIR request is recorded (security/audit-event.ts); users and clients are named by the issuer.
+    audit: auditTrail(storage.audit, { baseUrl: config.baseUrl, issuer: issuer.issuer }),
+  };
+  const server = options.listen === false ? undefined : http.createServer(createApp(ctx, security));
   if (server) {
     try {
       await new Promise<void>((resolve, reject) => {
@@ -132,4 +140,12 @@ export async function openServer(
         await storage.close();
       })()),
   };
+}
+
+/** PLACEHOLDER until the authorization server lands (branch authz): this server's own issuer and its keys. */
+function ownIssuer(config: Config): Promise<TokenIssuer> {
+  return Promise.resolve({
+    issuer: `${new URL(config.baseUrl).origin}/oauth`,
+    keys: () => Promise.reject(new Error('the authorization server is not wired yet')),
+  });
 }

@@ -9,26 +9,36 @@ import { errorHandler, sendFhir } from './errors';
 import { negotiateResponseFormat, requestBodyKind } from './negotiation';
 import { route } from '../interactions/routes';
 import { OperationOutcomeError, badRequest, issue } from '../fhir/outcome';
-import type { Principal } from '../security/principal';
+import type { Authenticator } from '../security/authenticate';
+import { guardedContext, type Guards } from '../security/guard';
 import type { AuditTrail } from '../security/audit-event';
 import { auditErrors, auditNote, recordRequest } from './audit';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** What the composition root hands the edge besides the interactions' context. */
-export interface AppOptions {
+/** Who may do what: the caller of each request, and the access rules that wrap its context. */
+export interface Security {
+  authenticator: Authenticator;
+  guards: Guards;
   /** AUDIT (issue 16 point 8): the trail every FHIR request is recorded in (security/audit-event.ts). */
   audit?: AuditTrail;
-  /** TEST-ONLY stand-in until authenticate.ts is wired: the caller of a request, from its headers. */
-  principalOf?: (headers: Record<string, string | undefined>) => Principal | undefined;
 }
 
-export function createApp(ctx: ServerContext, opts: AppOptions = {}): express.Express {
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createApp(ctx: ServerContext, security: Security): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // FHIR ETags are version ids, set by the interactions
   app.set('query parser', 'simple');
   app.use(helmet());
+  if (ctx.config.auth.devUnauthenticated) {
+    app.use((_req, res, next) => {
+      res.setHeader(
+        'X-Development-Unauthenticated',
+        'requests without a token act with every permission (loopback only)',
+      );
+      next();
+    });
+  }
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -67,10 +77,10 @@ export function createApp(ctx: ServerContext, opts: AppOptions = {}): express.Ex
     express.text({ type: () => true, limit: ctx.config.maxBodyBytes, defaultCharset: 'utf-8' }),
   );
   app.use('/fhir', (req, res, next) => {
-    handleFhir(ctx, opts, req, res).catch(next);
+    handleFhir(ctx, security, req, res).catch(next);
   });
   // AUDIT: a failed FHIR request is recorded too, before the error handler answers it.
-  app.use('/fhir', auditErrors(ctx, opts.audit));
+  app.use('/fhir', auditErrors(ctx, security.audit));
   app.use((req: Request) => {
     throw notFound(`No route ${req.method} ${req.path}: the FHIR base is /fhir`);
   });
@@ -78,7 +88,12 @@ export function createApp(ctx: ServerContext, opts: AppOptions = {}): express.Ex
   return app;
 }
 
-async function handleFhir(ctx: ServerContext, opts: AppOptions, req: Request, res: Response): Promise<void> {
+async function handleFhir(
+  ctx: ServerContext,
+  security: Security,
+  req: Request,
+  res: Response,
+): Promise<void> {
   const query = new URL(req.originalUrl, 'http://x').searchParams;
   checkQueryEncoding(req.originalUrl);
   negotiateResponseFormat(query.get('_format') ?? undefined, req.headers.accept);
@@ -87,13 +102,19 @@ async function handleFhir(ctx: ServerContext, opts: AppOptions, req: Request, re
     .filter((s) => s !== '')
     .map(decodeSegment);
   const match = route(req.method, segments);
-  // AUDIT + TEST-ONLY caller: the lead's authentication replaces principalOf with the verified caller.
-  const principal = opts.principalOf?.(lowerHeaders(req));
-  Object.assign(auditNote(res), { route: match, ...(principal && { principal }) });
-  const reqCtx: ServerContext = principal ? { ...ctx, principal } : ctx;
+  // AUDIT: what the trail records of this request, answered or failed (the caller once it is known)
+  const note = Object.assign(auditNote(res), { route: match });
   const text = typeof req.body === 'string' && req.body.length > 0 ? req.body : undefined;
   const kind = text === undefined ? undefined : requestBodyKind(req.headers['content-type']);
-  const handler = ctx.handlers[match.interaction];
+  // GET [base]/metadata is public (smart-app-launch: clients discover the server before they have a token).
+  let rctx = ctx;
+  if (match.interaction !== 'capabilities') {
+    const principal = await security.authenticator.principal(req.headers.authorization);
+    note.principal = principal;
+    note.brokenGlass = security.guards.breakGlass.openFor(principal);
+    rctx = await guardedContext(ctx, principal, security.guards);
+  }
+  const handler = rctx.handlers[match.interaction];
   if (!handler) {
     throw new OperationOutcomeError(405, [
       issue('not-supported', `The ${match.interaction} interaction is not supported by this server`),
@@ -107,9 +128,9 @@ async function handleFhir(ctx: ServerContext, opts: AppOptions, req: Request, re
     baseUrl: ctx.config.baseUrl,
     ...(text !== undefined && kind !== undefined && { body: { kind, text } }),
   };
-  const out = await handler(reqCtx, fhirReq);
+  const out = await handler(rctx, fhirReq);
   // AUDIT: recorded before the answer goes out; when it cannot be, the client gets a 500 and none of the data.
-  await recordRequest(ctx, opts.audit, req, res, out);
+  await recordRequest(ctx, security.audit, req, res, out);
   sendFhir(res, out.status, out.body, out.headers);
 }
 

@@ -13,19 +13,22 @@ it('answers 500 with an OperationOutcome and logs the error with the request id'
       cb();
     },
   });
-  const app = createApp({
-    config: loadConfig({}),
-    logger: pino({ level: 'info' }, sink),
-    ready: () => Promise.resolve(),
-    repo: undefined as never,
-    search: undefined as never,
-    validator: undefined as never,
-    handlers: {
-      capabilities: () => {
-        throw new Error('secret internals at /srv/db:27017');
+  const app = createApp(
+    {
+      config: loadConfig({}),
+      logger: pino({ level: 'info' }, sink),
+      ready: () => Promise.resolve(),
+      repo: undefined as never,
+      search: undefined as never,
+      validator: undefined as never,
+      handlers: {
+        capabilities: () => {
+          throw new Error('secret internals at /srv/db:27017');
+        },
       },
     },
-  });
+    undefined as never,
+  ); // GET /fhir/metadata is public: no authentication is asked
   const res = await request(app).get('/fhir/metadata').expect(500);
   expect(res.body.resourceType).toBe('OperationOutcome');
   expect(res.body.issue[0].code).toBe('exception');

@@ -18,7 +18,14 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
     process.execPath,
     ['-r', path.join(root, 'scripts', 'register-ts.js'), path.join(root, 'src/main.ts')],
     {
-      env: { ...process.env, PORT: String(port), LOG_LEVEL: 'error', CI: '1', DEV_UNAUTHENTICATED: 'loopback', ...env },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        LOG_LEVEL: 'error',
+        CI: '1',
+        DEV_UNAUTHENTICATED: 'loopback',
+        ...env,
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
