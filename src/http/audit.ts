@@ -6,13 +6,16 @@ import { issue, OperationOutcomeError } from '../fhir/outcome';
 import type { RouteMatch } from '../interactions/routes';
 import type { ServerContext } from '../interactions/types';
 import type { Principal } from '../security/principal';
-import type { AuditTrail } from '../security/audit-event';
+import type { AuditInput, AuditTrail } from '../security/audit-event';
+import { touched } from '../security/audit-entities';
 import { toOutcomeError } from './errors';
 
 /** What the edge learnt of a request before it was answered (kept in `res.locals.audit`). */
 interface AuditNote {
   route?: RouteMatch;
   principal?: Principal;
+  /** The caller's open break-glass accesses (security/break-glass.ts): a request about one of them is BTG. */
+  brokenGlass?: Array<{ patient: string; reason: string }>;
   /** Set once the request is recorded (or recording failed): it is never recorded twice. */
   done?: boolean;
 }
@@ -28,7 +31,38 @@ export const auditFailure = (): OperationOutcomeError =>
 
 function interaction(route: RouteMatch | undefined): string {
   if (!route) return 'unknown';
+  if (route.operation === 'break-glass') return 'break-glass';
   return route.operation !== undefined ? `$${route.operation}` : route.interaction;
+}
+
+/** The stated reason of a `$break-glass` request (Parameters `reason`, or `?reason=`), as far as it can be read. */
+function statedReason(req: Request): string | undefined {
+  try {
+    const p = JSON.parse(String(req.body)) as { parameter?: Array<{ name?: string; valueString?: string }> };
+    const v = p.parameter?.find((x) => x.name === 'reason')?.valueString;
+    if (typeof v === 'string') return v;
+  } catch {
+    // not JSON: the query, if anywhere
+  }
+  return new URL(req.originalUrl, 'http://x').searchParams.get('reason') ?? undefined;
+}
+
+/** Purpose BTG: a break-glass request, or a request about a patient whose data the caller opened by break-glass. */
+function breakGlass(
+  req: Request,
+  note: AuditNote,
+  input: Omit<AuditInput, 'status' | 'interaction' | 'method' | 'path'> & { interaction: string },
+): Pick<AuditInput, 'purposeOfUse' | 'breakGlassReason'> {
+  if (input.interaction === 'break-glass') {
+    const reason = statedReason(req);
+    return { purposeOfUse: 'BTG', ...(reason !== undefined && { breakGlassReason: reason }) };
+  }
+  if (!note.brokenGlass?.length) return {};
+  const about = new Set(touched(input).patients);
+  const open = note.brokenGlass.filter((o) => about.has(`Patient/${o.patient}`));
+  return open.length === 0
+    ? {}
+    : { purposeOfUse: 'BTG', breakGlassReason: [...new Set(open.map((o) => o.reason))].join('; ') };
 }
 
 /** A deleted resource as it was (the version before the deletion the ETag names), for the patients it concerned. */
@@ -62,20 +96,24 @@ export async function recordRequest(
   const location = answer.headers?.Location ?? answer.headers?.['Content-Location'];
   try {
     const before = await beforeDelete(ctx, r, answer.headers?.ETag);
-    await trail.record({
-      ...(note.principal && { principal: note.principal }),
+    const what = {
       interaction: interaction(r),
-      method: req.method,
-      path: req.baseUrl + req.path,
       ...(type !== undefined && { type }),
       ...(id !== undefined && { id }),
       ...(query !== '' && { query }),
-      status: answer.status,
       ...(answer.body !== undefined && { body: answer.body }),
       ...(location !== undefined && { location }),
       ...(before !== undefined && { before }),
+    };
+    await trail.record({
+      ...(note.principal && { principal: note.principal }),
+      ...what,
+      method: req.method,
+      path: req.baseUrl + req.path,
+      status: answer.status,
       ...(req.ip !== undefined && { address: req.ip }),
       requestId: String(res.getHeader('X-Request-Id') ?? ''),
+      ...breakGlass(req, note, what),
     });
   } catch (err) {
     req.log.error({ err }, 'the audit record could not be written');
