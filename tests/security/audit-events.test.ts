@@ -2,33 +2,32 @@
 // AuditEvent naming who, what, which patient, the query and the outcome, failures included; the events are valid R4.
 import request from 'supertest';
 import type { AuditEvent } from 'fhir/r4';
-import { startTestServer, type TestServer } from '../support/server';
 import {
-  CALLER,
   auditCollection,
   eventsDuring,
   patientsOf,
-  principalOf,
+  startAuditServer,
+  type AuditTestServer,
   queryOf,
   resourcesOf,
   storedEvents,
   subtypeOf,
 } from './audit-support';
 
-let s: TestServer;
+let s: AuditTestServer;
 beforeAll(async () => {
-  s = await startTestServer({}, { principal: principalOf });
+  s = await startAuditServer();
 });
 afterAll(() => s.close());
 
 const FHIR = 'application/fhir+json';
 const as = (who: string) => ({
-  get: (path: string) => request(s.url).get(path).set(CALLER, who),
+  get: (path: string) => request(s.url).get(path).set(s.as(who)),
   post: (path: string, body: unknown) =>
-    request(s.url).post(path).set(CALLER, who).set('Content-Type', FHIR).send(JSON.stringify(body)),
+    request(s.url).post(path).set(s.as(who)).set('Content-Type', FHIR).send(JSON.stringify(body)),
   put: (path: string, body: unknown) =>
-    request(s.url).put(path).set(CALLER, who).set('Content-Type', FHIR).send(JSON.stringify(body)),
-  delete: (path: string) => request(s.url).delete(path).set(CALLER, who),
+    request(s.url).put(path).set(s.as(who)).set('Content-Type', FHIR).send(JSON.stringify(body)),
+  delete: (path: string) => request(s.url).delete(path).set(s.as(who)),
 });
 const doc = as('clinician');
 
@@ -73,7 +72,7 @@ describe('one event per interaction', () => {
       value: 'doc-1',
       assigner: { reference: 'Organization/clinic-a' },
     });
-    expect(user?.policy).toEqual(['jti-doc-1']);
+    expect(user?.policy).toEqual([s.jti('clinician')]);
     const client = e.agent.find((a) => a.type?.coding?.[0]?.code === '110153');
     expect(client).toMatchObject({ requestor: false, who: { identifier: { value: 'clinic-app' } } });
     expect(e.agent.find((a) => a.type?.coding?.[0]?.code === '110152')?.who?.identifier?.value).toBe(s.base);
@@ -190,6 +189,41 @@ describe('one event per interaction', () => {
     });
     expect(e.agent.some((a) => a.type?.coding?.[0]?.code === 'IRCP')).toBe(false);
     expect(patientsOf(e)).toEqual([`Patient/${pid}`]);
+  });
+});
+
+describe('who, when there is no user or an emergency', () => {
+  it('a request without a token (401) is recorded, its caller unauthenticated', async () => {
+    const e = await oneEvent(() => as('nobody').get(`/fhir/Patient/${pid}`).expect(401));
+    expect([subtypeOf(e), e.outcome]).toEqual(['read', '4']);
+    const requestor = e.agent.find((a) => a.requestor);
+    expect(requestor?.who).toEqual({ display: 'unauthenticated caller' });
+    expect(patientsOf(e)).toEqual([`Patient/${pid}`]);
+  });
+
+  it('break-glass: its own subtype, purpose BTG with the stated reason; later reads of that patient are BTG', async () => {
+    const reason = 'unconscious patient in the emergency room';
+    const e = await oneEvent(() =>
+      as('medic')
+        .post(`/fhir/Patient/${pid}/$break-glass`, {
+          resourceType: 'Parameters',
+          parameter: [{ name: 'reason', valueString: reason }],
+        })
+        .expect(200),
+    );
+    expect(e.subtype).toEqual([
+      { system: 'http://ephr-fhir.org/fhir/CodeSystem/audit-event-subtype', code: 'break-glass' },
+    ]);
+    expect(e.purposeOfEvent?.[0]?.coding?.[0]).toEqual({
+      system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
+      code: 'BTG',
+    });
+    expect(e.agent.find((a) => a.requestor)?.purposeOfUse?.[0]?.text).toBe(reason);
+    expect(patientsOf(e)).toEqual([`Patient/${pid}`]);
+    const read = await oneEvent(() => as('medic').get(`/fhir/Patient/${pid}`).expect(200));
+    expect(read.purposeOfEvent?.[0]?.coding?.[0]?.code).toBe('BTG');
+    const other = await oneEvent(() => as('medic').get('/fhir/Patient/someone-else').expect(404));
+    expect(other.purposeOfEvent).toBeUndefined();
   });
 });
 

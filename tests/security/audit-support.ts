@@ -1,44 +1,75 @@
 // Shared by the audit tests: callers (a test-only stand-in for the tokens authenticate.ts will verify), and the
 // audit log read straight from its collection, so that what a test expects is not produced by the code under test.
 import type { AuditEvent } from 'fhir/r4';
-import type { Principal, Role } from '../../src/security/principal';
-import { parseScopes } from '../../src/security/scopes';
-import type { TestServer } from '../support/server';
+import { decodeJwt } from 'jose';
+import { startTestIssuer, type TestIssuer } from '../support/issuer';
+import { startTestServer, type TestServer } from '../support/server';
 
-export const CALLER = 'x-test-caller';
-
-const caller = (
-  subject: string,
-  scopes: string,
-  roles: Role[],
-  extra: Partial<Principal> = {},
-): Principal => ({
-  kind: 'user',
-  subject,
-  client: 'clinic-app',
-  clinic: 'clinic-a',
-  scopes: parseScopes(scopes),
-  roles: new Set(roles),
-  ...extra,
-});
-
-export const CALLERS: Record<string, Principal> = {
-  clinician: caller('doc-1', 'user/*.cruds user/AuditEvent.rs', [], { tokenId: 'jti-doc-1' }),
-  auditor: caller('aud-1', 'user/AuditEvent.rs', ['auditor']),
-  /** An auditor whose scopes never name AuditEvent: `*` does not cover it. */
-  auditorStar: caller('aud-2', 'user/*.cruds', ['auditor']),
-  backend: {
-    kind: 'system',
-    subject: 'lab-system',
-    client: 'lab-system',
-    clinic: 'clinic-b',
-    scopes: parseScopes('system/*.cruds'),
-    roles: new Set(),
+/** The callers of the audit tests, as the token claims an external issuer would sign. */
+const CLAIMS: Record<string, Record<string, unknown>> = {
+  clinician: {
+    sub: 'doc-1',
+    client_id: 'clinic-app',
+    clinic: 'clinic-a',
+    scope: 'user/*.cruds user/AuditEvent.rs',
   },
+  auditor: {
+    sub: 'aud-1',
+    client_id: 'audit-app',
+    clinic: 'clinic-a',
+    scope: 'user/AuditEvent.cruds',
+    roles: ['auditor'],
+  },
+  /** An auditor whose scopes never name AuditEvent: `*` does not cover it. */
+  auditorStar: {
+    sub: 'aud-2',
+    client_id: 'audit-app',
+    clinic: 'clinic-a',
+    scope: 'user/*.cruds',
+    roles: ['auditor'],
+  },
+  medic: {
+    sub: 'medic-1',
+    client_id: 'clinic-app',
+    clinic: 'clinic-c',
+    scope: 'user/*.rs',
+    roles: ['break-glass'],
+  },
+  backend: { sub: 'lab-system', client_id: 'lab-system', clinic: 'clinic-b', scope: 'system/*.cruds' },
 };
 
-export const principalOf = (h: Record<string, string | undefined>): Principal | undefined =>
-  CALLERS[h[CALLER] ?? ''];
+export interface AuditTestServer extends TestServer {
+  idp: TestIssuer;
+  /** The Authorization header of a caller of CLAIMS ({} for none). */
+  as(who: string): Record<string, string>;
+  /** The `jti` of a caller's token. */
+  jti(who: string): string;
+}
+
+/** A server that verifies real tokens of a test issuer, with a token per caller. */
+export async function startAuditServer(
+  options: Parameters<typeof startTestServer>[1] = {},
+): Promise<AuditTestServer> {
+  const idp = await startTestIssuer();
+  const s = await startTestServer({ DEV_UNAUTHENTICATED: '', AUTH_ISSUER: idp.url }, options);
+  idp.audience = s.base;
+  const tokens = new Map<string, string>();
+  for (const [who, claims] of Object.entries(CLAIMS))
+    tokens.set(who, await idp.token(claims, { expiresIn: '1h' }));
+  return {
+    ...s,
+    idp,
+    as: (who): Record<string, string> => {
+      const token = tokens.get(who);
+      return token === undefined ? {} : { Authorization: `Bearer ${token}` };
+    },
+    jti: (who) => String(decodeJwt(tokens.get(who)!).jti),
+    close: async () => {
+      await s.close();
+      await idp.close();
+    },
+  };
+}
 
 interface StoredRecord {
   _id: string;
