@@ -324,7 +324,7 @@ describe.each(Object.entries(CALLERS))('%s', (who, caller) => {
     const seen: Key[] = [];
     let url: string | undefined = `${srv.base}/Observation?_count=1`;
     for (let pages = 0; url && pages < 20; pages++) {
-      const res = await request(url).get('').set(as(who));
+      const res: request.Response = await request(url).get('').set(as(who));
       expect(res.status).toBe(200);
       seen.push(...keysIn(res.body));
       url = (res.body.link as Array<{ relation: string; url: string }>).find(
