@@ -7,6 +7,8 @@ import { createApp } from './http/app';
 import { handlers } from './interactions';
 import type { ServerContext } from './interactions/types';
 import { openStorage, type Faults, type OpenStorage, type WritePipeline } from './storage';
+import { auditTrail } from './security/audit-event';
+import { withAuditTrail } from './security/audit-access';
 import { createValidator, type Validator } from './validation';
 import { isOwnQuestionnaire, seedQuestionnaires } from './interactions/conformance';
 import { configureSearchParameters, indexResource } from './search';
@@ -26,6 +28,8 @@ export interface RunningServer {
   db: OpenStorage['db'];
   repo: OpenStorage['repository'];
   embedded: OpenStorage['embedded'];
+  /** The audit log (append-only, hash-chained): `ephr-fhir audit verify` checks it. */
+  audit: OpenStorage['audit'];
   /** What the interactions see: the CLI imports through it without HTTP. */
   ctx: ServerContext;
   /** The server's own application records (OAuth clients, accounts): the CLI manages them through it. */
@@ -90,7 +94,8 @@ export async function openServer(
     config,
     logger,
     ready: () => storage.ping(),
-    handlers,
+    // AUDIT: AuditEvent is read from the audit log, by auditors alone, and never written through the API
+    handlers: withAuditTrail(handlers, storage.audit),
     repo: storage.repo,
     search: { store: storage.search, hooks: {} },
     validator,
@@ -115,6 +120,8 @@ export async function openServer(
       breakGlass: new BreakGlass(config.breakGlassMinutes),
     },
     ...(authorization && { authorization }),
+    // AUDIT: every FHIR request is recorded (security/audit-event.ts); users and clients are named by the issuer.
+    audit: auditTrail(storage.audit, { baseUrl: config.baseUrl, issuer: issuer.issuer }),
   };
   const server = options.listen === false ? undefined : http.createServer(createApp(ctx, security));
   if (server) {
@@ -135,6 +142,7 @@ export async function openServer(
     db: storage.db,
     repo: storage.repository,
     embedded: storage.embedded,
+    audit: storage.audit,
     ctx,
     accounts: storage.accounts,
     authorization,

@@ -116,6 +116,15 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
       code = await reindexCommand(io);
     });
   accountCommands(program, io, (c) => (code = c));
+  program
+    .command('audit')
+    .description('the audit trail')
+    .command('verify')
+    .description("check the audit trail's hash chain: exit code 0 when whole, 1 at the first broken link")
+    .action(async () => {
+      const { auditVerifyCommand } = await import('./audit.js');
+      code = await auditVerifyCommand(io);
+    });
   try {
     await program.parseAsync(argv);
   } catch (err) {

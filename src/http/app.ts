@@ -13,6 +13,8 @@ import type { Authenticator } from '../security/authenticate';
 import type { AuthorizationServer } from '../security/authorization-server';
 import { guardedContext, type Guards } from '../security/guard';
 import { mountAuthorization } from './oauth';
+import type { AuditTrail } from '../security/audit-event';
+import { auditErrors, auditNote, recordRequest } from './audit';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -22,6 +24,8 @@ export interface Security {
   guards: Guards;
   /** This server's own authorization server; absent when tokens come from an external issuer (AUTH_ISSUER). */
   authorization?: AuthorizationServer;
+  /** AUDIT (issue 16 point 8): the trail every FHIR request is recorded in (security/audit-event.ts). */
+  audit?: AuditTrail;
 }
 
 export function createApp(ctx: ServerContext, security: Security): express.Express {
@@ -81,6 +85,8 @@ export function createApp(ctx: ServerContext, security: Security): express.Expre
   app.use('/fhir', (req, res, next) => {
     handleFhir(ctx, security, req, res).catch(next);
   });
+  // AUDIT: a failed FHIR request is recorded too, before the error handler answers it.
+  app.use('/fhir', auditErrors(ctx, security.audit));
   app.use((req: Request) => {
     throw notFound(`No route ${req.method} ${req.path}: the FHIR base is /fhir`);
   });
@@ -102,17 +108,18 @@ async function handleFhir(
     .filter((s) => s !== '')
     .map(decodeSegment);
   const match = route(req.method, segments);
+  // AUDIT: what the trail records of this request, answered or failed (the caller once it is known)
+  const note = Object.assign(auditNote(res), { route: match });
   const text = typeof req.body === 'string' && req.body.length > 0 ? req.body : undefined;
   const kind = text === undefined ? undefined : requestBodyKind(req.headers['content-type']);
   // GET [base]/metadata is public (smart-app-launch: clients discover the server before they have a token).
-  const rctx =
-    match.interaction === 'capabilities'
-      ? ctx
-      : await guardedContext(
-          ctx,
-          await security.authenticator.principal(req.headers.authorization),
-          security.guards,
-        );
+  let rctx = ctx;
+  if (match.interaction !== 'capabilities') {
+    const principal = await security.authenticator.principal(req.headers.authorization);
+    note.principal = principal;
+    note.brokenGlass = security.guards.breakGlass.openFor(principal);
+    rctx = await guardedContext(ctx, principal, security.guards);
+  }
   const handler = rctx.handlers[match.interaction];
   if (!handler) {
     throw new OperationOutcomeError(405, [
@@ -128,6 +135,8 @@ async function handleFhir(
     ...(text !== undefined && kind !== undefined && { body: { kind, text } }),
   };
   const out = await handler(rctx, fhirReq);
+  // AUDIT: recorded before the answer goes out; when it cannot be, the client gets a 500 and none of the data.
+  await recordRequest(ctx, security.audit, req, res, out);
   sendFhir(res, out.status, out.body, out.headers);
 }
 

@@ -30,3 +30,10 @@ export {
   type PasswordHash,
   type UserRecord,
 } from './accounts';
+export {
+  AuditLog,
+  type AuditPage,
+  type AuditQuery,
+  type AuditSearchField,
+  type Verification,
+} from './audit-log';

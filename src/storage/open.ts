@@ -1,6 +1,7 @@
 // Opens storage: the database (the embedded FerretDB, or MONGODB_URI), its indexes, recovery of what a crash left,
 // the search index brought up to the definitions, a recovery sweep; and the port over it (port.ts).
 import type { Logger } from 'pino';
+import { AuditLog } from './audit-log';
 import { searchIndexes, searchParameterRegistry, type SearchStore } from '../search';
 import { dropSecondaryIndexes, ensureIndexes } from './collections';
 import { connectDatabase, isFerretDb, ping, withDbName, type Database } from './database';
@@ -38,6 +39,8 @@ export interface StorageOptions {
 export interface OpenStorage {
   repo: FhirRepository;
   search: SearchStore;
+  /** The audit trail (audit-log.ts): append-only, hash-chained, read by auditors alone. */
+  audit: AuditLog;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -93,6 +96,8 @@ export async function openStorage(o: StorageOptions): Promise<OpenStorage> {
   const atomic = !(await isFerretDb(db));
   const repository = new Repository(db.db!, o.pipeline, atomic, o.faults, o.textCacheChars);
   const repo = fhirRepository(repository);
+  const audit = new AuditLog(db.db!, o.faults);
+  if (atomic) await audit.ensureIndexes();
   if (atomic)
     await ensureIndexes(
       repository.c,
@@ -119,6 +124,7 @@ export async function openStorage(o: StorageOptions): Promise<OpenStorage> {
   return {
     repo,
     search: searchStore(repository, !atomic),
+    audit,
     ping: () => ping(db),
     db,
     repository,

@@ -1,6 +1,7 @@
 // The single write pipeline and the reads that repair what a crash left behind (http.html#versioning).
 // Ordering: a version is inserted into `versions` under a unique _id (the only serialisation point), then the
 // `resources` view is brought up to it. A reader that finds the view behind the versions rolls it forward.
+import type { AuditFaults } from './audit-log';
 import crypto from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Resource } from 'fhir/r4';
@@ -108,7 +109,7 @@ export interface WriteOutcome {
 }
 
 /** Test-only fault injection (points in a write where a test may hold or fail it) and timing. */
-export interface Faults {
+export interface Faults extends AuditFaults {
   afterVersionInsert?: (v: VersionDoc) => void | Promise<void>;
   /** A transaction's versions are inserted; its commit point is next. */
   beforeCommitPoint?: () => void | Promise<void>;

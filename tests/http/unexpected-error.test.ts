@@ -27,8 +27,8 @@ it('answers 500 with an OperationOutcome and logs the error with the request id'
         },
       },
     },
-    undefined as never,
-  ); // GET /fhir/metadata is public: no authentication is asked
+    {} as never,
+  ); // GET /fhir/metadata is public: no authentication is asked, nor is it audited
   const res = await request(app).get('/fhir/metadata').expect(500);
   expect(res.body.resourceType).toBe('OperationOutcome');
   expect(res.body.issue[0].code).toBe('exception');
