@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { notFound } from '../fhir/outcome';
 import type { FhirRequest, ServerContext } from '../interactions/types';
+import { corsFor } from './cors';
 import { errorHandler, sendFhir } from './errors';
 import { negotiateResponseFormat, requestBodyKind } from './negotiation';
 import { route } from '../interactions/routes';
@@ -38,6 +39,9 @@ export function createApp(ctx: ServerContext): express.Express {
       },
     }),
   );
+
+  // CORS before any route of the API, its discovery documents and its authorization server (CORS_ORIGINS).
+  app.use(['/fhir', '/.well-known', '/oauth'], corsFor(ctx.config.corsOrigins));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
