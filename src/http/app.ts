@@ -1,17 +1,14 @@
 // Express at the edge: security headers, logging, body limits, negotiation, then the route table.
-import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { notFound } from '../fhir/outcome';
 import type { FhirRequest, ServerContext } from '../interactions/types';
 import { corsFor } from './cors';
 import { errorHandler, sendFhir } from './errors';
 import { negotiateResponseFormat, requestBodyKind } from './negotiation';
+import { requestLog } from './request-log';
 import { route } from '../interactions/routes';
 import { OperationOutcomeError, badRequest, issue } from '../fhir/outcome';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function createApp(ctx: ServerContext): express.Express {
   const app = express();
@@ -19,26 +16,7 @@ export function createApp(ctx: ServerContext): express.Express {
   app.set('etag', false); // FHIR ETags are version ids, set by the interactions
   app.set('query parser', 'simple');
   app.use(helmet());
-  app.use(
-    pinoHttp({
-      logger: ctx.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url,
-        }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLog(ctx.logger));
 
   // CORS before any route of the API, its discovery documents and its authorization server (CORS_ORIGINS).
   app.use(['/fhir', '/.well-known', '/oauth'], corsFor(ctx.config.corsOrigins));
