@@ -14,7 +14,9 @@ export default async function globalTeardown(): Promise<void> {
   if (!log) return;
   const findings = findSensitive(fs.readFileSync(log, 'utf8'), sensitiveStrings());
   if (findings.length === 0) {
-    fs.rmSync(path.dirname(log), { recursive: true, force: true });
+    // EPHR_KEEP_TEST_LOG=1 keeps the log to read (its path is printed).
+    if (process.env.EPHR_KEEP_TEST_LOG) process.stderr.write(`servers' log of this run: ${log}\n`);
+    else fs.rmSync(path.dirname(log), { recursive: true, force: true });
     return;
   }
   const shown = findings
