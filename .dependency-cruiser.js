@@ -32,10 +32,19 @@ const LAYERS = {
   ],
   // Access rules, authentication and audit wrap the interactions' context of each request.
   security: ['interactions/', 'storage/index.ts', 'search/', 'fhir/', 'config.ts', 'version.ts'],
-  http: ['interactions/', 'security/', 'fhir/', 'config.ts'],
+  // logger.ts: the one place that says what a log line may hold (safeError)
+  http: ['interactions/', 'security/', 'fhir/', 'config.ts', 'logger.ts'],
   // The CLI opens the database through the composition root (server.ts) to import and reindex without HTTP, and
   // registers OAuth clients and accounts with the checks the authorization server's tests use.
-  cli: ['interactions/', 'mapping/', 'fhir/', 'config.ts', 'server.ts', 'security/accounts-admin.ts'],
+  cli: [
+    'interactions/',
+    'mapping/',
+    'fhir/',
+    'config.ts',
+    'server.ts',
+    'security/accounts-admin.ts',
+    'logger.ts',
+  ],
 };
 
 const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

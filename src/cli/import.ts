@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import type { Parameters } from 'fhir/r4';
 import pino from 'pino';
+import { loggerOptions } from '../logger';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../config';
 import { importRecords, type RecordReport } from '../interactions/ephr-import';
@@ -58,7 +59,7 @@ function viaServer(base: string, opts: ImportCommandOptions): Importer {
 
 async function embedded(opts: ImportCommandOptions): Promise<{ run: Importer; close: () => Promise<void> }> {
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-  const running: RunningServer = await openServer(config, pino({ level: config.logLevel }), {
+  const running: RunningServer = await openServer(config, pino(loggerOptions(config.logLevel)), {
     listen: false,
   });
   const clinic = opts.clinic ?? config.importClinic;

@@ -1,12 +1,12 @@
 // Express at the edge: security headers, logging, body limits, negotiation, then the route table.
-import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { notFound } from '../fhir/outcome';
 import type { FhirRequest, ServerContext } from '../interactions/types';
+import { corsFor } from './cors';
 import { errorHandler, sendFhir } from './errors';
 import { negotiateResponseFormat, requestBodyKind } from './negotiation';
+import { requestLog } from './request-log';
 import { route } from '../interactions/routes';
 import { OperationOutcomeError, badRequest, issue } from '../fhir/outcome';
 import type { Authenticator } from '../security/authenticate';
@@ -15,8 +15,6 @@ import { guardedContext, type Guards } from '../security/guard';
 import { mountAuthorization } from './oauth';
 import type { AuditTrail } from '../security/audit-event';
 import { auditErrors, auditNote, recordRequest } from './audit';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Who may do what: the caller of each request, the access rules that wrap its context, and where tokens come from. */
 export interface Security {
@@ -43,26 +41,10 @@ export function createApp(ctx: ServerContext, security: Security): express.Expre
       next();
     });
   }
-  app.use(
-    pinoHttp({
-      logger: ctx.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url,
-        }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLog(ctx.logger));
+
+  // CORS before any route of the API, its discovery documents and its authorization server (CORS_ORIGINS).
+  app.use(['/fhir', '/.well-known', '/oauth'], corsFor(ctx.config.corsOrigins));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

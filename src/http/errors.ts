@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { issue, operationOutcome, OperationOutcomeError } from '../fhir/outcome';
 import type { ServerContext } from '../interactions/types';
 import { FHIR_JSON } from './negotiation';
+import { noteIssueCodes } from './request-log';
 
 export function sendFhir(
   res: Response,
@@ -59,6 +60,10 @@ export function errorHandler(ctx: ServerContext) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const known = toOutcomeError(err);
     if (known) {
+      noteIssueCodes(
+        res,
+        known.issues.map((i) => i.code),
+      );
       sendFhir(res, known.status, operationOutcome(known.issues), known.headers);
       return;
     }

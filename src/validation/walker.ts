@@ -7,6 +7,7 @@ import { describe, primitiveProblem } from './primitives';
 import { assignSlices } from './slicing';
 import { checkExtension } from './extensions';
 import { checkContainedReferenced, checkLocalReference } from './native';
+import { narrativeProblems } from './narrative';
 
 type Json = Record<string, unknown>;
 
@@ -340,6 +341,10 @@ function walkValue(
         }
         if (def.fixed !== undefined || def.pattern !== undefined)
           checkFixedPattern(ctx, value, def, locate(parentPath, jk.suffix, index), type.code);
+        // Narrative.div: txt-1 and txt-2 (the core expression htmlChecks() is evaluated here, see narrative.ts).
+        if (type.code === 'xhtml' && typeof value === 'string')
+          for (const p of narrativeProblems(value))
+            report(ctx, 'error', 'invariant', `${p.key}: ${p.message}`, locate(parentPath, jk.suffix, index));
         // A primitive has no codings: only a required or extensible binding can say anything about it.
         const strength = def.binding?.strength;
         if (strength === 'required' || strength === 'extensible')

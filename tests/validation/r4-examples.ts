@@ -63,6 +63,12 @@ export const INVALID_EXAMPLES: Record<string, string> = {
   'MedicationRequest-medrx0301.json':
     'dispenseRequest.performer references a Practitioner; R4 allows Reference(Organization)',
   'Observation-clinical-gender.json': 'performer references an Encounter, which R4 does not allow',
+  // txt-2: "The narrative SHALL have some non-whitespace content" (narrative.html#xhtml); these divs hold only white
+  // space (the Questionnaire's an empty <pre>).
+  'ActivityDefinition-blood-tubes-supply.json': 'text.div is empty (txt-2)',
+  'ActivityDefinition-heart-valve-replacement.json': 'text.div is empty (txt-2)',
+  'EventDefinition-example.json': 'text.div is empty (txt-2)',
+  'Questionnaire-zika-virus-exposure-assessment.json': 'text.div holds only an empty <pre> (txt-2)',
   'Bundle-ussg-fht.json':
     'its Questionnaire and ValueSets claim SDC profiles (hl7.fhir.us.sdc) that are not part of R4 core',
 };
