@@ -35,3 +35,22 @@ it.each([
   expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ [name]: value })).toThrow(name);
 });
+
+it('asks for tokens unless the development bypass is named, which listens on loopback alone', () => {
+  const c = loadConfig({});
+  expect([c.auth.devUnauthenticated, c.host, c.auth.audience]).toEqual([false, '0.0.0.0', c.baseUrl]);
+  const dev = loadConfig({ DEV_UNAUTHENTICATED: 'loopback' });
+  expect([dev.auth.devUnauthenticated, dev.host]).toEqual([true, '127.0.0.1']);
+  expect(() => loadConfig({ DEV_UNAUTHENTICATED: 'loopback', HOST: '0.0.0.0' })).toThrow('HOST');
+  for (const value of ['1', 'true', 'yes'])
+    expect(() => loadConfig({ DEV_UNAUTHENTICATED: value })).toThrow('DEV_UNAUTHENTICATED');
+});
+
+it.each([
+  ['AUTH_ISSUER', 'keycloak'],
+  ['AUTH_JWKS_URL', 'ftp://x/jwks'],
+  ['CORS_ORIGINS', 'https://a.org/path'],
+  ['BREAK_GLASS_MINUTES', '0'],
+])('rejects %s=%s naming the variable (security settings)', (name, value) => {
+  expect(() => loadConfig({ [name]: value })).toThrow(name);
+});
