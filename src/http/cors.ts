@@ -36,6 +36,18 @@ export function corsFor(origins: readonly string[]): RequestHandler {
   return (req, res, next) => {
     // The answer differs by Origin whenever some origin is allowed: caches must keep them apart.
     if (allowed.size > 0) res.vary('Origin');
+    const origin = req.headers.origin;
+    // A preflight from any other origin ends here, without CORS headers: no route behind (the authorization server
+    // answers preflights of its own) may allow it.
+    if (
+      req.method === 'OPTIONS' &&
+      origin !== undefined &&
+      !allowed.has(origin) &&
+      req.headers['access-control-request-method']
+    ) {
+      res.status(204).end();
+      return;
+    }
     handler(req, res, next);
   };
 }

@@ -125,6 +125,8 @@ export async function authorizationServer(config: Config, accounts: Accounts): P
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
+    // Browsers may call the token endpoint from the origins of CORS_ORIGINS alone (as the FHIR API).
+    clientBasedCORS: (_ctx, origin) => config.corsOrigins.includes(origin),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },

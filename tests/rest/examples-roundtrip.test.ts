@@ -42,8 +42,11 @@ it('stores and returns every example exactly', async () => {
       .put(`/fhir/${ex.type}/${ex.id}`)
       .set('Content-Type', 'application/fhir+json')
       .send(ex.text);
-    if (ex.file in REJECTED) {
-      if (put.status < 400) failures.push(`${ex.file}: expected a rejection (${REJECTED[ex.file]})`);
+    const rejected =
+      REJECTED[ex.file] ??
+      (ex.type === 'AuditEvent' ? 'the audit trail is written by the server alone (issue 16)' : undefined);
+    if (rejected !== undefined) {
+      if (put.status < 400) failures.push(`${ex.file}: expected a rejection (${rejected})`);
       continue;
     }
     if (put.status !== 201) {
