@@ -19,6 +19,7 @@ import { createLocalJWKSet } from 'jose';
 import { Authenticator, remoteIssuer, type TokenIssuer } from './security/authenticate';
 import { BreakGlass } from './security/break-glass';
 import { ConsentDirectory } from './security/consent';
+import { ownSmartConfiguration } from './security/smart-configuration';
 import { authorizationServer, ownIssuer, type AuthorizationServer } from './security/authorization-server';
 
 export interface RunningServer {
@@ -101,6 +102,13 @@ export async function openServer(
     validator,
   };
   await seedQuestionnaires(ctx);
+  if (config.auth.issuer === undefined) {
+    const own = ownSmartConfiguration(config);
+    ctx.oauth = {
+      token: own.token_endpoint,
+      ...(own.authorization_endpoint && { authorize: own.authorization_endpoint }),
+    };
+  }
   const { auth } = config;
   // Tokens come from an external issuer (AUTH_ISSUER) or from this server's own authorization server at /oauth.
   const authorization =

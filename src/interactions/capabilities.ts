@@ -68,6 +68,31 @@ export function capabilityStatement(ctx: ServerContext): CapabilityStatement {
     rest: [
       {
         mode: 'server',
+        security: {
+          cors: ctx.config.corsOrigins.length > 0,
+          service: [
+            {
+              coding: [
+                {
+                  system: 'http://terminology.hl7.org/CodeSystem/restful-security-service',
+                  code: 'SMART-on-FHIR',
+                },
+              ],
+            },
+          ],
+          description: 'SMART App Launch 2 and Backend Services: see .well-known/smart-configuration',
+          ...(ctx.oauth && {
+            extension: [
+              {
+                url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+                extension: [
+                  { url: 'token', valueUri: ctx.oauth.token },
+                  ...(ctx.oauth.authorize ? [{ url: 'authorize', valueUri: ctx.oauth.authorize }] : []),
+                ],
+              },
+            ],
+          }),
+        },
         resource,
         ...(system.length > 0 && { interaction: system }),
         ...(has('operation-system') && {

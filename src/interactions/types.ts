@@ -36,6 +36,8 @@ export interface ServerContext {
   repo: FhirRepository;
   search: { store: SearchStore; hooks: SearchHooks };
   validator: Validator;
+  /** Where SMART clients get tokens (CapabilityStatement.rest.security), when this server issues them itself. */
+  oauth?: { token: string; authorize?: string };
   /** The caller of this request (security/guard.ts makes the context of each request); absent at start-up. */
   principal?: Principal;
   /** The interactions this server implements; the CapabilityStatement is built from them. */

@@ -144,6 +144,24 @@ describe("the server's own R4 validator", () => {
   const errors = (oo: OperationOutcome) =>
     oo.issue.filter((i) => i.severity === 'error' || i.severity === 'fatal');
 
+  it('says how to get a token: SMART-on-FHIR, with token and authorize URLs that answer', async () => {
+    const security = cs.rest![0]!.security!;
+    expect(security.service?.[0]?.coding?.[0]?.code).toBe('SMART-on-FHIR');
+    const uris = security.extension?.find((e) => e.url.endsWith('/oauth-uris'))?.extension ?? [];
+    const token = uris.find((e) => e.url === 'token')?.valueUri;
+    const authorize = uris.find((e) => e.url === 'authorize')?.valueUri;
+    expect(token).toBe(`${s.url}/oauth/token`);
+    // the token endpoint answers a POST without a grant with an OAuth error, not 404
+    const t = await fetch(token!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    expect(t.status).toBe(400);
+    const a = await fetch(authorize!, { redirect: 'manual' });
+    expect(a.status).not.toBe(404);
+  });
+
   it('accepts the CapabilityStatement', async () => {
     const res = await validate(cs).expect(200);
     expect(errors(res.body as OperationOutcome)).toEqual([]);
