@@ -1,5 +1,7 @@
 // Writes under the access rules (issue 16, points 3-5): every write path checks the scopes' action, the patient
 // compartment of patient/ scopes, the owning clinic and the restricted labels; what is hidden stays hidden.
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
 import { startTestServer, type TestServer } from '../support/server';
 import { startTestIssuer, type TestIssuer } from '../support/issuer';
@@ -41,6 +43,14 @@ beforeAll(async () => {
     writerB: { sub: 'b', client_id: 'b', clinic: 'B', scope: 'user/*.cruds' },
     obsOnlyA: { sub: 'o', client_id: 'o', clinic: 'A', scope: 'user/Observation.cu' },
     appW1: { sub: 'p', client_id: 'app', clinic: 'A', scope: 'patient/*.cruds', patient: 'w1' },
+    patientsOnlyA: {
+      sub: 'q',
+      client_id: 'q',
+      clinic: 'A',
+      scope: 'user/Patient.cru user/Encounter.cru',
+      roles: ['gbv-care'],
+    },
+    readerB: { sub: 'r', client_id: 'r', clinic: 'B', scope: 'user/*.rs' },
   };
   for (const [k, c] of Object.entries(claims)) tok[k] = await idp.token(c);
   for (const p of ['w1', 'w2'])
@@ -133,4 +143,42 @@ it('a transaction with one entry outside the scopes writes nothing', async () =>
 
 it('a caller without gbv-care cannot write restricted data it could not read back', async () => {
   await send('post', '/Observation', 'writerB', obs('r', 'w2', { meta: { security: [SDV] } })).expect(403);
+});
+
+describe('$import-ephr under the scopes', () => {
+  const record = (): unknown =>
+    JSON.parse(fs.readFileSync(path.join(__dirname, '../../fixtures/ephr/08-gbv-disclosed.json'), 'utf8'));
+  const importAs = (who: string) =>
+    request(srv.base)
+      .post('/$import-ephr')
+      .set({ Authorization: `Bearer ${tok[who]}`, 'Content-Type': 'application/json' })
+      .send(JSON.stringify(record()));
+  const statusOf = (res: request.Response): string | undefined =>
+    (res.body.parameter?.[0]?.part as Array<{ name: string; valueCode?: string }> | undefined)?.find(
+      (p) => p.name === 'status',
+    )?.valueCode;
+
+  it('a caller whose scopes miss a type it writes stores nothing of the record', async () => {
+    const before = await get('/Patient?_summary=count', 'adminA');
+    const res = await importAs('patientsOnlyA');
+    // every record failed: 422, saying the scopes do not permit what it would write
+    expect([res.status, res.body.issue?.[0]?.code]).toEqual([422, 'forbidden']);
+    const after = await get('/Patient?_summary=count', 'adminA');
+    expect(after.body.total).toBe(before.body.total);
+  });
+
+  it('a caller without gbv-care cannot import a GBV disclosure; one with it can, and B does not see it', async () => {
+    const refused = await importAs('writerB');
+    expect([refused.status, refused.body.issue?.[0]?.code]).toEqual([422, 'forbidden']);
+    const done = await importAs('adminA');
+    expect(statusOf(done)).toBe('created');
+    const written = (
+      done.body.parameter[0].part as Array<{ name: string; valueReference?: { reference: string } }>
+    )
+      .filter((p) => p.name === 'written')
+      .map((p) => p.valueReference!.reference);
+    const qr = written.find((w) => w.startsWith('QuestionnaireResponse/'))!;
+    await get(`/${qr}`, 'adminA').expect(200);
+    await get(`/${qr}`, 'readerB').expect(404);
+  });
 });
