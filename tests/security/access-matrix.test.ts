@@ -304,7 +304,7 @@ describe.each(Object.entries(CALLERS))('%s', (who, caller) => {
     expect([keysIn(has.body), has.body.total]).toEqual([want, want.length]);
   });
 
-  it('history: each instance and the Observation type show only what it may see', async () => {
+  it('history: each instance, the Observation type and the system show only what it may see', async () => {
     for (const k of ALL) {
       const res = await request(srv.base)
         .get(`/${ref(k)}/_history`)
@@ -315,6 +315,9 @@ describe.each(Object.entries(CALLERS))('%s', (who, caller) => {
       }
       expect([k, res.status, keysIn(res.body)]).toEqual([k, 200, visible(k) ? [k] : []]);
     }
+    const system = await request(srv.base).get(`/_history?_count=500`).set(as(who));
+    expect(system.status).toBe(200);
+    expect(sorted([...new Set(keysIn(system.body))])).toEqual(sorted(caller.sees));
     const type = await request(srv.base).get(`/Observation/_history?_count=100`).set(as(who));
     expect(type.status).toBe(200);
     expect(keysIn(type.body)).toEqual(sorted(caller.sees.filter((k) => TYPE[k] === 'Observation')));
