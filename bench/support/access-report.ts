@@ -52,13 +52,14 @@ export function requestRow(r: Row): string {
 }
 
 export function appendTable(a: AppendRates): string {
-  const row = (what: string, inFlight: number, s: Sample): string => {
+  const row = (what: string, inFlight: number, s: Measured): string => {
     const f = figures(s);
-    return `| ${what} | ${inFlight} | ${int(f.count)} | ${f.errors} | ${int(f.perSecond)} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.p99)} |`;
+    const cpu = [s.cpu.client, s.cpu.ferretdb].map((v) => (v === undefined ? '–' : ms(v))).join(' / ');
+    return `| ${what} | ${inFlight} | ${int(f.count)} | ${f.errors} | ${int(f.perSecond)} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.p99)} | ${cpu} |`;
   };
   return [
-    '| Appends | In flight | Done | Errors | appends/s | p50 ms | p95 ms | p99 ms |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    '| Appends | In flight | Done | Errors | appends/s | p50 ms | p95 ms | p99 ms | CPU ms/append: benchmark process / FerretDB |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
     row('`AuditLog.append` (chained, one after the other)', 1, a.chain1),
     row('`AuditLog.append` (chained, one after the other)', 10, a.chain10),
     row("`insertOne` of the same records, no chain (the database's floor)", 10, a.raw10),
@@ -102,7 +103,3 @@ export function verifyLine(v: VerifyFigures): string {
     `(chain ${v.inProcess.ok ? 'whole' : 'BROKEN'}).`,
   ].join(' ');
 }
-
-/** The mean of `rows` for one operation, caller and connections. */
-export const find = (rows: Row[], op: string, caller: string, c: number): Row | undefined =>
-  rows.find((r) => r.op === op && r.caller === caller && r.connections === c);

@@ -13,7 +13,10 @@ import {
   GENESIS,
   type AuditDoc,
 } from '../../src/storage/audit-log';
+import { withCpu, type CpuShare } from './cpu';
 import { runConcurrent, type Sample } from './stats';
+
+type Measured = Sample & { cpu: CpuShare };
 
 export interface RecordSizes {
   count: number;
@@ -131,11 +134,11 @@ class GroupedAppends {
 }
 
 export interface AppendRates {
-  chain1: Sample;
-  chain10: Sample;
+  chain1: Measured;
+  chain10: Measured;
   /** The same records, each insertOne'd with 10 in flight and no chain: what the database takes. */
-  raw10: Sample;
-  grouped10: Sample;
+  raw10: Measured;
+  grouped10: Measured;
   groupedMeanBatch: number;
   /** verify() on the grouped chain: it is a valid chain. */
   groupedVerified: boolean;
@@ -148,6 +151,8 @@ export async function appendRates(
   events: JsonObject[],
   amount: number,
   deadlineMs: number,
+  /** This process (`client`) and the database server (`ferretdb`), for the CPU per append. */
+  pids: Record<string, number>,
 ): Promise<AppendRates> {
   const next = (i: number): JsonObject => events[i % events.length]!;
   const fresh = async (name: string): Promise<Db> => {
@@ -158,11 +163,11 @@ export async function appendRates(
   };
   const used: Db[] = [];
   try {
-    const rate = async (name: string, concurrency: number): Promise<Sample> => {
+    const rate = async (name: string, concurrency: number): Promise<Measured> => {
       const db = await fresh(name);
       used.push(db);
       const log = new AuditLog(db);
-      return runConcurrent(amount, concurrency, (i) => log.append(next(i)), deadlineMs);
+      return withCpu(pids, () => runConcurrent(amount, concurrency, (i) => log.append(next(i)), deadlineMs));
     };
     // warm-up: JIT, connection pool, SQLite table
     await rate('warm', 10);
@@ -177,16 +182,20 @@ export async function appendRates(
       .find({})
       .sort({ _id: 1 })
       .toArray();
-    const raw10 = await runConcurrent(
-      docs.length,
-      10,
-      (i) => rawDb.collection<AuditDoc>(AUDIT_COLLECTION).insertOne(docs[i]!),
-      deadlineMs,
+    const raw10 = await withCpu(pids, () =>
+      runConcurrent(
+        docs.length,
+        10,
+        (i) => rawDb.collection<AuditDoc>(AUDIT_COLLECTION).insertOne(docs[i]!),
+        deadlineMs,
+      ),
     );
     const groupedDb = await fresh('grouped');
     used.push(groupedDb);
     const grouped = new GroupedAppends(groupedDb, 100);
-    const grouped10 = await runConcurrent(amount, 10, (i) => grouped.append(next(i)), deadlineMs);
+    const grouped10 = await withCpu(pids, () =>
+      runConcurrent(amount, 10, (i) => grouped.append(next(i)), deadlineMs),
+    );
     const verified = await new AuditLog(groupedDb).verify();
     const n = grouped.batches.length;
     return {
