@@ -47,6 +47,7 @@ export async function httpCreates(
   amount: number,
   connections: number,
   deadlineMs = 60_000,
+  headers: Record<string, string> = {},
 ): Promise<{ sample: Sample; ids: string[] }> {
   const ids: string[] = [];
   let sent = 0;
@@ -60,7 +61,7 @@ export async function httpCreates(
     request: {
       method: 'POST',
       path: `/fhir/${type}`,
-      headers: { 'content-type': FHIR_JSON, accept: FHIR_JSON },
+      headers: { 'content-type': FHIR_JSON, accept: FHIR_JSON, ...headers },
       setupRequest: (req) => ({ ...req, body: bodyFor(sent++) }),
       onResponse: (status, _body, _context, headers) => {
         // autocannon keeps the header names as sent (Express sends "Location").
@@ -81,17 +82,19 @@ export function httpReads(
   amount: number,
   connections: number,
   deadlineMs = 60_000,
+  headers: Record<string, string> = {},
 ): Promise<Sample> {
-  return httpGets(url, () => `/fhir/${type}/${pick(ids)}`, amount, connections, deadlineMs);
+  return httpGets(url, () => `/fhir/${type}/${pick(ids)}`, amount, connections, deadlineMs, headers);
 }
 
-/** `amount` GETs of the paths `next` gives, one per request (a search, for example). */
+/** `amount` GETs of the paths `next` gives, one per request (a search, for example); `headers` on each. */
 export function httpGets(
   url: string,
   next: () => string,
   amount: number,
   connections: number,
   deadlineMs = 60_000,
+  headers: Record<string, string> = {},
 ): Promise<Sample> {
   return load({
     url,
@@ -100,7 +103,7 @@ export function httpGets(
     deadlineMs,
     request: {
       method: 'GET',
-      headers: { accept: FHIR_JSON },
+      headers: { accept: FHIR_JSON, ...headers },
       setupRequest: (req) => ({ ...req, path: next() }),
     },
   });
@@ -113,6 +116,7 @@ export function httpReadsEach(
   ids: readonly string[],
   connections: number,
   deadlineMs = 60_000,
+  headers: Record<string, string> = {},
 ): Promise<Sample> {
   let next = 0;
   return httpGets(
@@ -121,6 +125,7 @@ export function httpReadsEach(
     ids.length,
     connections,
     deadlineMs,
+    headers,
   );
 }
 

@@ -1,4 +1,4 @@
-// Latency samples and the figures the benchmark tables show: count, throughput, p50 and p99 (nearest rank).
+// Latency samples and the figures the benchmark tables show: count, throughput, p50, p95 and p99 (nearest rank).
 
 export interface Sample {
   /** Completed operations (successful ones only). */
@@ -16,6 +16,7 @@ export interface Figures {
   errors: number;
   perSecond: number;
   p50: number;
+  p95: number;
   p99: number;
   mean: number;
 }
@@ -35,6 +36,7 @@ export function figures(s: Sample): Figures {
     errors: s.errors,
     perSecond: s.wallMs > 0 ? (s.count * 1000) / s.wallMs : NaN,
     p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     mean: sorted.length > 0 ? sum / sorted.length : NaN,
   };
