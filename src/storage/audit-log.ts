@@ -16,6 +16,8 @@ const LAST_ID = '9'.repeat(SEQ_DIGITS);
 export const GENESIS = '0'.repeat(64);
 /** Appends lost to another process's append of the same sequence number before giving up. */
 const MAX_ATTEMPTS = 50;
+/** The most events one insert stores. */
+const MAX_GROUP = 256;
 const VERIFY_BATCH = 500;
 const PATIENT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role|1';
 
@@ -106,8 +108,11 @@ export class AuditLog {
   private readonly c: Collection<AuditDoc>;
   /** The last record this process knows of; undefined: read it from the database before the next append. */
   private tail: { seq: number; hash: string } | undefined;
-  /** Appends of this process, one after the other. */
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Events waiting for the next insert, in the order they were appended. */
+  private waiting: Array<{ event: JsonObject; done: (id: string) => void; failed: (err: unknown) => void }> =
+    [];
+  /** Whether an insert is in flight (the next group waits for it). */
+  private inserting = false;
 
   constructor(
     db: Db,
@@ -124,38 +129,53 @@ export class AuditLog {
 
   /**
    * Stores one AuditEvent (without id: the id is its sequence number) at the end of the chain; resolves to its id
-   * once the database has it. Serialised in-process; across processes the unique `_id` decides and the loser
-   * re-reads the tail and tries the next number.
+   * once the database has it. In-process, events that arrive while an insert is in flight are chained in their order
+   * and stored together by the next insert (one ordered insertMany: a group commit); across processes the unique
+   * `_id` decides, and the events after a lost number re-read the tail and take the next ones.
    */
   append(event: JsonObject): Promise<string> {
-    const run = this.chain.then(() => this.appendNow(event));
-    this.chain = run.catch(() => undefined);
-    return run;
+    return new Promise<string>((done, failed) => {
+      this.waiting.push({ event, done, failed });
+      if (!this.inserting) void this.drain();
+    });
   }
 
-  private async appendNow(event: JsonObject): Promise<string> {
-    for (let attempt = 1; ; attempt++) {
-      const tail = this.tail ?? (await this.readTail());
-      const seq = tail.seq + 1;
-      const { resourceType, id: _ignored, ...rest } = event;
-      const stored: JsonObject = { resourceType, id: auditId(seq), ...rest };
-      const hash = chainHash(tail.hash, stored);
+  private async drain(): Promise<void> {
+    this.inserting = true;
+    let attempt = 0;
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0, MAX_GROUP);
+      let stored = 0;
       try {
+        const tail = this.tail ?? (await this.readTail());
+        const docs = chained(
+          tail,
+          group.map((g) => g.event),
+        );
         await this.faults.beforeAuditAppend?.();
-        await this.c.insertOne({
-          _id: auditId(seq),
-          event: JSON.stringify(stored),
-          prev: tail.hash,
-          hash,
-          ...auditSearchFields(stored),
-        });
-        this.tail = { seq, hash };
-        return auditId(seq);
+        try {
+          await this.c.insertMany(docs, { ordered: true });
+          stored = docs.length;
+        } catch (err) {
+          // ordered: the records before the failing one are in
+          stored = insertedBefore(err);
+          throw err;
+        } finally {
+          const last = docs[stored - 1];
+          this.tail = stored === docs.length && last ? { seq: Number(last._id), hash: last.hash } : undefined;
+          for (const [i, g] of group.slice(0, stored).entries()) g.done(docs[i]!._id);
+        }
+        attempt = 0;
       } catch (err) {
-        this.tail = undefined; // another process appended, or the insert's fate is unknown: read it again
-        if (!isDuplicateKey(err) || attempt >= MAX_ATTEMPTS) throw err;
+        const rest = group.slice(stored);
+        if (isDuplicateKey(err) && ++attempt < MAX_ATTEMPTS) {
+          this.waiting.unshift(...rest); // another process took the number: after its records, in the same order
+        } else {
+          for (const g of rest) g.failed(err);
+        }
       }
     }
+    this.inserting = false;
   }
 
   private async readTail(): Promise<{ seq: number; hash: string }> {
@@ -243,4 +263,32 @@ export class AuditLog {
       onProgress?.(expected - 1);
     }
   }
+}
+
+/** The records of `events` chained after `tail`, each with its sequence number as id and the hash of the one before. */
+function chained(tail: { seq: number; hash: string }, events: JsonObject[]): AuditDoc[] {
+  let prev = tail.hash;
+  return events.map((event, i) => {
+    const seq = tail.seq + 1 + i;
+    const { resourceType, id: _ignored, ...rest } = event;
+    const stored: JsonObject = { resourceType, id: auditId(seq), ...rest };
+    const hash = chainHash(prev, stored);
+    const doc: AuditDoc = {
+      _id: auditId(seq),
+      event: JSON.stringify(stored),
+      prev,
+      hash,
+      ...auditSearchFields(stored),
+    };
+    prev = hash;
+    return doc;
+  });
+}
+
+/** How many records of an ordered insertMany the database stored before it failed (0 when it cannot say). */
+function insertedBefore(err: unknown): number {
+  const n =
+    (err as { insertedCount?: unknown; result?: { insertedCount?: unknown } }).insertedCount ??
+    (err as { result?: { insertedCount?: unknown } }).result?.insertedCount;
+  return typeof n === 'number' ? n : 0;
 }
