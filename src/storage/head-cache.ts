@@ -34,6 +34,11 @@ export class HeadCache {
     if (this.heads.size > this.max) this.heads.delete(this.heads.keys().next().value!);
   }
 
+  /** Forgets `type/id` (an erased resource: expunge.ts), whose versions did vanish. */
+  forget(type: string, id: string): void {
+    this.heads.delete(`${type}/${id}`);
+  }
+
   /** The version remembered for `type/id`, unchecked: a floor for a probe upward (versions never vanish). */
   floor(type: string, id: string): number | undefined {
     return this.heads.get(`${type}/${id}`)?.versionId;
