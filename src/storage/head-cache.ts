@@ -1,7 +1,8 @@
 // The current version of recently read or written resources, so that a read asks the database only whether a newer
 // version exists: a lookup of `versions` by `_id` that finds nothing, where reading the view decodes its search keys
-// (kilobytes, tens of fields on FerretDB). Versions are numbered without gaps and never removed once visible, so
-// "no version n + 1" proves that version n is still current, whichever server process wrote since.
+// (kilobytes, tens of fields on FerretDB). Versions are numbered without gaps and never removed once visible (but by
+// an erasure, expunge.ts, which forgets the entry here), so "no version n + 1" proves that version n is still
+// current, whichever server process wrote since.
 import type { Collections, ResourceDoc, VersionDoc } from './collections';
 import { versionKey } from './collections';
 import type { Coalescer } from './coalesce';
