@@ -389,23 +389,37 @@ const withOversized = fc.oneof(
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 const qs = (q: string): string => (q === '' ? '' : `?${q}`);
 
-/** A path below /fhir for each route of routes.ts (and its neighbours: wrong method, wrong level, unknown names). */
-const fhirPath = fc.oneof(
-  fc.tuple(query).map(([q]) => `${qs(q)}`),
-  fc.constantFrom(
-    '/metadata',
-    '/_history',
-    '/$import-ephr',
-    '/$import-ephr?format=csv',
-    '/$unknown',
-    '/.well-known/smart-configuration',
-  ),
-  fc.tuple(fc.constantFrom('', '/_history'), query).map(([p, q]) => `${p}${qs(q)}`),
-  fc.tuple(type, query).map(([t, q]) => `/${seg(t)}${qs(q)}`),
+/** A path below /fhir for each route of routes.ts (and its neighbours: wrong level, unknown names), with its methods. */
+const fhirPath: fc.Arbitrary<[string, string[]]> = fc.oneof(
+  query.map((q): [string, string[]] => [qs(q), ['GET', 'POST']]),
+  fc
+    .constantFrom(
+      '/metadata',
+      '/_history',
+      '/$import-ephr',
+      '/$import-ephr?format=csv',
+      '/$unknown',
+      '/.well-known/smart-configuration',
+    )
+    .map((p): [string, string[]] => [p, ['GET', 'POST']]),
+  fc
+    .tuple(fc.constantFrom('', '/_history'), query)
+    .map(([p, q]): [string, string[]] => [`${p}${qs(q)}`, ['GET']]),
+  fc
+    .tuple(type, query)
+    .map(([t, q]): [string, string[]] => [`/${seg(t)}${qs(q)}`, ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']]),
   fc
     .tuple(type, fc.constantFrom('_search', '_history', '$validate', '$everything', '$expunge'), query)
-    .map(([t, s, q]) => `/${seg(t)}/${s}${qs(q)}`),
-  fc.tuple(type, id, query).map(([t, i, q]) => `/${seg(t)}/${seg(i)}${qs(q)}`),
+    .map(([t, s, q]): [string, string[]] => [
+      `/${seg(t)}/${s}${qs(q)}`,
+      s === '_history' ? ['GET'] : ['POST'],
+    ]),
+  fc
+    .tuple(type, id, query)
+    .map(([t, i, q]): [string, string[]] => [
+      `/${seg(t)}/${seg(i)}${qs(q)}`,
+      ['GET', 'PUT', 'PATCH', 'DELETE'],
+    ]),
   fc
     .tuple(
       type,
@@ -422,30 +436,40 @@ const fhirPath = fc.oneof(
       ),
       query,
     )
-    .map(([t, i, s, q]) => `/${seg(t)}/${seg(i)}/${s}${qs(q)}`),
+    .map(([t, i, s, q]): [string, string[]] => [
+      `/${seg(t)}/${seg(i)}/${s}${qs(q)}`,
+      s.startsWith('$') ? ['POST'] : ['GET'],
+    ]),
   fc
     .tuple(type, id, fc.oneof(fc.constantFrom('1', '2', '0', '-1', '99999999999999999999'), id))
-    .map(([t, i, v]) => `/${seg(t)}/${seg(i)}/_history/${seg(v)}`),
+    .map(([t, i, v]): [string, string[]] => [`/${seg(t)}/${seg(i)}/_history/${seg(v)}`, ['GET']]),
   fc
     .array(fc.constantFrom('Patient', 'a', '_history', '1', '$x'), { minLength: 5, maxLength: 7 })
-    .map((xs) => `/${xs.join('/')}`),
+    .map((xs): [string, string[]] => [`/${xs.join('/')}`, ['GET']]),
 );
 
 export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc
   .tuple(
     fc.oneof(
-      { weight: 12, arbitrary: fhirPath.map((p) => `/fhir${p}`) },
+      { weight: 12, arbitrary: fhirPath.map(([p, ms]): [string, string[]] => [`/fhir${p}`, ms]) },
       {
         weight: 1,
-        arbitrary: fc.constantFrom('/.well-known/smart-configuration', '/oauth/token', '/healthz', '/readyz'),
+        arbitrary: fc
+          .constantFrom('/.well-known/smart-configuration', '/oauth/token', '/healthz', '/readyz')
+          .map((p): [string, string[]] => [p, p === '/oauth/token' ? ['POST'] : ['GET']]),
       },
     ),
-    fc.constantFrom(...METHODS),
+    fc.nat(),
+    fc.oneof(
+      { weight: 5, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom(...METHODS) },
+    ),
     withOversized,
     fc.option(body, { freq: 3 }),
   )
-  .map(([url, method, h, b]) => {
-    // POST /oauth/token takes a form; most of its bodies are one (a grant type and garbage).
+  .map(([[url, methods], pick, other, h, b]) => {
+    // mostly a method the route serves; now and then any
+    const method = other ?? methods[pick % methods.length]!;
     const r: FuzzRequest = { method, url, headers: h };
     if (b !== null && !['GET', 'HEAD'].includes(method)) r.body = b;
     return r;
