@@ -93,6 +93,8 @@ const ACTION: Record<string, AuditEvent['action']> = {
   'conditional-patch': 'U',
   delete: 'D',
   'conditional-delete': 'D',
+  // an erasure (operations/expunge.ts) deletes every version
+  $expunge: 'D',
 };
 const METHOD_ACTION: Record<string, AuditEvent['action']> = {
   GET: 'R',

@@ -2,13 +2,14 @@
 // (guarded-repository.ts), the search's access hook (every query: matches, totals, chains, `_has`, includes, pages)
 // and the interactions, each of which first checks that the token's scopes name its action on its type. Batch and
 // transaction entries dispatch through the same wrapped interactions, so no path goes around them.
+import { fail } from '../fhir/outcome';
 import type { Interaction } from '../interactions/routes';
 import type { Handler, ServerContext } from '../interactions/types';
 import { Access, insufficientScope } from './access';
 import type { BreakGlass } from './break-glass';
 import type { ConsentDirectory } from './consent';
 import { guardRepository } from './guarded-repository';
-import type { Principal } from './principal';
+import { hasRole, type Principal } from './principal';
 import { toFilter } from './rule';
 import type { Action } from './scopes';
 
@@ -44,6 +45,12 @@ function checked(access: Access, interaction: Interaction, handler: Handler, gua
       if (type !== 'Patient') throw insufficientScope('break the glass on anything but a Patient');
       access.require('Patient', 'r');
       return guards.breakGlass.handle(access.principal, req);
+    }
+    if (interaction === 'operation-instance' && req.route.operation === 'expunge' && type !== undefined) {
+      // an erasure is a delete of every version, for an administrator only
+      access.require(type, 'd');
+      if (!hasRole(access.principal, 'admin')) throw fail(403, 'forbidden', '$expunge needs the admin role');
+      return handler(ctx, req);
     }
     // an operation on a type needs some permission on it; what it reads or writes is checked as it does so
     const needs: Action[] | undefined =

@@ -139,6 +139,31 @@ export function guardRepository(
     claim: (key, target) => inner.claim(key, target),
     claimInOrder: (claims) => inner.claimInOrder(claims),
     release: (key, target) => inner.release(key, target),
+    async expunge(type, id) {
+      // An erasure is a delete of every version: `d` on the type and the admin role; what the caller may not reach
+      // (hidden, or its last content out of the scopes) is answered as nothing there, as a delete is.
+      access.require(type, 'd');
+      if (!hasRole(p, 'admin')) throw fail(403, 'forbidden', `$expunge needs the admin role`);
+      const current = await inner.read(type, id);
+      if (current) {
+        const last = current.deleted
+          ? current.versionId > 1
+            ? await inner.vread(type, id, current.versionId - 1)
+            : undefined
+          : current;
+        if (last?.json !== undefined && !access.reaches(type, 'd', last.json)) return 0;
+        const owner = ownerOf(last?.json);
+        if (owner !== undefined && owner !== p.clinic && p.kind !== 'development')
+          throw fail(
+            403,
+            'forbidden',
+            `${type}/${id} was written by another clinic: only that clinic erases it`,
+          );
+      }
+      const n = await inner.expunge(type, id);
+      onWrite(type);
+      return n;
+    },
     reindex: () => Promise.reject(fail(403, 'forbidden', 'Reindexing is not an API interaction')),
   };
 }

@@ -29,6 +29,14 @@ export class BlobCache {
     }
   }
 
+  /** Drops a text (of an erased resource: expunge.ts). */
+  forget(blob: string): void {
+    const text = this.texts.get(blob);
+    if (text === undefined) return;
+    this.texts.delete(blob);
+    this.size -= text.length;
+  }
+
   /** Texts of `blobs` from the cache, the rest fetched with `fetch` and kept. */
   async getMany(
     blobs: string[],

@@ -1,7 +1,8 @@
 // The current version of recently read or written resources, so that a read asks the database only whether a newer
 // version exists: a lookup of `versions` by `_id` that finds nothing, where reading the view decodes its search keys
-// (kilobytes, tens of fields on FerretDB). Versions are numbered without gaps and never removed once visible, so
-// "no version n + 1" proves that version n is still current, whichever server process wrote since.
+// (kilobytes, tens of fields on FerretDB). Versions are numbered without gaps and never removed once visible (but by
+// an erasure, expunge.ts, which forgets the entry here), so "no version n + 1" proves that version n is still
+// current, whichever server process wrote since.
 import type { Collections, ResourceDoc, VersionDoc } from './collections';
 import { versionKey } from './collections';
 import type { Coalescer } from './coalesce';
@@ -32,6 +33,11 @@ export class HeadCache {
     this.heads.delete(key); // re-inserted: Map order is the recency order
     this.heads.set(key, head);
     if (this.heads.size > this.max) this.heads.delete(this.heads.keys().next().value!);
+  }
+
+  /** Forgets `type/id` (an erased resource: expunge.ts), whose versions did vanish. */
+  forget(type: string, id: string): void {
+    this.heads.delete(`${type}/${id}`);
   }
 
   /** The version remembered for `type/id`, unchecked: a floor for a probe upward (versions never vanish). */

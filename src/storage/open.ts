@@ -6,6 +6,7 @@ import { searchIndexes, searchParameterRegistry, type SearchStore } from '../sea
 import { dropSecondaryIndexes, ensureIndexes } from './collections';
 import { connectDatabase, isFerretDb, ping, withDbName, type Database } from './database';
 import { startEmbeddedDb, type EmbeddedDb } from './embedded-ferretdb';
+import { expunge } from './expunge';
 import { readHistory } from './history';
 import { definitionsFingerprint, followDefinitions } from './index-definitions';
 import type { FhirRepository } from './port';
@@ -68,6 +69,7 @@ export function fhirRepository(r: Repository): FhirRepository {
     claim: (key, target) => claim(r, key, target),
     claimInOrder: (claims) => claimInOrder(r, claims),
     release: (key, target) => release(r, key, target),
+    expunge: (type, id) => expunge(r, type, id),
     reindex: (onProgress) =>
       reindexAll(
         r.c,

@@ -40,6 +40,11 @@ export interface FhirRepository {
   claimInOrder(claims: Array<{ key: string; target: string }>): Promise<number>;
   /** Frees a key (only while `target` holds it, when given). */
   release(key: string, target?: string): Promise<void>;
+  /**
+   * Erases `type/id` for good (`$expunge`): every version, its texts, the current view, its search keys, claims and
+   * journal entries naming it, and what is cached of it (expunge.ts). Returns the versions removed (0: none there).
+   */
+  expunge(type: string, id: string): Promise<number>;
   /** Rebuilds the search index of every current resource. */
   reindex(onProgress?: (p: ReindexProgress) => void): Promise<ReindexProgress>;
 }

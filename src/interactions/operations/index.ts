@@ -1,6 +1,7 @@
 // The operations this server implements, by name, and the one handler that dispatches them (operations.html).
 import { notFound } from '../../fhir/outcome';
 import type { Handler } from '../types';
+import { expunge } from './expunge';
 import { importEphr } from './import-ephr';
 import { validate } from './validate';
 
@@ -8,6 +9,7 @@ type Level = 'system' | 'type' | 'instance';
 
 const OPERATIONS: Record<string, { levels: Level[]; handler: Handler }> = {
   validate: { levels: ['type', 'instance'], handler: validate },
+  expunge: { levels: ['instance'], handler: expunge },
   'import-ephr': { levels: ['system'], handler: importEphr },
 };
 
