@@ -151,7 +151,8 @@ function checkQueryEncoding(originalUrl: string): void {
 }
 
 function lowerHeaders(req: Request): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
+  // Null prototype: header names are client data (a `__proto__` header is an ordinary, unread key).
+  const out = Object.create(null) as Record<string, string | undefined>;
   for (const [k, v] of Object.entries(req.headers))
     out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
