@@ -5,6 +5,7 @@ import { isRepeating } from './element-model';
 import { selectNodes } from './fhirpath';
 import { toPlain, type JsonObject } from './json';
 import { badRequest, fail } from './outcome';
+import { checkOperationCount, type PatchLimits } from './json-patch';
 import { refusePrototypeKey } from './safe-keys';
 
 interface Node {
@@ -33,7 +34,13 @@ export function isFhirPathPatch(body: unknown): boolean {
   return typeof body === 'object' && body !== null && (body as JsonObject).resourceType === 'Parameters';
 }
 
-export function applyFhirPathPatch(resource: JsonObject, parameters: JsonObject): JsonObject {
+export function applyFhirPathPatch(
+  resource: JsonObject,
+  parameters: JsonObject,
+  limits: PatchLimits,
+): JsonObject {
+  const params = parameters.parameter;
+  checkOperationCount(Array.isArray(params) ? params.length : 0, limits, 'FHIRPath Patch');
   const ops = readOperations(parameters);
   let tree = resource;
   ops.forEach((op, i) => {
