@@ -28,6 +28,7 @@ import {
   entriesWithResource,
   locate,
   parseEntry,
+  refuseDuplicateFullUrls,
   responseBundle,
   responseEntry,
   statusLine,
@@ -80,6 +81,7 @@ export async function executeTransaction(
   outer: BundleContext,
   rawEntries: unknown[],
 ): Promise<TransactionResult> {
+  refuseDuplicateFullUrls(rawEntries, outer.baseUrl);
   const entries = rawEntries.map((e, i) => atEntry(i, undefined, () => parseEntry(e, i, outer.baseUrl)));
   const claimed: Claimed[] = []; // conditional-create keys this transaction holds, freed if it fails
   try {
