@@ -12,6 +12,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxBodyBytes: number;
   maxBundleEntries: number;
+  /** Operations one JSON Patch or FHIRPath Patch may hold (PATCH_MAX_OPERATIONS). */
+  patchMaxOperations: number;
+  /** Bytes of JSON a patched resource may reach, with what the patch adds (PATCH_MAX_RESULT_SIZE). */
+  patchMaxResultBytes: number;
   /** Megabytes of resource text kept in memory for reads (RESOURCE_CACHE_MB); 0 for none. */
   resourceCacheMb: number;
   searchDefaultCount: number;
@@ -128,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     maxBodyBytes: parseSize('MAX_BODY_SIZE', env.MAX_BODY_SIZE || '5mb'),
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 5000, 1, 100_000),
+    patchMaxOperations: int(env, 'PATCH_MAX_OPERATIONS', 1000, 1, 100_000),
+    patchMaxResultBytes: parseSize('PATCH_MAX_RESULT_SIZE', env.PATCH_MAX_RESULT_SIZE || '5mb'),
     resourceCacheMb: int(env, 'RESOURCE_CACHE_MB', 64, 0, 65_536),
     searchDefaultCount: int(env, 'SEARCH_DEFAULT_COUNT', 20, 1, 10_000),
     searchMaxCount: int(env, 'SEARCH_MAX_COUNT', 1000, 1, 10_000),

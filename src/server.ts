@@ -21,6 +21,7 @@ import { BreakGlass } from './security/break-glass';
 import { ConsentDirectory } from './security/consent';
 import { ownSmartConfiguration } from './security/smart-configuration';
 import { authorizationServer, ownIssuer, type AuthorizationServer } from './security/authorization-server';
+import { answerClientError } from './http/client-error';
 
 export interface RunningServer {
   /** The port actually bound (PORT=0 picks a free one). */
@@ -132,6 +133,8 @@ export async function openServer(
     audit: auditTrail(storage.audit, { baseUrl: config.baseUrl, issuer: issuer.issuer }),
   };
   const server = options.listen === false ? undefined : http.createServer(createApp(ctx, security));
+  // Errors of the HTTP parser (431, malformed requests) are OperationOutcomes too.
+  server?.on('clientError', answerClientError);
   if (server) {
     try {
       await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,8 @@ import { isRepeating } from './element-model';
 import { selectNodes } from './fhirpath';
 import { toPlain, type JsonObject } from './json';
 import { badRequest, fail } from './outcome';
+import { checkOperationCount, type PatchLimits } from './json-patch';
+import { refusePrototypeKey } from './safe-keys';
 
 interface Node {
   parentResNode?: Node | null;
@@ -32,7 +34,13 @@ export function isFhirPathPatch(body: unknown): boolean {
   return typeof body === 'object' && body !== null && (body as JsonObject).resourceType === 'Parameters';
 }
 
-export function applyFhirPathPatch(resource: JsonObject, parameters: JsonObject): JsonObject {
+export function applyFhirPathPatch(
+  resource: JsonObject,
+  parameters: JsonObject,
+  limits: PatchLimits,
+): JsonObject {
+  const params = parameters.parameter;
+  checkOperationCount(Array.isArray(params) ? params.length : 0, limits, 'FHIRPath Patch');
   const ops = readOperations(parameters);
   let tree = resource;
   ops.forEach((op, i) => {
@@ -126,9 +134,10 @@ function applyOne(tree: JsonObject, op: Operation, where: string): JsonObject {
     case 'add': {
       if (!op.name || op.value === undefined)
         throw badRequest('FHIRPath Patch add needs name and value', where);
+      refusePrototypeKey(op.name, `${where}.part(name)`);
       const { steps, node } = single(tree, op, where);
       const target = steps.length === 0 ? tree : resolve(tree, steps);
-      const existing = target[op.name];
+      const existing = Object.hasOwn(target, op.name) ? target[op.name] : undefined;
       if (Array.isArray(existing)) existing.push(op.value);
       else if (existing !== undefined)
         throw unprocessable(`FHIRPath Patch add: ${op.path}.${op.name} exists already`, where);

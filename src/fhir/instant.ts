@@ -16,6 +16,14 @@ export function parseDateRange(value: string, param: string): DateRange {
   if (!m) throw badRequest(`${param}: "${value}" is not a FHIR date or dateTime`, param);
   const [, y, mo, d, h, mi, s, frac, tz] = m;
   const year = Number(y);
+  // Impossible dates are refused, never rolled over (`9999-99-99` is no day of year 10007).
+  const impossible =
+    (mo !== undefined && (Number(mo) < 1 || Number(mo) > 12)) ||
+    (d !== undefined && (Number(d) < 1 || Number(d) > daysIn(year, Number(mo)))) ||
+    (h !== undefined && (Number(h) > 23 || Number(mi) > 59)) ||
+    (s !== undefined && Number(s) > 59) ||
+    (tz !== undefined && tz !== 'Z' && (Number(tz.slice(1, 3)) > 14 || Number(tz.slice(4, 6)) > 59));
+  if (impossible) throw badRequest(`${param}: "${value}" is not a possible date or time`, param);
   if (mo === undefined) return utcRange([year], [year + 1]);
   const month = Number(mo) - 1;
   if (d === undefined) return utcRange([year, month], [year, month + 1]);
@@ -30,6 +38,10 @@ export function parseDateRange(value: string, param: string): DateRange {
   const ms = Number(s) * 1000 + (frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0')));
   const step = frac === undefined ? 1000 : 1;
   return { start: new Date(base + ms), end: new Date(base + ms + step) };
+}
+
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 function utcRange(a: number[], b: number[]): DateRange {

@@ -2,10 +2,10 @@
 // no empty object/array/string, and no unknown top-level element. Full validation plugs in after it.
 import type { ElementDefinition, StructureDefinition } from 'fhir/r4';
 import { concreteResourceTypes, readPackageFile } from './definitions';
+import { FHIR_ID_RULE, isFhirId } from './id';
 import { isExactNumber } from './json';
 import { issue, type Issue } from './outcome';
 
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const topLevel = new Map<string, ReadonlySet<string>>();
 
 /** The names a resource of `type` may carry at its top level, with `_x` for primitives and value[x] expanded. */
@@ -56,10 +56,8 @@ export function shapeIssues(resource: unknown, expectedType?: string): Issue[] {
       issue('invalid', `resourceType "${type}" does not match the URL's type "${expectedType}"`, type),
     );
   }
-  if (r.id !== undefined && (typeof r.id !== 'string' || !ID.test(r.id))) {
-    issues.push(
-      issue('value', `${JSON.stringify(r.id)} is not a valid id: 1 to 64 of [A-Za-z0-9-.]`, `${type}.id`),
-    );
+  if (r.id !== undefined && (typeof r.id !== 'string' || !isFhirId(r.id))) {
+    issues.push(issue('value', `${JSON.stringify(r.id)} is not a valid id: ${FHIR_ID_RULE}`, `${type}.id`));
   }
   const allowed = topLevelElements(type);
   for (const key of Object.keys(r)) {

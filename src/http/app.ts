@@ -62,7 +62,12 @@ export function createApp(ctx: ServerContext, security: Security): express.Expre
 
   app.use(
     '/fhir',
-    express.text({ type: () => true, limit: ctx.config.maxBodyBytes, defaultCharset: 'utf-8' }),
+    express.text({
+      type: () => true,
+      limit: ctx.config.maxBodyBytes,
+      defaultCharset: 'utf-8',
+      verify: refuseInvalidUtf8,
+    }),
   );
   app.use('/fhir', (req, res, next) => {
     handleFhir(ctx, security, req, res).catch(next);
@@ -122,6 +127,19 @@ async function handleFhir(
   sendFhir(res, out.status, out.body, out.headers);
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A UTF-8 body (the default charset) that is not valid UTF-8 is a 400: never silently repaired with U+FFFD. */
+function refuseInvalidUtf8(req: Request, _res: Response, buf: Buffer): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) return;
+  try {
+    UTF8.decode(buf);
+  } catch {
+    throw badRequest('The request body is not valid UTF-8');
+  }
+}
+
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -151,7 +169,8 @@ function checkQueryEncoding(originalUrl: string): void {
 }
 
 function lowerHeaders(req: Request): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
+  // Null prototype: header names are client data (a `__proto__` header is an ordinary, unread key).
+  const out = Object.create(null) as Record<string, string | undefined>;
   for (const [k, v] of Object.entries(req.headers))
     out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;

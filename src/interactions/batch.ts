@@ -7,6 +7,7 @@ import {
   entriesWithResource,
   errorEntry,
   parseEntry,
+  refuseDuplicateFullUrls,
   responseBundle,
   responseEntry,
   toFhirRequest,
@@ -40,6 +41,7 @@ export const batch: Handler = async (ctx, req) => {
       'Bundle.type',
     );
   }
+  refuseDuplicateFullUrls(entries, outer.baseUrl);
   const withResource = entriesWithResource(outer);
   const out: ResponseEntry[] = [];
   for (const [i, entry] of entries.entries())

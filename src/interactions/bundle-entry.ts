@@ -2,6 +2,7 @@
 // handler its route names, and its answer as an entry of the response Bundle.
 import { STATUS_CODES } from 'node:http';
 import { bundleText, stringifyExact, type JsonObject } from '../fhir/json';
+import { isRelativeReference } from '../fhir/references';
 import { badRequest, fail, operationOutcome, OperationOutcomeError, type Issue } from '../fhir/outcome';
 import { returnPreference } from './common';
 import { route, type RouteMatch } from './routes';
@@ -44,7 +45,13 @@ export function parseEntry(entry: unknown, index: number, baseUrl: string): Entr
   const segments = path
     .split('/')
     .filter((x) => x !== '')
-    .map((x) => decodeURIComponent(x));
+    .map((x) => {
+      try {
+        return decodeURIComponent(x);
+      } catch {
+        throw badRequest(`request.url "${url}" is not valid percent-encoding`, `${where}.request.url`);
+      }
+    });
   const out: EntryRequest = {
     index,
     method,
@@ -65,6 +72,26 @@ export function parseEntry(entry: unknown, index: number, baseUrl: string): Entr
     out.resource = e.resource as JsonObject;
   }
   return out;
+}
+
+/**
+ * 400 when two entries have the same fullUrl (bundle.html#bundle-unique: unique within a batch or transaction): a
+ * reference to it would silently resolve to one of them. A relative fullUrl is the same as its absolute form.
+ */
+export function refuseDuplicateFullUrls(entries: unknown[], baseUrl: string): void {
+  const seen = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    const fullUrl = entry !== null && typeof entry === 'object' ? (entry as JsonObject).fullUrl : undefined;
+    if (typeof fullUrl !== 'string') return;
+    const key = isRelativeReference(fullUrl) ? `${baseUrl}/${fullUrl}` : fullUrl;
+    const first = seen.get(key);
+    if (first !== undefined)
+      throw badRequest(
+        `Bundle.entry[${first}] and Bundle.entry[${index}] have the same fullUrl "${fullUrl}": a fullUrl names one entry`,
+        `Bundle.entry[${index}].fullUrl`,
+      );
+    seen.set(key, index);
+  });
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

@@ -1,8 +1,8 @@
 // PATCH [base]/[type]/[id] (http.html#patch) with JSON Patch or FHIRPath Patch; the result goes through the same
 // validation and versioning as an update, and a failing patch changes nothing.
-import jsonpatch, { type Operation } from 'fast-json-patch';
 import { applyFhirPathPatch, isFhirPathPatch } from '../fhir/fhirpath-patch';
 import { cloneExact, parseExact, type JsonObject } from '../fhir/json';
+import { applyJsonPatch, readJsonPatch, type PatchLimits } from '../fhir/json-patch';
 import { badRequest, fail, gone, notFound, OperationOutcomeError } from '../fhir/outcome';
 import type { StoredResource } from '../storage';
 import { parseIfMatch, queryString, writeResponse } from './common';
@@ -30,7 +30,7 @@ async function patchOne(
   type: string,
   id: string,
 ): Promise<FhirResponse> {
-  const patcher = readPatch(req);
+  const patcher = readPatch(req, patchLimits(ctx));
   const ifMatch = parseIfMatch(req.headers['if-match']);
   const out = await ctx.repo.write(
     type,
@@ -48,32 +48,39 @@ export function currentTree(type: string, id: string, cur: StoredResource | unde
   return parseExact(cur.json) as JsonObject;
 }
 
-export function readPatch(req: FhirRequest): Patcher {
+/** The bounds on a patch's work (PATCH_MAX_OPERATIONS, PATCH_MAX_RESULT_SIZE). */
+export function patchLimits(ctx: ServerContext): PatchLimits {
+  return { maxOperations: ctx.config.patchMaxOperations, maxResultBytes: ctx.config.patchMaxResultBytes };
+}
+
+export function readPatch(req: FhirRequest, limits: PatchLimits): Patcher {
   if (!req.body)
     throw badRequest('PATCH needs a body: a JSON Patch document or a FHIRPath Patch Parameters resource');
   const body = parseExact(req.body.text);
   if (req.body.kind === 'json-patch') {
-    if (!Array.isArray(body)) throw badRequest('A JSON Patch document is a JSON array of operations');
-    const ops = body as Operation[];
-    const invalid = jsonpatch.validate(ops);
-    if (invalid) throw badRequest(`JSON Patch operation ${invalid.index} is invalid: ${invalid.message}`);
+    const ops = readJsonPatch(body, limits);
     return (resource) => {
+      let result: unknown;
       try {
         // Patched in place on a copy: the library's own copy would turn exact decimals into plain objects.
-        return jsonpatch.applyPatch(cloneExact(resource), ops, true, true).newDocument;
+        result = applyJsonPatch(cloneExact(resource), ops, limits);
       } catch (err) {
+        if (err instanceof OperationOutcomeError) throw err;
         throw fail(
           422,
           'processing',
           `JSON Patch could not be applied: ${(err as Error).message.split('\n')[0]}`,
         );
       }
+      if (result === null || typeof result !== 'object' || Array.isArray(result))
+        throw fail(422, 'processing', 'JSON Patch would leave no resource: the result is not a JSON object');
+      return result as JsonObject;
     };
   }
   if (req.body.kind === 'resource' && isFhirPathPatch(body)) {
     return (resource) => {
       try {
-        return applyFhirPathPatch(resource, body as JsonObject);
+        return applyFhirPathPatch(resource, body as JsonObject, limits);
       } catch (err) {
         if (err instanceof OperationOutcomeError) throw err;
         throw fail(422, 'processing', `FHIRPath Patch could not be applied: ${(err as Error).message}`);

@@ -1,6 +1,7 @@
 // The FHIR RESTful URL table (http.html#summary): a path below the base and a method name an interaction.
 // Transport-free: the HTTP edge and the batch/transaction entries both route through it.
 import { concreteResourceTypes } from '../fhir/definitions';
+import { FHIR_ID_RULE, isFhirId } from '../fhir/id';
 import { fail, issue, notFound, OperationOutcomeError } from '../fhir/outcome';
 
 export type Interaction =
@@ -34,8 +35,6 @@ export interface RouteMatch {
   compartmentType?: string;
 }
 
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
-
 function checkType(type: string): void {
   if (!concreteResourceTypes().has(type)) {
     throw notFound(`Unknown resource type "${type}": it is not one of the FHIR R4 resource types`);
@@ -43,8 +42,8 @@ function checkType(type: string): void {
 }
 
 export function checkId(id: string, what = 'id'): void {
-  if (!ID.test(id)) {
-    throw fail(400, 'invalid', `"${id}" is not a valid ${what}: FHIR ids are 1 to 64 of [A-Za-z0-9-.]`);
+  if (!isFhirId(id)) {
+    throw fail(400, 'invalid', `"${id}" is not a valid ${what}: ${FHIR_ID_RULE}`);
   }
 }
 

@@ -28,6 +28,7 @@ import {
   entriesWithResource,
   locate,
   parseEntry,
+  refuseDuplicateFullUrls,
   responseBundle,
   responseEntry,
   statusLine,
@@ -38,7 +39,7 @@ import {
 } from './bundle-entry';
 import type { JsonObject } from '../fhir/json';
 import { etag, location, parseIfMatch } from './common';
-import { currentTree, readPatch } from './patch';
+import { currentTree, patchLimits, readPatch } from './patch';
 import { TransactionLabels } from './transaction-labels';
 import type { FhirResponse, ServerContext } from './types';
 
@@ -80,6 +81,7 @@ export async function executeTransaction(
   outer: BundleContext,
   rawEntries: unknown[],
 ): Promise<TransactionResult> {
+  refuseDuplicateFullUrls(rawEntries, outer.baseUrl);
   const entries = rawEntries.map((e, i) => atEntry(i, undefined, () => parseEntry(e, i, outer.baseUrl)));
   const claimed: Claimed[] = []; // conditional-create keys this transaction holds, freed if it fails
   try {
@@ -110,7 +112,7 @@ async function run(
   const prepareEntry = async (p: Planned): Promise<void> => {
     const known = { current: current.get(`${p.type}/${p.id}`) };
     p.prepared = await atEntry(p.entry.index, p.entry.fullUrl, () =>
-      prepare(ctx.repo, outer, p, known, local, labels.lookupFor(p.entry.index)),
+      prepare(ctx, outer, p, known, local, labels.lookupFor(p.entry.index)),
     );
     labels.record(`${p.type}/${p.id}`, p.prepared);
   };
@@ -410,7 +412,7 @@ async function rewriteAll(
 type LocalReferences = (tree: JsonObject, e: EntryRequest) => JsonObject;
 
 async function prepare(
-  repo: FhirRepository,
+  ctx: ServerContext,
   outer: BundleContext,
   p: Planned,
   known: { current: StoredResource | undefined },
@@ -442,7 +444,7 @@ async function prepare(
       break;
     case 'patch': {
       // The same parsing and application as PATCH over HTTP; a bad patch fails here, before anything is written.
-      const patcher = readPatch(toFhirRequest(e, outer));
+      const patcher = readPatch(toFhirRequest(e, outer), patchLimits(ctx));
       opts.malformedStatus = 422;
       // A JSON Patch inside a Binary may add references to other entries: they are rewritten in the result.
       decide = (cur) => ({ kind: 'put', tree: local(patcher(currentTree(type, id, cur)), e) });
@@ -451,7 +453,7 @@ async function prepare(
     default:
       throw fail(400, 'not-supported', `${e.method} ${e.url} is not supported inside a transaction`);
   }
-  return repo.prepare(type, id, decide, opts, known);
+  return ctx.repo.prepare(type, id, decide, opts, known);
 }
 
 function writeEntry(outer: BundleContext, p: Planned, withResource: boolean): ResponseEntry {

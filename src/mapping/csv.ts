@@ -2,6 +2,7 @@
 // e-PHR records, using the column -> record path table in mappings/csv-columns.json. Rows sharing an ephrId
 // form one record with one episode per row.
 import { rules } from './rules';
+import { refusePrototypeKey } from '../fhir/safe-keys';
 import { setPath } from './source';
 
 /** Rows of fields; quoted fields may hold commas, quotes ("") and line breaks. */
@@ -75,6 +76,10 @@ function cellValue(raw: string, type: string | undefined): unknown {
 export function parseCsv(text: string): Obj[] {
   const [header, ...rows] = parseCsvRows(text);
   if (!header) return [];
+  // A header is a path below `csv.` when no column rule knows it: it never names a prototype key.
+  header.forEach((h, i) => {
+    for (const segment of h.trim().split(/[.[\]]/)) refusePrototypeKey(segment, `CSV header ${i + 1}`);
+  });
   const columns = rules().csvColumns;
   const records = new Map<string, Obj>();
   for (const row of rows) {
@@ -83,7 +88,7 @@ export function parseCsv(text: string): Obj[] {
     header.forEach((h, i) => {
       const raw = (row[i] ?? '').trim();
       if (raw === '') return;
-      const spec = columns[h.trim()];
+      const spec = Object.hasOwn(columns, h.trim()) ? columns[h.trim()] : undefined;
       if (spec === undefined) {
         // Unknown columns are kept (under `csv`) so that the mapping report lists them as unmapped.
         setPath(record, `csv.${h.trim()}`, raw);

@@ -92,7 +92,7 @@ function apply(src: unknown, base: string, target: Obj, moves: Move[], used: Set
     }
     used.add(at);
     const scalar = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
-    const mapped = m.values && scalar ? (m.values[String(v)] ?? v) : v;
+    const mapped = m.values && scalar && Object.hasOwn(m.values, String(v)) ? m.values[String(v)] : v;
     setPath(target, m.to, structuredClone(mapped));
   }
 }

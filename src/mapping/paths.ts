@@ -1,6 +1,8 @@
 // Writes values into a FHIR resource by a small path language: `extension[url=X].valueDate`, `name[+]`, `type[0].text`.
 // The language is documented in mappings/README.md; it is what the mapping rules in mappings/rules/ use.
 
+import { isPrototypeKey } from '../fhir/safe-keys';
+
 type Obj = Record<string, unknown>;
 
 interface Segment {
@@ -38,6 +40,7 @@ export function parseTargetPath(path: string): Segment[] {
     if (!m?.[1]) throw new Error(`bad target path segment '${part}' in '${path}'`);
     const name = m[1];
     const sel = m[2];
+    if (isPrototypeKey(name)) throw new Error(`target path '${path}' names a prototype key`);
     if (sel === undefined) return { name, mode: 'field' };
     if (/^\d+$/.test(sel)) return { name, mode: 'index', index: Number(sel) };
     const append = sel.startsWith('+');
@@ -45,7 +48,7 @@ export function parseTargetPath(path: string): Segment[] {
     const keys: Record<string, string> = {};
     for (const pair of body === '' ? [] : body.split(',')) {
       const eq = pair.indexOf('=');
-      if (eq < 1) throw new Error(`bad selector '${sel}' in '${path}'`);
+      if (eq < 1 || isPrototypeKey(pair.slice(0, eq))) throw new Error(`bad selector '${sel}' in '${path}'`);
       keys[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
     return { name, mode: append ? 'append' : 'select', keys };

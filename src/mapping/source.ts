@@ -1,5 +1,6 @@
 // Read access to one e-PHR record that remembers which fields were used, so that nothing is dropped silently.
 // Paths use the record's own shape: `episodes[0].vitals.weight` (see mappings/README.md).
+import { isPrototypeKey, refusePrototypeKey } from '../fhir/safe-keys';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -18,9 +19,13 @@ function parseSourcePath(path: string): (string | number)[] {
   return out;
 }
 
-/** Writes `value` at `path` in `target`, creating the objects and arrays on the way. */
+/**
+ * Writes `value` at `path` in `target`, creating the objects and arrays on the way. Paths come from client data (CSV
+ * headers, export keys): a segment `__proto__`, `constructor` or `prototype` is a 400, never a write.
+ */
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = parseSourcePath(path);
+  for (const key of keys) refusePrototypeKey(key, path);
   // Arrays are written by index like objects; JSON.stringify and the mapper see ordinary arrays.
   let cur: Record<string | number, unknown> = target;
   keys.forEach((key, i) => {
@@ -28,7 +33,7 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
       cur[key] = value;
       return;
     }
-    cur[key] ??= typeof keys[i + 1] === 'number' ? [] : {};
+    if (!Object.hasOwn(cur, key)) cur[key] = typeof keys[i + 1] === 'number' ? [] : {};
     cur = cur[key] as Record<string | number, unknown>;
   });
 }
@@ -49,7 +54,7 @@ export function valueAt(root: unknown, path: string): unknown {
   let v = root;
   for (const key of parseSourcePath(path)) {
     if (typeof key === 'number') v = Array.isArray(v) ? v[key] : undefined;
-    else v = isObject(v) ? v[key] : undefined;
+    else v = isObject(v) && !isPrototypeKey(key) && Object.hasOwn(v, key) ? v[key] : undefined;
     if (v === undefined) return undefined;
   }
   return v;

@@ -46,7 +46,7 @@ function auditQuery(ctx: ServerContext, query: Array<[string, string]>, compartm
   const q: AuditQuery = { match: [], recorded: [], count: ctx.config.searchDefaultCount };
   if (compartment) q.match.push({ field: 'patients', anyOf: [compartment] });
   for (const [name, value] of query) {
-    const field = FIELDS[name];
+    const field = Object.hasOwn(FIELDS, name) ? FIELDS[name] : undefined;
     if (field) {
       const values = value
         .split(',')

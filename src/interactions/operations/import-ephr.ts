@@ -49,6 +49,13 @@ export function reportsFromParameters(p: Parameters): RecordReport[] {
 export const importEphr: Handler = async (ctx, req) => {
   if (req.method !== 'POST') throw fail(405, 'not-supported', '$import-ephr is a POST operation');
   if (!req.body) throw badRequest('$import-ephr needs a body: an e-PHR record, an array of records, or CSV');
+  // JSON or CSV alone: a form body is what any web page can make a signed-in browser send (issue 20 point 2).
+  if (req.body.kind !== 'resource' && req.body.kind !== 'csv')
+    throw fail(
+      415,
+      'not-supported',
+      '$import-ephr accepts application/json (or application/fhir+json) and text/csv bodies only',
+    );
   const q = new Map(req.query);
   const dryRun = q.get('dryRun') === 'true';
   const clinic = q.get('clinic') ?? ctx.config.importClinic;

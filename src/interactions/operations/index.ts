@@ -7,16 +7,16 @@ import { validate } from './validate';
 
 type Level = 'system' | 'type' | 'instance';
 
-const OPERATIONS: Record<string, { levels: Level[]; handler: Handler }> = {
-  validate: { levels: ['type', 'instance'], handler: validate },
-  expunge: { levels: ['instance'], handler: expunge },
-  'import-ephr': { levels: ['system'], handler: importEphr },
-};
+const OPERATIONS = new Map<string, { levels: Level[]; handler: Handler }>([
+  ['validate', { levels: ['type', 'instance'], handler: validate }],
+  ['expunge', { levels: ['instance'], handler: expunge }],
+  ['import-ephr', { levels: ['system'], handler: importEphr }],
+]);
 
 export function operationHandler(level: Level): Handler {
   return (ctx, req) => {
     const name = req.route.operation ?? '';
-    const op = OPERATIONS[name];
+    const op = OPERATIONS.get(name);
     if (!op || !op.levels.includes(level))
       throw notFound(`The operation $${name} is not known at ${level} level`);
     return op.handler(ctx, req);
