@@ -102,6 +102,7 @@ async function handleFhir(
     note.brokenGlass = security.guards.breakGlass.openFor(principal);
     rctx = await guardedContext(ctx, principal, security.guards);
   }
+  rctx = stoppedWhenGone(rctx, res);
   const handler = rctx.handlers[match.interaction];
   if (!handler) {
     throw new OperationOutcomeError(405, [
@@ -120,6 +121,17 @@ async function handleFhir(
   // AUDIT: recorded before the answer goes out; when it cannot be, the client gets a 500 and none of the data.
   await recordRequest(ctx, security.audit, req, res, out);
   sendFhir(res, out.status, out.body, out.headers);
+}
+
+/** The request's searches stop reading when its client goes away (the connection closes before the answer). */
+function stoppedWhenGone(ctx: ServerContext, res: Response): ServerContext {
+  const { store } = ctx.search;
+  if (!store.abortable) return ctx;
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return { ...ctx, search: { ...ctx.search, store: store.abortable(gone.signal) } };
 }
 
 function decodeSegment(segment: string): string {
