@@ -28,6 +28,16 @@ export interface Config {
   searchMaxIncludes: number;
   /** Rounds of `_include:iterate` / `_revinclude:iterate`. */
   searchMaxIncludeIterations: number;
+  /** Parameters one search may have (SEARCH_MAX_PARAMETERS). */
+  searchMaxParameters: number;
+  /** OR values one search parameter may have (SEARCH_MAX_VALUES). */
+  searchMaxValues: number;
+  /** Characters one search value may have, `:contains` and `phonetic` included (SEARCH_MAX_VALUE_LENGTH). */
+  searchMaxValueLength: number;
+  /** Characters a string that is indexed (names, text, identifiers, codes) may have at write (MAX_INDEXED_STRING_LENGTH). */
+  maxIndexedStringLength: number;
+  /** Milliseconds one database read of a request may run (DB_MAX_TIME_MS): `maxTimeMS`, and a client-side stop. */
+  dbMaxTimeMs: number;
   /** Profiles every resource of a type must conform to, by type (REQUIRE_PROFILES). */
   requiredProfiles: Record<string, string[]>;
   /** The clinic an e-PHR import names in its Provenance when the request names none. */
@@ -141,6 +151,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     searchMaxChainResults: int(env, 'SEARCH_MAX_CHAIN_RESULTS', 10_000, 1, 1_000_000),
     searchMaxIncludes: int(env, 'SEARCH_MAX_INCLUDES', 1000, 0, 100_000),
     searchMaxIncludeIterations: int(env, 'SEARCH_MAX_INCLUDE_ITERATIONS', 4, 1, 10),
+    searchMaxParameters: int(env, 'SEARCH_MAX_PARAMETERS', 64, 1, 10_000),
+    searchMaxValues: int(env, 'SEARCH_MAX_VALUES', 100, 1, 100_000),
+    searchMaxValueLength: int(env, 'SEARCH_MAX_VALUE_LENGTH', 1024, 16, 1_000_000),
+    maxIndexedStringLength: int(env, 'MAX_INDEXED_STRING_LENGTH', 4096, 64, 1_000_000),
+    dbMaxTimeMs: int(env, 'DB_MAX_TIME_MS', 10_000, 100, 3_600_000),
     requiredProfiles: profilePolicy(env.REQUIRE_PROFILES ?? ''),
     importClinic: env.IMPORT_CLINIC || 'unnamed clinic',
     ...listening(env),

@@ -74,7 +74,8 @@ export async function openServer(
   const pipeline: WritePipeline = {
     validate: (resource) =>
       validator.validate(resource, { profiles: config.requiredProfiles[resource.resourceType] ?? [] }),
-    index: (resource) => indexResource(resource, { baseUrl: config.baseUrl }),
+    index: (resource) =>
+      indexResource(resource, { baseUrl: config.baseUrl, maxStringLength: config.maxIndexedStringLength }),
     protect: (type, id) =>
       isOwnQuestionnaire(validator, type, id)
         ? `${type}/${id} is the server's own: it changes with a release of the server, not through the API`
@@ -89,6 +90,7 @@ export async function openServer(
     embeddedDbPort: config.embeddedDbPort,
     pipeline,
     textCacheChars: config.resourceCacheMb * 2 ** 20,
+    dbMaxTimeMs: config.dbMaxTimeMs,
     logger,
     ...(options.faults && { faults: options.faults }),
   });

@@ -12,6 +12,11 @@ it('has the documented defaults', () => {
     searchMaxChainResults: 10_000,
     searchMaxIncludes: 1000,
     searchMaxIncludeIterations: 4,
+    searchMaxParameters: 64,
+    searchMaxValues: 100,
+    searchMaxValueLength: 1024,
+    maxIndexedStringLength: 4096,
+    dbMaxTimeMs: 10_000,
   });
   expect(loadConfig({ SEARCH_MAX_CHAIN_DEPTH: '5' }).searchMaxChainDepth).toBe(5);
   expect(loadConfig({ PORT: '9000' }).baseUrl).toBe('http://localhost:9000/fhir');
@@ -31,6 +36,11 @@ it.each([
   ['SEARCH_MAX_CHAIN_RESULTS', '0'],
   ['SEARCH_MAX_INCLUDES', '-1'],
   ['SEARCH_MAX_INCLUDE_ITERATIONS', '11'],
+  ['SEARCH_MAX_PARAMETERS', '0'],
+  ['SEARCH_MAX_VALUES', 'many'],
+  ['SEARCH_MAX_VALUE_LENGTH', '8'],
+  ['MAX_INDEXED_STRING_LENGTH', '10'],
+  ['DB_MAX_TIME_MS', '50'],
 ])('rejects %s=%s naming the variable', (name, value) => {
   expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ [name]: value })).toThrow(name);

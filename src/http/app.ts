@@ -107,6 +107,7 @@ async function handleFhir(
     note.brokenGlass = security.guards.breakGlass.openFor(principal);
     rctx = await guardedContext(ctx, principal, security.guards);
   }
+  rctx = stoppedWhenGone(rctx, res);
   const handler = rctx.handlers[match.interaction];
   if (!handler) {
     throw new OperationOutcomeError(405, [
@@ -138,6 +139,17 @@ function refuseInvalidUtf8(req: Request, _res: Response, buf: Buffer): void {
   } catch {
     throw badRequest('The request body is not valid UTF-8');
   }
+}
+
+/** The request's searches stop reading when its client goes away (the connection closes before the answer). */
+function stoppedWhenGone(ctx: ServerContext, res: Response): ServerContext {
+  const { store } = ctx.search;
+  if (!store.abortable) return ctx;
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return { ...ctx, search: { ...ctx.search, store: store.abortable(gone.signal) } };
 }
 
 function decodeSegment(segment: string): string {

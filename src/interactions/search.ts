@@ -40,6 +40,9 @@ export function parse(
     defaultCount: ctx.config.searchDefaultCount,
     maxCount: ctx.config.searchMaxCount,
     maxChainDepth: ctx.config.searchMaxChainDepth,
+    maxParameters: ctx.config.searchMaxParameters,
+    maxValues: ctx.config.searchMaxValues,
+    maxValueLength: ctx.config.searchMaxValueLength,
   });
 }
 

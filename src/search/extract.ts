@@ -6,6 +6,7 @@ import { compileExpression, type Evaluator } from './paths';
 import { searchParameterRegistry, type SearchParamDef, type SearchParameterRegistry } from './registry';
 import { type ExtractContext, type Extractor, IndexSink, type StoredIdx } from './types/common';
 import { extractors, SORTABLE } from './types/index';
+import { checkLengths, MAX_INDEXED_STRING_LENGTH } from './indexed-length';
 
 export interface SearchIndex {
   idx: StoredIdx & Record<string, string[]>;
@@ -72,6 +73,7 @@ export function indexResource(
     const values = evaluate(resource);
     if (values.length > 0) extract(def, values, sink, ctx);
   }
+  checkLengths(resource, sink, ctx.maxStringLength ?? MAX_INDEXED_STRING_LENGTH);
   const idx: SearchIndex['idx'] = {};
   if (sink.k.size) idx.k = [...sink.k];
   if (sink.r.size) idx.r = [...sink.r];

@@ -10,6 +10,7 @@ const CHUNK = 500;
 const ROW_CHUNK = 100;
 const DEFAULT_MAX_INCLUDES = 1000;
 const DEFAULT_ITERATIONS = 4;
+const PROJECTION = { _id: 1, type: 1, id: 1, json: 1, idx: 1 } as const;
 
 function referenceCodes(type: string, inc: IncludeParam): string[] {
   if (inc.sourceType !== '*' && inc.sourceType !== type) return [];
@@ -40,7 +41,13 @@ function forwardTargets(rows: StoredRow[], incs: IncludeParam[]): Set<string> {
   return out;
 }
 
-async function fetchByIds(ctx: QueryContext, ids: string[]): Promise<StoredRow[]> {
+/** Includes still wanted on the page: every query below asks for no more, so `*` and `:iterate` fan out no further. */
+interface Budget {
+  left: number;
+}
+
+async function fetchByIds(ctx: QueryContext, all: string[], budget: Budget): Promise<StoredRow[]> {
+  const ids = all.slice(0, Math.max(budget.left, 0));
   const byType = new Map<string, string[]>();
   for (const id of ids) {
     const type = id.slice(0, id.indexOf('/'));
@@ -48,11 +55,11 @@ async function fetchByIds(ctx: QueryContext, ids: string[]): Promise<StoredRow[]
   }
   const out: StoredRow[] = [];
   for (const [type, list] of byType) {
-    for (let i = 0; i < list.length; i += CHUNK) {
+    for (let i = 0; i < list.length && budget.left > 0; i += CHUNK) {
       const filter = typeFilter(ctx, type, { _id: { $in: list.slice(i, i + CHUNK) } });
-      out.push(
-        ...(await ctx.store.find(filter, { projection: { _id: 1, type: 1, id: 1, json: 1, idx: 1 } })),
-      );
+      const rows = await ctx.store.find(filter, { projection: PROJECTION, limit: budget.left });
+      budget.left -= rows.length;
+      out.push(...rows);
     }
   }
   return out;
@@ -76,12 +83,17 @@ function codesTo(source: string, inc: IncludeParam, target: string): string[] {
  * the rows' types: one query per chunk of rows, an `$or` of one branch per source type, each branch through
  * the access hook (which constrains by type, so there is no query without a type).
  */
-async function reverse(ctx: QueryContext, rows: StoredRow[], incs: IncludeParam[]): Promise<StoredRow[]> {
+async function reverse(
+  ctx: QueryContext,
+  rows: StoredRow[],
+  incs: IncludeParam[],
+  budget: Budget,
+): Promise<StoredRow[]> {
   const out: StoredRow[] = [];
   for (const inc of incs) {
     const sources = inc.sourceType === '*' ? searchParameterRegistry().types() : [inc.sourceType];
     const targets = rows.filter((r) => !inc.targetType || r.type === inc.targetType);
-    for (let i = 0; i < targets.length; i += ROW_CHUNK) {
+    for (let i = 0; i < targets.length && budget.left > 0; i += ROW_CHUNK) {
       const chunk = targets.slice(i, i + ROW_CHUNK);
       const branches: object[] = [];
       for (const source of sources) {
@@ -93,9 +105,9 @@ async function reverse(ctx: QueryContext, rows: StoredRow[], incs: IncludeParam[
       }
       if (branches.length === 0) continue;
       const filter = branches.length === 1 ? (branches[0] ?? {}) : { $or: branches };
-      out.push(
-        ...(await ctx.store.find(filter, { projection: { _id: 1, type: 1, id: 1, json: 1, idx: 1 } })),
-      );
+      const found = await ctx.store.find(filter, { projection: PROJECTION, limit: budget.left });
+      budget.left -= found.length;
+      out.push(...found);
     }
   }
   return out;
@@ -122,7 +134,11 @@ export async function includes(
     const rev = req.revinclude.filter((i) => round === 0 || i.iterate);
     if (inc.length === 0 && rev.length === 0) break;
     const targets = [...forwardTargets(frontier, inc)].filter((id) => !seen.has(id));
-    const fresh = [...add(await fetchByIds(ctx, targets)), ...add(await reverse(ctx, frontier, rev))];
+    // Rows already on the page may come back (a revinclude of a match's own target); they are not counted twice,
+    // but they use up the budget of the round: the work stays bounded by `max` queries' worth of rows.
+    const budget = { left: max - found.length };
+    const forward = add(await fetchByIds(ctx, targets, budget));
+    const fresh = [...forward, ...add(await reverse(ctx, frontier, rev, budget))];
     frontier = fresh;
   }
   return found.slice(0, max).map((r) => ({ type: r.type, id: r.id, json: r.json }));

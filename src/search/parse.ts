@@ -15,6 +15,7 @@ import type {
 import { splitUnescaped } from './escape';
 import { valuePredicate } from './predicate';
 import { SORTABLE } from './types/index';
+import { checkParameterCount, checkValues } from './limits';
 
 /** Result parameters: they shape the answer and select no resource. */
 export const RESULT_PARAMETERS: ReadonlySet<string> = new Set([
@@ -164,6 +165,7 @@ export function parseSearch(
   params: Array<[string, string]>,
   opts: ParseOptions,
 ): SearchRequest {
+  checkParameterCount(params.length, opts);
   const system = !(typeof typeOrTypes === 'string' || typeOrTypes.length === 1);
   let types = typeof typeOrTypes === 'string' ? [typeOrTypes] : typeOrTypes;
   const typeParam = params.find(([n]) => n === '_type');
@@ -188,6 +190,8 @@ export function parseSearch(
   };
   for (const [name, value] of params) {
     const base = name.split(':')[0] ?? name;
+    // Every list (OR values, _include, _sort, _elements) is bounded before any other work; a cursor is our own.
+    if (name !== '_cursor') checkValues(name, splitOr(value), opts);
     try {
       if (RESULT_PARAMETERS.has(base) || TRANSPORT_PARAMETERS.has(base)) resultParam(req, name, value, opts);
       else req.filters.push(parseFilter(types, name, value, opts, 0));

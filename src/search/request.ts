@@ -72,4 +72,8 @@ export interface ParseOptions {
   maxCount: number;
   /** How many chained links one parameter may have (`a.b.c` is 2); default 3. */
   maxChainDepth?: number;
+  /** The cost bounds of one search (limits.ts); each has a default. */
+  maxParameters?: number;
+  maxValues?: number;
+  maxValueLength?: number;
 }

@@ -31,6 +31,11 @@ export interface SearchStore {
    * the texts of the resources it returns and of no other.
    */
   texts(rows: StoredRow[]): Promise<void>;
+  /**
+   * The same store for one request: its reads stop when `signal` aborts (the client went away), and no new one
+   * starts. Absent: the store cannot be stopped.
+   */
+  abortable?(signal: AbortSignal): SearchStore;
 }
 
 export interface SearchHooks {

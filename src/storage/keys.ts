@@ -6,6 +6,7 @@ import type { KeyRange } from '../search';
 import type { Collections } from './collections';
 import type { Coalescer } from './coalesce';
 import { isDuplicateKey } from './errors';
+import type { ReadBound } from './read-bound';
 
 /** Inserts keys (with the inserts of concurrent writes, coalesce.ts); a key there already is kept. */
 export async function insertKeys(c: Collections, co: Coalescer, keys: readonly string[]): Promise<void> {
@@ -29,11 +30,12 @@ export async function readKeys(
   range: KeyRange,
   limit: number,
   descending = false,
+  bound: ReadBound = {},
 ): Promise<string[]> {
   // As raw BSON: a key is one string, read straight from its bytes (decoding documents cost the driver about as
   // much as the database spends finding them).
   const docs = (await c.keys
-    .find({ _id: range }, { projection: { _id: 1 }, raw: true })
+    .find({ _id: range }, { projection: { _id: 1 }, raw: true, ...bound })
     .sort({ _id: descending ? -1 : 1 })
     .limit(limit)
     .toArray()) as unknown as Buffer[];

@@ -16,6 +16,7 @@ import { recover } from './recovery';
 import { reindexAll } from './reindex';
 import { Repository, type Faults, type WritePipeline } from './repository';
 import { searchStore } from './search-store';
+import { ReadLimits } from './read-bound';
 import { commitTransaction } from './transaction';
 import { openAccounts, type Accounts } from './accounts';
 
@@ -35,6 +36,8 @@ export interface StorageOptions {
   logger: Logger;
   /** Test-only fault injection into the write pipeline. */
   faults?: Faults;
+  /** Milliseconds one read of a search may run (DB_MAX_TIME_MS, read-bound.ts); default 10,000. */
+  dbMaxTimeMs?: number;
 }
 
 export interface OpenStorage {
@@ -125,7 +128,7 @@ export async function openStorage(o: StorageOptions): Promise<OpenStorage> {
   let closing: Promise<void> | undefined;
   return {
     repo,
-    search: searchStore(repository, !atomic),
+    search: searchStore(repository, !atomic, new ReadLimits(o.dbMaxTimeMs ?? 10_000)),
     audit,
     ping: () => ping(db),
     db,

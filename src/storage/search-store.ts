@@ -5,6 +5,7 @@ import type { ResourceDoc } from './collections';
 import type { Repository } from './repository';
 import { withImpliedId } from './implied-id';
 import { readKeys } from './keys';
+import { ReadLimits } from './read-bound';
 
 const HEAD = { blob: 1, versionId: 1, lastUpdated: 1, deleted: 1 } as const;
 
@@ -14,10 +15,18 @@ const matchesNothing = (filter: object): boolean => {
   return Array.isArray(id?.$in) && id.$in.length === 0;
 };
 
-/** `prefixes`: a type's `_id` range is handed to the database (FerretDB, which has no other index; implied-id.ts). */
-export function searchStore(repo: Repository, prefixes = false): SearchStore {
+/**
+ * `prefixes`: a type's `_id` range is handed to the database (FerretDB, which has no other index; implied-id.ts).
+ * Every read is bounded by `limits` (read-bound.ts); `abortable` gives the store of one request.
+ */
+export function searchStore(
+  repo: Repository,
+  prefixes = false,
+  limits = new ReadLimits(10_000),
+): SearchStore {
   const pushed = (filter: object): object => withImpliedId(filter, prefixes);
   return {
+    abortable: (signal) => searchStore(repo, prefixes, new ReadLimits(limits.maxTimeMS, signal)),
     async find(unpushed, opts) {
       const filter = pushed(unpushed);
       if (matchesNothing(filter)) return [];
@@ -28,11 +37,13 @@ export function searchStore(repo: Repository, prefixes = false): SearchStore {
         // with the text, the head fields: a read of a found resource then asks only for a newer version
         projection = wantJson ? { ...rest, ...HEAD } : rest;
       }
-      let cursor = repo.c.resources.find(filter, projection ? { projection } : {});
-      // (the texts of rows read without them come later, from `texts`)
-      if (opts.sort?.length) cursor = cursor.sort(opts.sort);
-      if (opts.limit !== undefined) cursor = cursor.limit(opts.limit);
-      const rows = (await cursor.toArray()) as Array<ResourceDoc & { json?: string }>;
+      const rows = (await limits.run((bound) => {
+        let cursor = repo.c.resources.find(filter, projection ? { projection, ...bound } : bound);
+        // (the texts of rows read without them come later, from `texts`)
+        if (opts.sort?.length) cursor = cursor.sort(opts.sort);
+        if (opts.limit !== undefined) cursor = cursor.limit(opts.limit);
+        return cursor.toArray();
+      })) as Array<ResourceDoc & { json?: string }>;
       if (wantJson) {
         const ids = rows.flatMap((r) => (r.blob === undefined ? [] : [r.blob]));
         const text = await repo.textsOf(ids);
@@ -54,8 +65,11 @@ export function searchStore(repo: Repository, prefixes = false): SearchStore {
     },
     count: (unpushed) => {
       const filter = pushed(unpushed);
-      return matchesNothing(filter) ? Promise.resolve(0) : repo.c.resources.countDocuments(filter);
+      return matchesNothing(filter)
+        ? Promise.resolve(0)
+        : limits.run((bound) => repo.c.resources.countDocuments(filter, bound));
     },
-    readKeys: (range, limit, descending) => readKeys(repo.c, range, limit, descending),
+    readKeys: (range, limit, descending) =>
+      limits.run((bound) => readKeys(repo.c, range, limit, descending, bound)),
   };
 }

@@ -2,6 +2,8 @@
 // Somali and Kurdish: recall within each group of variants, false matches across groups, and hard
 // negatives: different names that a consonant skeleton confuses (a false match between two people is
 // worse than a miss, since a clinic would merge two histories).
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { phoneticKeys } from '../../src/search/phonetic';
 import { phoneticQuery } from '../../src/search/phonetic';
 
@@ -167,4 +169,21 @@ describe('phonetic', () => {
     expect(r.recall).toBeGreaterThanOrEqual(0.93);
     expect(r.falseRate).toBeLessThanOrEqual(0.001);
   });
+});
+
+describe('the phonetic key of a hostile name (issue 20)', () => {
+  // A deadline that only catches a hang, in a process of its own (a synchronous call cannot be timed out inside
+  // jest's): the key was quadratic in a run of vowels (300,000 letters took 70 s, 268 s on a loaded machine, and
+  // blocked a server 138 s in a create); linear, it takes well under a second.
+  it('is computed for a 300,000-letter run of vowels within a generous deadline', () => {
+    const root = path.resolve(__dirname, '../..');
+    const script = `const p = require(${JSON.stringify(path.join(root, 'src/search/phonetic.ts'))});
+      process.stdout.write(JSON.stringify([p.phoneticKeys('a'.repeat(300000)), p.phoneticQuery('m' + 'ou'.repeat(150000) + 'd').whole]));`;
+    const run = spawnSync(process.execPath, ['-r', path.join(root, 'scripts/register-ts.js'), '-e', script], {
+      timeout: 20_000,
+      encoding: 'utf8',
+    });
+    expect(run.signal).toBeNull();
+    expect(JSON.parse(run.stdout)).toEqual([['A'], 'md']);
+  }, 30_000);
 });

@@ -60,6 +60,8 @@ export const PREFIXES: readonly Prefix[] = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 
 export interface ExtractContext {
   /** Our own base URL: absolute references to it are indexed as relative ones. */
   baseUrl?: string;
+  /** The longest string an index entry may hold (MAX_INDEXED_STRING_LENGTH); longer: 422 `too-long`. */
+  maxStringLength?: number;
 }
 
 /** The part of every type module the extractor calls: values from the expression into index entries. */
