@@ -154,7 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     searchMaxParameters: int(env, 'SEARCH_MAX_PARAMETERS', 64, 1, 10_000),
     searchMaxValues: int(env, 'SEARCH_MAX_VALUES', 100, 1, 100_000),
     searchMaxValueLength: int(env, 'SEARCH_MAX_VALUE_LENGTH', 1024, 16, 1_000_000),
-    maxIndexedStringLength: int(env, 'MAX_INDEXED_STRING_LENGTH', 4096, 64, 1_000_000),
+    maxIndexedStringLength: int(env, 'MAX_INDEXED_STRING_LENGTH', 65_536, 64, 1_000_000),
     dbMaxTimeMs: int(env, 'DB_MAX_TIME_MS', 10_000, 100, 3_600_000),
     requiredProfiles: profilePolicy(env.REQUIRE_PROFILES ?? ''),
     importClinic: env.IMPORT_CLINIC || 'unnamed clinic',

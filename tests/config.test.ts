@@ -15,7 +15,7 @@ it('has the documented defaults', () => {
     searchMaxParameters: 64,
     searchMaxValues: 100,
     searchMaxValueLength: 1024,
-    maxIndexedStringLength: 4096,
+    maxIndexedStringLength: 65_536,
     dbMaxTimeMs: 10_000,
   });
   expect(loadConfig({ SEARCH_MAX_CHAIN_DEPTH: '5' }).searchMaxChainDepth).toBe(5);

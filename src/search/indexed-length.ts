@@ -5,7 +5,7 @@ import { OperationOutcomeError } from '../fhir/outcome';
 import type { IndexSink } from './types/common';
 
 /** Default of MAX_INDEXED_STRING_LENGTH (config.ts). */
-export const MAX_INDEXED_STRING_LENGTH = 4096;
+export const MAX_INDEXED_STRING_LENGTH = 65_536;
 
 /** Throws when an entry's value (after `code[:kind]|`) is longer than `max` characters. */
 export function checkLengths(resource: object, sink: IndexSink, max: number): void {
