@@ -26,9 +26,16 @@ const presence = (loinc: string): Expected => ({
 });
 const hb: Expected = { mass: ['g/dL', '718-7'], molar: ['mmol/L', '59260-0'], coded: null };
 const glucose: Expected = { mass: ['mg/dL', '2339-0'], molar: ['mmol/L', '15074-8'], coded: null };
+/** HbA1c as a mass fraction (NGSP, %) or a substance fraction (IFCC, mmol/mol). */
+const a1c: Expected = { mass: ['%', '4548-4'], molar: ['mmol/mol', '59261-8'], coded: null };
+const creatinine: Expected = { mass: ['mg/dL', '2160-0'], molar: ['umol/L', '14682-9'], coded: null };
+/** Only the mass concentration is mapped: a ferritin in pmol/L fits no code. */
+const ferritin: Expected = { mass: ['ng/mL', '2276-4'], molar: ['pmol/L', null], coded: '2276-4' };
 
 /** From LOINC: 718-7 Hemoglobin [Mass/volume] in Blood, 59260-0 Hemoglobin [Moles/volume] in Blood, 2339-0
- * Glucose [Mass/volume] in Blood, 15074-8 Glucose [Moles/volume] in Blood; the serologies and hCG are [Presence]. */
+ * Glucose [Mass/volume] in Blood, 15074-8 Glucose [Moles/volume] in Blood, 4548-4 Hemoglobin A1c/Hemoglobin.total in
+ * Blood (MFr), 59261-8 the same by IFCC protocol (SFr), 2160-0 / 14682-9 Creatinine [Mass/volume] / [Moles/volume] in
+ * Serum or Plasma, 2276-4 Ferritin [Mass/volume] in Serum or Plasma; the serologies and hCG are [Presence]. */
 export const EXPECTED: Record<string, Expected> = {
   HBsAg: presence('5196-1'),
   'hepatitis B surface antigen': presence('5196-1'),
@@ -53,6 +60,17 @@ export const EXPECTED: Record<string, Expected> = {
   'Urine hCG': presence('2106-3'),
   'Urine pregnancy test': presence('2106-3'),
   'test de grossesse urinaire': presence('2106-3'),
+  HbA1c: a1c,
+  'Hemoglobin A1c': a1c,
+  'Haemoglobin A1c': a1c,
+  'glycated hemoglobin': a1c,
+  A1C: a1c,
+  Creatinine: creatinine,
+  'Serum creatinine': creatinine,
+  'creatinine serique': creatinine,
+  Ferritin: ferritin,
+  'Serum ferritin': ferritin,
+  ferritine: ferritin,
   IGRA: NONE,
   QuantiFERON: NONE,
   TST: NONE,
@@ -70,4 +88,16 @@ export const LOINC_PROPERTY: Record<string, string> = {
   '59260-0': 'SCnc',
   '2339-0': 'MCnc',
   '15074-8': 'SCnc',
+  '4548-4': 'MFr',
+  '59261-8': 'SFr',
+  '2160-0': 'MCnc',
+  '14682-9': 'SCnc',
+  '2276-4': 'MCnc',
 };
+
+/** A code's property agrees with a unit's: the same, or a fraction of no stated kind (%) for any fraction. */
+export function agrees(loincProperty: string | undefined, unit: string | undefined): boolean {
+  return (
+    loincProperty !== undefined && (loincProperty === unit || (unit === 'Fr' && loincProperty.endsWith('Fr')))
+  );
+}

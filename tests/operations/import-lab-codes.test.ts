@@ -3,7 +3,7 @@
 import request from 'supertest';
 import type { Bundle, Observation, Parameters } from 'fhir/r4';
 import { unitProperty } from '../../src/fhir/ucum';
-import { EXPECTED, LOINC_PROPERTY, NONE, labels } from '../mapping/lab-expectations';
+import { EXPECTED, LOINC_PROPERTY, NONE, agrees, labels } from '../mapping/lab-expectations';
 import { startTestServer, type TestServer } from '../support/server';
 
 let s: TestServer;
@@ -55,9 +55,11 @@ it('stores each lab value with the code of its unit property, and reports each t
   for (const obs of stored) {
     const loinc = obs.code.coding?.find((c) => c.system === 'http://loinc.org')?.code;
     if (loinc === undefined) continue;
-    expect({ loinc, unit: unitProperty(obs.valueQuantity?.code ?? '') }).toEqual({
+    const unit = unitProperty(obs.valueQuantity?.code ?? '');
+    expect({ loinc, unit, agrees: agrees(LOINC_PROPERTY[loinc], unit) }).toEqual({
       loinc,
-      unit: LOINC_PROPERTY[loinc],
+      unit,
+      agrees: true,
     });
   }
 });
