@@ -26,9 +26,13 @@ interface Utils {
 let utils: Utils | undefined;
 const lhc = (): Utils => (utils ??= UcumLhcUtils.getInstance() as Utils);
 
-/** `value` in `from` expressed in `to` (UCUM codes), or undefined when either is no UCUM unit or they differ in kind. */
+/**
+ * `value` in `from` expressed in `to` (UCUM codes), or undefined when either is no UCUM unit or they differ in kind,
+ * also where ucum-lhc would convert: two dimensionless units of another property (mmol/mol is no %).
+ */
 export function convertUnit(value: number, from: string, to: string): number | undefined {
   if (from === to) return value;
+  if (unitProperty(from) !== unitProperty(to)) return undefined;
   const r = lhc().convertUnitTo(from, value, to);
   return r.status === 'succeeded' && typeof r.toVal === 'number' ? r.toVal : undefined;
 }
