@@ -50,3 +50,29 @@ function utcRange(a: number[], b: number[]): DateRange {
     end: new Date(Date.UTC(b[0]!, b[1] ?? 0, b[2] ?? 1)),
   };
 }
+
+/**
+ * False when a date's `YYYY-MM-DD` names no day: date regexes allow day 31 in every month, and the day must exist in
+ * that month and year (Gregorian leap years). Strings of other shapes (`2024`, `2024-06`) are left to the pattern.
+ */
+export function isRealDay(s: string): boolean {
+  // `YYYY-MM-DD` at the start, read digit by digit (no match object per date).
+  if (s.length < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return true;
+  const digits = (from: number, n: number): number => {
+    let v = 0;
+    for (let i = from; i < from + n; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      v = v * 10 + d;
+    }
+    return v;
+  };
+  const year = digits(0, 4);
+  const month = digits(5, 2);
+  const day = digits(8, 2);
+  if (year < 0 || month < 0 || day < 0) return true;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days =
+    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days;
+}

@@ -1,10 +1,9 @@
-// Examination findings, laboratory results, TB symptom screen, PHQ-9 / GAD-7 and pregnancy as Observations
-// (observation.html); lab codes from the lab-test ConceptMap, never guessed.
+// Examination findings, TB symptom screen, PHQ-9 / GAD-7 and pregnancy as Observations
+// (observation.html).
 import type { Coding, Observation, Reference } from 'fhir/r4';
 import { itemKey, type EpisodeScope, type MappingContext } from './context';
 import { codeable, observation, ucumQuantity } from './observation-base';
 import type { InstrumentRule } from './rules';
-import { concept, ucum } from './terminology';
 
 export function mapExamination(ctx: MappingContext, ep: EpisodeScope): void {
   const rule = ctx.rules.observations.examination;
@@ -20,41 +19,6 @@ export function mapExamination(ctx: MappingContext, ep: EpisodeScope): void {
       obs.valueString = finding;
       if (abnormal !== undefined) obs.interpretation = [codeable(abnormal ? rule.abnormal : rule.normal)];
       return obs;
-    });
-  }
-}
-
-export function mapLabs(ctx: MappingContext, ep: EpisodeScope): void {
-  const rule = ctx.rules.observations.labs;
-  for (const path of ctx.src.elements(`${ep.path}.labs`)) {
-    const test = ctx.src.string(`${path}.test`) ?? '';
-    const code = concept(ctx.rules, rule.conceptMap, test);
-    if (!code.coding) ctx.warn(`lab test '${test}' has no LOINC mapping; code.text only`, `${path}.test`);
-    const result = ctx.src.string(`${path}.result`);
-    const value = ctx.src.number(`${path}.value`);
-    const unit = ctx.src.string(`${path}.unit`);
-    const date = ctx.src.string(`${path}.date`);
-    const note = ctx.src.string(`${path}.note`);
-    ctx.addItem(ep, `${rule.item}/${itemKey(ctx.src, path)}`, (identifier) => {
-      const obs = observation(ctx, ep, identifier, { category: [rule.category], code, effective: date });
-      const coded = result === undefined ? undefined : rule.results[result];
-      if (value !== undefined) {
-        const ucumCode = unit === undefined ? undefined : ucum(ctx.rules, unit);
-        if (ucumCode) obs.valueQuantity = ucumQuantity(value, ucumCode);
-        else {
-          obs.valueQuantity = unit === undefined ? { value } : { value, unit };
-          if (unit !== undefined) ctx.warn(`unit '${unit}' is not in the UCUM ConceptMap`, `${path}.unit`);
-        }
-      } else if (coded?.value) obs.valueCodeableConcept = { coding: [{ ...coded.value }], text: result };
-      else if (coded?.text) obs.valueCodeableConcept = { text: coded.text };
-      if (coded?.absent) obs.dataAbsentReason = dataAbsentReason(coded.absent);
-      if (coded?.interpretation) obs.interpretation = [codeable(coded.interpretation)];
-      if (note !== undefined) obs.note = [{ text: note }];
-      // ephr-lab-result needs a LOINC code and UCUM quantities; a result without them stays a base Observation.
-      const loinc = code.coding?.some((c) => c.system === 'http://loinc.org') === true;
-      const ucumOk = obs.valueQuantity === undefined || obs.valueQuantity.system !== undefined;
-      if (loinc && ucumOk) obs.meta = ctx.meta(rule.profile);
-      return obs.meta ? { ...obs, meta: obs.meta } : obs;
     });
   }
 }

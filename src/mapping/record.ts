@@ -3,7 +3,8 @@
 import type { Bundle, Consent, Provenance, Reference } from 'fhir/r4';
 import type { Issue } from '../fhir/outcome';
 import { mapConditions, mapReferrals, mapTreatments } from './care';
-import { mapExamination, mapLabs, mapMentalHealth, mapPregnancy, mapTbSymptomScreen } from './clinical';
+import { mapExamination, mapMentalHealth, mapPregnancy, mapTbSymptomScreen } from './clinical';
+import { mapLabs } from './labs';
 import { MappingContext, stableUuid, type MapOptions } from './context';
 import { mapGbv } from './gbv';
 import { mapImmunizations } from './immunization';

@@ -15,7 +15,13 @@ function normaliseLabel(s: string): string {
     .trim();
 }
 
-type Index = Map<string, Map<string, Coding | null>>;
+/** One target of a ConceptMap element: its coding (null when unmatched) and the values it dependsOn, by property. */
+export interface Target {
+  coding: Coding | null;
+  dependsOn: Record<string, string>;
+}
+
+type Index = Map<string, Map<string, Target[]>>;
 const indexes = new WeakMap<ConceptMap, Index>();
 
 function indexOf(cm: ConceptMap): Index {
@@ -24,35 +30,47 @@ function indexOf(cm: ConceptMap): Index {
   const idx: Index = new Map();
   for (const g of cm.group ?? []) {
     const target = g.target ?? '';
-    const byLabel = idx.get(target) ?? new Map<string, Coding | null>();
+    const byLabel = idx.get(target) ?? new Map<string, Target[]>();
     idx.set(target, byLabel);
     for (const el of g.element ?? []) {
-      const t = el.target?.[0];
-      if (!el.code || !t) continue;
-      const coding: Coding | null =
-        t.equivalence === 'unmatched' || !t.code
-          ? null
-          : t.display
-            ? { system: target, code: t.code, display: t.display }
-            : { system: target, code: t.code };
-      byLabel.set(normaliseLabel(el.code), coding);
+      if (!el.code || !el.target?.length) continue;
+      const list = el.target.map((t): Target => {
+        const coding: Coding | null =
+          t.equivalence === 'unmatched' || !t.code
+            ? null
+            : t.display
+              ? { system: target, code: t.code, display: t.display }
+              : { system: target, code: t.code };
+        const dependsOn = Object.fromEntries((t.dependsOn ?? []).map((d) => [d.property, d.value ?? '']));
+        return { coding, dependsOn };
+      });
+      byLabel.set(normaliseLabel(el.code), list);
     }
   }
   indexes.set(cm, idx);
   return idx;
 }
 
-/** Codings for a label from every target system of the ConceptMap, in group order (empty when unmatched). */
-export function translate(r: Rules, conceptMap: string, label: string): Coding[] {
-  const cm = r.conceptMaps.get(conceptMap);
-  if (!cm) throw new Error(`ConceptMap '${conceptMap}' not found in mappings/concept-maps`);
+function conceptMap(r: Rules, name: string): ConceptMap {
+  const cm = r.conceptMaps.get(name);
+  if (!cm) throw new Error(`ConceptMap '${name}' not found in mappings/concept-maps`);
+  return cm;
+}
+
+/** Codings for a label from every target system of the ConceptMap (each system's first target), in group order. */
+export function translate(r: Rules, name: string, label: string): Coding[] {
   const key = normaliseLabel(label);
   const out: Coding[] = [];
-  for (const byLabel of indexOf(cm).values()) {
-    const c = byLabel.get(key);
+  for (const byLabel of indexOf(conceptMap(r, name)).values()) {
+    const c = byLabel.get(key)?.[0]?.coding;
     if (c) out.push({ ...c });
   }
   return out;
+}
+
+/** Every target of a label in one target system (empty when the ConceptMap does not know the label). */
+export function targets(r: Rules, name: string, system: string, label: string): Target[] {
+  return indexOf(conceptMap(r, name)).get(system)?.get(normaliseLabel(label)) ?? [];
 }
 
 /** A CodeableConcept that keeps the label as written in `text` and adds codes when the ConceptMap knows it. */

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { isRealDay } from '../fhir/instant';
 import type { Issue } from '../fhir/outcome';
 import { mappingsDir } from './rules';
 
@@ -11,8 +12,10 @@ let validator: ValidateFunction | undefined;
 
 function compiled(): ValidateFunction {
   if (validator) return validator;
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   addFormats(ajv);
+  // A date whose day does not exist in its month and year (1994-02-30, 2024-06-31), which the pattern lets through.
+  ajv.addFormat('calendar-day', { type: 'string', validate: isRealDay });
   const schema = JSON.parse(
     fs.readFileSync(path.join(mappingsDir, 'ephr-record.schema.json'), 'utf8'),
   ) as object;
@@ -36,7 +39,12 @@ function schemaIssue(e: ErrorObject): Issue {
     where = where === '' ? missing : `${where}.${missing}`;
   }
   const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
-  const detail = allowed ? `${e.message ?? ''}: ${allowed.join(', ')}` : (e.message ?? 'invalid');
+  const noDay = (e.params as { format?: string }).format === 'calendar-day';
+  const detail = noDay
+    ? `'${String(e.data).slice(0, 40)}' is not a calendar date (no such day)`
+    : allowed
+      ? `${e.message ?? ''}: ${allowed.join(', ')}`
+      : (e.message ?? 'invalid');
   return {
     severity: 'error',
     code: e.keyword === 'required' ? 'required' : 'structure',

@@ -1,4 +1,5 @@
 // Primitive data types: JSON representation and the value regexes of the R4 definitions (datatypes.html#primitive).
+import { isRealDay } from '../fhir/instant';
 import type { Registry } from './registry';
 
 export interface PrimitiveRule {
@@ -79,7 +80,7 @@ export function primitiveProblem(value: unknown, type: string, rule: PrimitiveRu
     // The regexes are written for Java, whose \s is ASCII whitespace only (JavaScript's also has U+00A0 and others).
     if (rule.regex && !rule.regex.test(rule.javaSpaces ? s : s.replace(UNICODE_SPACE, 'x')))
       return `'${clip(s)}' is not a valid ${type}`;
-    if (CALENDAR_TYPES.has(type) && !realDay(s)) return `'${clip(s)}' is not a calendar date (no such day)`;
+    if (CALENDAR_TYPES.has(type) && !isRealDay(s)) return `'${clip(s)}' is not a calendar date (no such day)`;
   }
   return undefined;
 }
@@ -142,29 +143,6 @@ function isBase64(s: string): boolean {
 }
 
 const CALENDAR_TYPES = new Set(['date', 'dateTime', 'instant']);
-
-/** The regexes allow day 31 in every month: the day must exist in that month and year (Gregorian leap years). */
-function realDay(s: string): boolean {
-  // `YYYY-MM-DD` at the start, read digit by digit (no match object per date).
-  if (s.length < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return true;
-  const digits = (from: number, n: number): number => {
-    let v = 0;
-    for (let i = from; i < from + n; i++) {
-      const d = s.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return -1;
-      v = v * 10 + d;
-    }
-    return v;
-  };
-  const year = digits(0, 4);
-  const month = digits(5, 2);
-  const day = digits(8, 2);
-  if (year < 0 || month < 0 || day < 0) return true;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days =
-    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return day <= days;
-}
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';

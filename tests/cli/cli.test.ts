@@ -132,6 +132,22 @@ describe('ephr-fhir map', () => {
     expect(run.stderr).toMatch(/bad-dates-and-codes\.json: \S+/);
   });
 
+  it('refuses every impossible date of a record (1994-02-30, 2024-06-31), each at its record field', async () => {
+    const run = await cli(['map', path.join(FIXTURES, 'invalid', 'impossible-dates.json')]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    for (const field of [
+      'identification.birthDate',
+      'migration.arrivalDate',
+      'migration.transitCountries[0].to',
+      'episodes[0].date',
+      'episodes[0].vaccinations[0].date',
+      'episodes[0].followUp.date',
+    ])
+      expect(run.stderr).toContain(field);
+    expect(run.stderr).toContain("'1994-02-30' is not a calendar date");
+  });
+
   it('writes the Bundles of a whole folder in full into a pipe whose reader is slower than the mapping', async () => {
     const files = fs.readdirSync(FIXTURES).filter((f) => /\.(json|csv)$/.test(f));
     const records = files.flatMap((f) =>

@@ -29,6 +29,32 @@ describe('validateRecord', () => {
     ]);
   });
 
+  it('refuses every impossible date (1994-02-30, 2024-06-31) at its own field, not only the first', () => {
+    const issues = validateRecord(invalid('impossible-dates'));
+    expect(issues.flatMap((i) => i.expression ?? []).sort()).toEqual([
+      'episodes[0].date',
+      'episodes[0].followUp.date',
+      'episodes[0].vaccinations[0].date',
+      'identification.birthDate',
+      'migration.arrivalDate',
+      'migration.transitCountries[0].to',
+    ]);
+    expect(issues.every((i) => i.severity === 'error')).toBe(true);
+    expect(issues.find((i) => i.expression?.[0] === 'identification.birthDate')?.diagnostics).toBe(
+      "'1994-02-30' is not a calendar date (no such day)",
+    );
+  });
+
+  it('accepts 29 February of a leap year, and partial dates', () => {
+    const record = loadFixture('01-syrian-family-father') as { identification: { birthDate: string } };
+    for (const birthDate of ['2000-02-29', '1996-02-29', '1994-02', '1994']) {
+      record.identification.birthDate = birthDate;
+      expect(validateRecord(record)).toEqual([]);
+    }
+    record.identification.birthDate = '1900-02-29';
+    expect(errorPaths(record)).toEqual(['identification.birthDate']);
+  });
+
   it('rejects duplicate item ids, which would collide as FHIR identifiers', () => {
     expect(errorPaths(invalid('duplicate-ids'))).toEqual(['episodes[0].labs[1].id', 'episodes[1].episodeId']);
   });

@@ -199,6 +199,34 @@ describe('$import-ephr', () => {
     expect(await systemVersions()).toBe(before);
   });
 
+  it('refuses every impossible date at its record field, in a dry run and an import alike, storing nothing', async () => {
+    const bad = JSON.parse(
+      fs.readFileSync(path.join(fixturesDir, 'invalid', 'impossible-dates.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    const fields = [
+      'episodes[0].date',
+      'episodes[0].followUp.date',
+      'episodes[0].vaccinations[0].date',
+      'identification.birthDate',
+      'migration.arrivalDate',
+      'migration.transitCountries[0].to',
+    ];
+    const fresh = { ...structuredClone(byId('GR-2023-000101')), ephrId: 'GR-2099-000030' };
+    for (const query of ['?dryRun=true', '']) {
+      const res = await importJson([fresh, bad], query).expect(200);
+      const r = results(res.body)[1];
+      expect({ query, status: r?.status }).toEqual({ query, status: 'failed' });
+      const paths = (r?.outcome?.issue ?? []).flatMap((i) => i.expression ?? []).sort();
+      expect({ query, paths }).toEqual({ query, paths: fields });
+    }
+    const before = await systemVersions();
+    const single = await importJson(bad).expect(422);
+    const paths = (single.body.issue as Array<{ expression?: string[] }>).flatMap((i) => i.expression ?? []);
+    expect(paths.sort()).toEqual(fields);
+    expect(await systemVersions()).toBe(before);
+    expect(await count(`Patient?identifier=${EPHR_ID}|GR-X-DATES`)).toBe(0);
+  });
+
   it('imports CSV (text/csv), one row per episode', async () => {
     const csv = fs.readFileSync(path.join(fixturesDir, 'clinic-export.csv'), 'utf8');
     const res = await request(s.url)
