@@ -134,7 +134,8 @@ function walkObject(
       n++;
     } else hits[j] = hits[j]! | flag;
   }
-  if (count === 0) {
+  // ele-1 is a rule of elements: a resource may hold nothing but its resourceType (`{"resourceType":"Patient"}`).
+  if (count === 0 && !isResource) {
     report(
       ctx,
       'error',

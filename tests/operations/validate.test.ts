@@ -241,6 +241,23 @@ describe('writes', () => {
     expect(await count('Patient')).toBe(before);
   });
 
+  it('stores a resource that holds only its resourceType; an empty element is still refused (ele-1)', async () => {
+    const bare = await validateAs('Patient', { resourceType: 'Patient' }).expect(200);
+    expect(issues(bare.body, 'error')).toEqual([]);
+    // A Parameters body of $validate is the operation's own: the bare Parameters goes in its `resource` part.
+    const parameters = await validateAs('Parameters', {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'resource', resource: { resourceType: 'Parameters' } }],
+    }).expect(200);
+    expect(issues(parameters.body, 'error')).toEqual([]);
+    const created = await create({ resourceType: 'Patient' }).expect(201);
+    expect(created.body.resourceType).toBe('Patient');
+    const empty = await create({ resourceType: 'Patient', name: [{}] });
+    expect(empty.status).toBeGreaterThanOrEqual(400);
+    expect(empty.status).toBeLessThan(500);
+    expect(issues(empty.body, 'error').join()).toMatch(/Patient\.name\[0\]: /);
+  });
+
   it('stores a resource that misses an extensible binding, with a warning at the element', async () => {
     const body = {
       resourceType: 'Patient',
