@@ -258,6 +258,16 @@ describe('writes', () => {
     expect(issues(empty.body, 'error').join()).toMatch(/Patient\.name\[0\]: /);
   });
 
+  it('refuses a string over 1 MB with 422 at the element, and stores nothing', async () => {
+    const before = await count('Patient');
+    const res = await create({ resourceType: 'Patient', name: [{ text: 'x'.repeat(1024 * 1024 + 1) }] });
+    expect(res.status).toBe(422);
+    expect(issues(res.body, 'error')).toEqual([
+      'value Patient.name[0].text: a string SHALL NOT exceed 1 MB (1048576 bytes in UTF-8); this one has 1048577 bytes',
+    ]);
+    expect(await count('Patient')).toBe(before);
+  });
+
   it('stores a resource that misses an extensible binding, with a warning at the element', async () => {
     const body = {
       resourceType: 'Patient',

@@ -37,3 +37,45 @@ describe('ele-1 (every element has a value or children)', () => {
     );
   });
 });
+
+describe('strings SHALL NOT exceed 1 MB (datatypes.html#string)', () => {
+  const MB = 1024 * 1024;
+  const withText = (text: string): Record<string, unknown> => ({ resourceType: 'Patient', name: [{ text }] });
+
+  it('accepts a string of exactly 1 MB', () => {
+    expect(errorsOf(withText('x'.repeat(MB)))).toEqual([]);
+  });
+
+  it('refuses one byte more, at the element', () => {
+    expect(errorsOf(withText('x'.repeat(MB + 1)))).toEqual([
+      `Patient.name[0].text: a string SHALL NOT exceed 1 MB (${MB} bytes in UTF-8); this one has ${MB + 1} bytes`,
+    ]);
+  });
+
+  it('counts UTF-8 bytes, not characters: 400,000 euro signs are 1,200,000 bytes', () => {
+    expect(errorsOf(withText('€'.repeat(400_000)))).toEqual([
+      `Patient.name[0].text: a string SHALL NOT exceed 1 MB (${MB} bytes in UTF-8); this one has 1200000 bytes`,
+    ]);
+  });
+
+  it('applies to the specializations of string (markdown, code), not to base64Binary', () => {
+    const big = 'y'.repeat(MB + 1);
+    expect(
+      errorsOf({
+        resourceType: 'Patient',
+        photo: [{ contentType: 'image/png', data: 'QUFB'.repeat(MB / 2) }],
+      }),
+    ).toEqual([]);
+    const note = errorsOf({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'x' },
+      note: [{ text: big }],
+    });
+    expect(note).toEqual([
+      expect.stringMatching(/^Observation\.note\[0\]\.text: a markdown SHALL NOT exceed 1 MB/),
+    ]);
+    const code = errorsOf({ resourceType: 'Patient', language: big });
+    expect(code).toContainEqual(expect.stringMatching(/^Patient\.language: a code SHALL NOT exceed 1 MB/));
+  });
+});
