@@ -186,7 +186,7 @@ function walkObject(
         'error',
         'structure',
         `Only one of ${keys.map((k) => k.key).join(', ')} is allowed (${child.name}[x] is a single choice)`,
-        [path, `${path}.${child.name}.ofType(${keys[1]!.type?.code ?? ''})`],
+        keys.map((k) => `${path}.${child.name}.ofType(${k.type?.code ?? ''})`),
       );
     }
     const first = hits[h]!;

@@ -268,6 +268,25 @@ describe('writes', () => {
     expect(await count('Patient')).toBe(before);
   });
 
+  it('lists errors before warnings and information, and carries each text in details.text', async () => {
+    const body = {
+      resourceType: 'Patient',
+      // a warning (extensible binding) at an element that comes before the error's (language missing) in Patient
+      maritalStatus: { coding: [{ system: 'http://example.org/fhir/marital', code: 'engaged' }] },
+      communication: [{ preferred: true }],
+    };
+    for (const res of [await validateAs('Patient', body).expect(200), await create(body).expect(422)]) {
+      const oo = res.body as OperationOutcome;
+      const severities = (oo.issue ?? []).map((i) => i.severity);
+      expect(severities).toContain('warning');
+      expect(severities.indexOf('error')).toBe(0);
+      expect(severities.lastIndexOf('error')).toBeLessThan(severities.indexOf('warning'));
+      for (const i of oo.issue ?? []) expect(i.details?.text).toBe(i.diagnostics);
+    }
+    const ok = await validateAs('Patient', { resourceType: 'Patient', gender: 'male' }).expect(200);
+    expect(ok.body.issue[0].details.text).toBe(ok.body.issue[0].diagnostics);
+  });
+
   it('stores a resource that misses an extensible binding, with a warning at the element', async () => {
     const body = {
       resourceType: 'Patient',

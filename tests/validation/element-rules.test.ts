@@ -79,3 +79,25 @@ describe('strings SHALL NOT exceed 1 MB (datatypes.html#string)', () => {
     expect(code).toContainEqual(expect.stringMatching(/^Patient\.language: a code SHALL NOT exceed 1 MB/));
   });
 });
+
+describe('a choice element with two types', () => {
+  it('is located at the choice element, each type present named, not at the whole resource', () => {
+    const errors = validator
+      .validate({
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'x' },
+        valueString: 'a',
+        valueInteger: 1,
+      })
+      .filter((i) => i.severity === 'error');
+    expect(errors).toEqual([
+      {
+        severity: 'error',
+        code: 'structure',
+        diagnostics: 'Only one of valueString, valueInteger is allowed (value[x] is a single choice)',
+        expression: ['Observation.value.ofType(string)', 'Observation.value.ofType(integer)'],
+      },
+    ]);
+  });
+});
