@@ -287,6 +287,25 @@ describe('writes', () => {
     expect(ok.body.issue[0].details.text).toBe(ok.body.issue[0].diagnostics);
   });
 
+  it('stores a national id typed with a code of later HL7 terminology (v2-0203#NNFIN), with warnings only', async () => {
+    const body = {
+      resourceType: 'Patient',
+      identifier: [
+        {
+          type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'NNFIN' }] },
+          value: '010190-123A',
+        },
+      ],
+    };
+    const res = await validateAs('Patient', body).expect(200);
+    expect(issues(res.body, 'error')).toEqual([]);
+    expect(issues(res.body, 'warning')).toContainEqual(
+      expect.stringMatching(/^code-invalid Patient\.identifier\[0\]\.type\.coding\[0\]\.code: Code 'NNFIN'/),
+    );
+    const created = await create(body).expect(201);
+    expect(created.body.identifier).toEqual(body.identifier);
+  });
+
   it('stores a resource that misses an extensible binding, with a warning at the element', async () => {
     const body = {
       resourceType: 'Patient',

@@ -101,3 +101,60 @@ describe('a choice element with two types', () => {
     ]);
   });
 });
+
+describe('codes of HL7 terminology released after R4 (terminology.hl7.org)', () => {
+  const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
+  const bySeverity = (r: unknown, severity: string): string[] =>
+    validator
+      .validate(r)
+      .filter((i) => i.severity === severity)
+      .map((i) => `${i.expression?.join() ?? ''}: ${i.diagnostics ?? ''}`);
+  const nationalId = {
+    resourceType: 'Patient',
+    identifier: [{ type: { coding: [{ system: V2_0203, code: 'NNFIN' }] }, value: '010190-123A' }],
+  };
+
+  it('a code unknown to the held copy, in an extensible binding, is a warning, not an error (v2-0203#NNFIN)', () => {
+    expect(bySeverity(nationalId, 'error')).toEqual([]);
+    const warnings = bySeverity(nationalId, 'warning');
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^Patient\.identifier\[0\]\.type\.coding\[0\]\.code: Code 'NNFIN' is not in .*v2-0203.*later/,
+      ),
+    );
+    expect(warnings).toContainEqual(
+      expect.stringMatching(/^Patient\.identifier\[0\]\.type: .*extensible value set/),
+    );
+  });
+
+  it('a code unknown in a required binding stays an error', () => {
+    const allergy = {
+      resourceType: 'AllergyIntolerance',
+      clinicalStatus: {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'nonesuch' },
+        ],
+      },
+      patient: { reference: 'Patient/example' },
+    };
+    const errors = bySeverity(allergy, 'error');
+    expect(errors).toContainEqual(
+      expect.stringMatching(
+        /^AllergyIntolerance\.clinicalStatus\.coding\[0\]\.code: Code 'nonesuch' is not in/,
+      ),
+    );
+    expect(errors).toContainEqual(
+      expect.stringMatching(/^AllergyIntolerance\.clinicalStatus: .*required value set/),
+    );
+  });
+
+  it('a code unknown to a core R4 code system (hl7.org/fhir) stays an error whatever the binding', () => {
+    const patient = {
+      resourceType: 'Patient',
+      maritalStatus: { coding: [{ system: 'http://hl7.org/fhir/administrative-gender', code: 'nonesuch' }] },
+    };
+    expect(bySeverity(patient, 'error')).toEqual([
+      "Patient.maritalStatus.coding[0].code: Code 'nonesuch' is not in the code system http://hl7.org/fhir/administrative-gender",
+    ]);
+  });
+});
