@@ -35,10 +35,21 @@ export function issue(
     : { severity, code, diagnostics, expression: [expression] };
 }
 
+const SEVERITY_ORDER: Record<IssueSeverity, number> = { fatal: 0, error: 1, warning: 2, information: 3 };
+
+/**
+ * The outcome of issues: the most severe first (fatal, error, warning, information; stable within a severity), each
+ * text also in `details.text`, where most clients look for it (diagnostics is for the technically minded).
+ */
 export function operationOutcome(issues: Issue[]): OperationOutcome {
+  const ordered = [...issues].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   return {
     resourceType: 'OperationOutcome',
-    issue: issues.map((i) => ({ ...i })),
+    issue: ordered.map(({ severity, code, diagnostics, expression }) =>
+      expression === undefined
+        ? { severity, code, details: { text: diagnostics }, diagnostics }
+        : { severity, code, details: { text: diagnostics }, diagnostics, expression },
+    ),
   };
 }
 

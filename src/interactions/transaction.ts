@@ -1,7 +1,7 @@
 // A transaction Bundle (http.html#transaction): resolve every entry and rewrite references to the ids the server
 // assigns, check every write without storing anything, then commit them all at once (storage/transaction.ts).
 // Processing order as the spec gives it: DELETE, POST, PUT/PATCH, then GET/HEAD after the commit.
-import { badRequest, fail, notFound, OperationOutcomeError } from '../fhir/outcome';
+import { badRequest, fail, notFound, operationOutcome, OperationOutcomeError } from '../fhir/outcome';
 import { isRelativeReference, referenceBase, rewriteReferences } from '../fhir/references';
 import {
   decideTarget,
@@ -480,7 +480,7 @@ async function readEntry(ctx: ServerContext, outer: BundleContext, e: EntryReque
     return {
       response: {
         status: statusLine(err.status),
-        outcome: { resourceType: 'OperationOutcome', issue: err.issues },
+        outcome: operationOutcome(err.issues),
       },
     };
   }

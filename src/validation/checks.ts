@@ -126,20 +126,44 @@ function codingVerdict(exp: Expansion | undefined, coding: Coding): Verdict | un
   return codes.has(coding.code) ? 'in' : 'out';
 }
 
-/** Codes of a CodeSystem we hold must exist in it, whatever the binding (the HL7 validator does the same). */
-function checkCodeSystem(ctx: Context, coding: Coding, path: string, index: number): void {
+/** HL7 terminology (terminology.hl7.org) is released apart from R4: the copies held are those of R4 (2019). */
+const HL7_TERMINOLOGY = 'http://terminology.hl7.org/CodeSystem/';
+
+/**
+ * Codes of a CodeSystem we hold must exist in it, whatever the binding (the HL7 validator does the same). A code of
+ * HL7 terminology that the held copy lacks may come from a later release (v2-0203#NNFIN): an error only where a
+ * required binding makes it one, a warning elsewhere.
+ */
+function checkCodeSystem(
+  ctx: Context,
+  coding: Coding,
+  path: string,
+  index: number,
+  strength: string | undefined,
+): void {
   if (typeof coding.system !== 'string' || typeof coding.code !== 'string') return;
   const cs = ctx.engine.terminology.codeSystem(coding.system);
   if (cs?.content !== 'complete') return;
-  if (!ctx.engine.terminology.hasCode(cs, coding.code)) {
+  if (ctx.engine.terminology.hasCode(cs, coding.code)) return;
+  const where = index < 0 ? `${path}.code` : `${path}.coding[${index}].code`;
+  if (strength !== 'required' && coding.system.startsWith(HL7_TERMINOLOGY)) {
     report(
       ctx,
-      'error',
+      'warning',
       'code-invalid',
-      `Code '${coding.code}' is not in the code system ${coding.system}`,
-      index < 0 ? `${path}.code` : `${path}.coding[${index}].code`,
+      `Code '${coding.code}' is not in the copy of the code system ${coding.system} held here (version ` +
+        `${cs.version ?? '?'}, from R4); a later HL7 terminology release may define it`,
+      where,
     );
+    return;
   }
+  report(
+    ctx,
+    'error',
+    'code-invalid',
+    `Code '${coding.code}' is not in the code system ${coding.system}`,
+    where,
+  );
 }
 
 const NO_CODINGS: Coding[] = [];
@@ -166,10 +190,10 @@ export function checkBinding(
   path: string,
 ): void {
   const codings = codingsOf(value, type);
+  const b = def.binding;
   if (codings)
     for (let i = 0; i < codings.length; i++)
-      checkCodeSystem(ctx, codings[i]!, path, type === 'CodeableConcept' ? i : -1);
-  const b = def.binding;
+      checkCodeSystem(ctx, codings[i]!, path, type === 'CodeableConcept' ? i : -1, b?.strength);
   if (!b?.valueSet || (b.strength !== 'required' && b.strength !== 'extensible')) return;
   const severity = b.strength === 'required' ? 'error' : 'warning';
   const vs = b.valueSet;

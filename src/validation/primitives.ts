@@ -9,10 +9,14 @@ export interface PrimitiveRule {
   javaSpaces?: boolean;
   integer?: boolean;
   minimum?: number;
+  /** string and its specializations (code, id, markdown) SHALL NOT exceed 1 MB (datatypes.html#string). */
+  maxBytes?: number;
 }
 
 const REGEX_EXT = 'http://hl7.org/fhir/StructureDefinition/regex';
 const INT32 = 2147483647;
+const STRING_MAX_BYTES = 1024 * 1024;
+const STRING = 'http://hl7.org/fhir/StructureDefinition/string';
 const UNICODE_SPACE = /[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g;
 
 /** The primitive types by name, with the regex each definition carries on its `value` element. */
@@ -26,6 +30,7 @@ export function primitiveRules(reg: Registry): Map<string, PrimitiveRule> {
     if (name === 'boolean') rule.json = 'boolean';
     else if (['integer', 'decimal', 'positiveInt', 'unsignedInt'].includes(name)) rule.json = 'number';
     if (name !== 'decimal' && rule.json === 'number') rule.integer = true;
+    if (name === 'string' || sd.baseDefinition === STRING) rule.maxBytes = STRING_MAX_BYTES;
     if (name === 'positiveInt') rule.minimum = 1;
     if (name === 'unsignedInt') rule.minimum = 0;
     // xhtml has no regex; its content is checked by the Narrative invariants (txt-1, txt-2).
@@ -76,6 +81,12 @@ export function primitiveProblem(value: unknown, type: string, rule: PrimitiveRu
   if (rule.json === 'string') {
     const s = value as string;
     if (s.length === 0) return `an empty string is not a valid ${type} (leave the element out instead)`;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long string is measured.
+    if (rule.maxBytes !== undefined && s.length * 3 > rule.maxBytes) {
+      const bytes = Buffer.byteLength(s, 'utf8');
+      if (bytes > rule.maxBytes)
+        return `a ${type} SHALL NOT exceed 1 MB (${rule.maxBytes} bytes in UTF-8); this one has ${bytes} bytes`;
+    }
     if (type === 'base64Binary' && !isBase64(s)) return `'${clip(s)}' is not valid base64Binary`;
     // The regexes are written for Java, whose \s is ASCII whitespace only (JavaScript's also has U+00A0 and others).
     if (rule.regex && !rule.regex.test(rule.javaSpaces ? s : s.replace(UNICODE_SPACE, 'x')))

@@ -134,7 +134,8 @@ function walkObject(
       n++;
     } else hits[j] = hits[j]! | flag;
   }
-  if (count === 0) {
+  // ele-1 is a rule of elements: a resource may hold nothing but its resourceType (`{"resourceType":"Patient"}`).
+  if (count === 0 && !isResource) {
     report(
       ctx,
       'error',
@@ -185,7 +186,7 @@ function walkObject(
         'error',
         'structure',
         `Only one of ${keys.map((k) => k.key).join(', ')} is allowed (${child.name}[x] is a single choice)`,
-        [path, `${path}.${child.name}.ofType(${keys[1]!.type?.code ?? ''})`],
+        keys.map((k) => `${path}.${child.name}.ofType(${k.type?.code ?? ''})`),
       );
     }
     const first = hits[h]!;

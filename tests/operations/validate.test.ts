@@ -241,6 +241,71 @@ describe('writes', () => {
     expect(await count('Patient')).toBe(before);
   });
 
+  it('stores a resource that holds only its resourceType; an empty element is still refused (ele-1)', async () => {
+    const bare = await validateAs('Patient', { resourceType: 'Patient' }).expect(200);
+    expect(issues(bare.body, 'error')).toEqual([]);
+    // A Parameters body of $validate is the operation's own: the bare Parameters goes in its `resource` part.
+    const parameters = await validateAs('Parameters', {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'resource', resource: { resourceType: 'Parameters' } }],
+    }).expect(200);
+    expect(issues(parameters.body, 'error')).toEqual([]);
+    const created = await create({ resourceType: 'Patient' }).expect(201);
+    expect(created.body.resourceType).toBe('Patient');
+    const empty = await create({ resourceType: 'Patient', name: [{}] });
+    expect(empty.status).toBeGreaterThanOrEqual(400);
+    expect(empty.status).toBeLessThan(500);
+    expect(issues(empty.body, 'error').join()).toMatch(/Patient\.name\[0\]: /);
+  });
+
+  it('refuses a string over 1 MB with 422 at the element, and stores nothing', async () => {
+    const before = await count('Patient');
+    const res = await create({ resourceType: 'Patient', name: [{ text: 'x'.repeat(1024 * 1024 + 1) }] });
+    expect(res.status).toBe(422);
+    expect(issues(res.body, 'error')).toEqual([
+      'value Patient.name[0].text: a string SHALL NOT exceed 1 MB (1048576 bytes in UTF-8); this one has 1048577 bytes',
+    ]);
+    expect(await count('Patient')).toBe(before);
+  });
+
+  it('lists errors before warnings and information, and carries each text in details.text', async () => {
+    const body = {
+      resourceType: 'Patient',
+      // a warning (extensible binding) at an element that comes before the error's (language missing) in Patient
+      maritalStatus: { coding: [{ system: 'http://example.org/fhir/marital', code: 'engaged' }] },
+      communication: [{ preferred: true }],
+    };
+    for (const res of [await validateAs('Patient', body).expect(200), await create(body).expect(422)]) {
+      const oo = res.body as OperationOutcome;
+      const severities = (oo.issue ?? []).map((i) => i.severity);
+      expect(severities).toContain('warning');
+      expect(severities.indexOf('error')).toBe(0);
+      expect(severities.lastIndexOf('error')).toBeLessThan(severities.indexOf('warning'));
+      for (const i of oo.issue ?? []) expect(i.details?.text).toBe(i.diagnostics);
+    }
+    const ok = await validateAs('Patient', { resourceType: 'Patient', gender: 'male' }).expect(200);
+    expect(ok.body.issue[0].details.text).toBe(ok.body.issue[0].diagnostics);
+  });
+
+  it('stores a national id typed with a code of later HL7 terminology (v2-0203#NNFIN), with warnings only', async () => {
+    const body = {
+      resourceType: 'Patient',
+      identifier: [
+        {
+          type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'NNFIN' }] },
+          value: '010190-123A',
+        },
+      ],
+    };
+    const res = await validateAs('Patient', body).expect(200);
+    expect(issues(res.body, 'error')).toEqual([]);
+    expect(issues(res.body, 'warning')).toContainEqual(
+      expect.stringMatching(/^code-invalid Patient\.identifier\[0\]\.type\.coding\[0\]\.code: Code 'NNFIN'/),
+    );
+    const created = await create(body).expect(201);
+    expect(created.body.identifier).toEqual(body.identifier);
+  });
+
   it('stores a resource that misses an extensible binding, with a warning at the element', async () => {
     const body = {
       resourceType: 'Patient',
