@@ -19,4 +19,7 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   testTimeout: 60000,
   maxWorkers: 2,
+  // A worker that holds more than this after a test file is replaced: files that build large bodies (bounds, fuzzing)
+  // and load the authorization server otherwise add up in one worker's heap.
+  workerIdleMemoryLimit: '1GB',
 };
