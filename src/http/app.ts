@@ -105,9 +105,8 @@ async function handleFhir(
     const principal = await security.authenticator.principal(req.headers.authorization);
     note.principal = principal;
     note.brokenGlass = security.guards.breakGlass.openFor(principal);
-    rctx = await guardedContext(ctx, principal, security.guards);
+    rctx = stoppedWhenGone(await guardedContext(ctx, principal, security.guards), res);
   }
-  rctx = stoppedWhenGone(rctx, res);
   const handler = rctx.handlers[match.interaction];
   if (!handler) {
     throw new OperationOutcomeError(405, [
