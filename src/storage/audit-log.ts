@@ -112,6 +112,8 @@ export class AuditLog {
   constructor(
     db: Db,
     private readonly faults: AuditFaults = {},
+    /** Throws when the database is known to be down: appends queued behind each other then fail at once. */
+    private readonly reachable: () => void = () => undefined,
   ) {
     this.c = db.collection<AuditDoc>(AUDIT_COLLECTION);
   }
@@ -128,7 +130,10 @@ export class AuditLog {
    * re-reads the tail and tries the next number.
    */
   append(event: JsonObject): Promise<string> {
-    const run = this.chain.then(() => this.appendNow(event));
+    const run = this.chain.then(() => {
+      this.reachable();
+      return this.appendNow(event);
+    });
     this.chain = run.catch(() => undefined);
     return run;
   }
