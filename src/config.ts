@@ -9,6 +9,8 @@ export interface Config {
   dbName: string;
   dataDir: string;
   embeddedDbPort: number;
+  /** Writes answer 507 and /readyz 503 when less than this is free on the data directory's disk (DISK_FREE_MARGIN). */
+  diskFreeMarginBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxBodyBytes: number;
   maxBundleEntries: number;
@@ -139,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbName,
     dataDir: path.resolve(env.DATA_DIR || 'data'),
     embeddedDbPort: int(env, 'EMBEDDED_DB_PORT', 27018, 0, 65535),
+    diskFreeMarginBytes: parseSize('DISK_FREE_MARGIN', env.DISK_FREE_MARGIN || '64mb'),
     logLevel,
     maxBodyBytes: parseSize('MAX_BODY_SIZE', env.MAX_BODY_SIZE || '5mb'),
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 5000, 1, 100_000),

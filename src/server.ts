@@ -88,6 +88,7 @@ export async function openServer(
     dbName: config.dbName,
     dataDir: config.dataDir,
     embeddedDbPort: config.embeddedDbPort,
+    diskFreeMarginBytes: config.diskFreeMarginBytes,
     pipeline,
     textCacheChars: config.resourceCacheMb * 2 ** 20,
     dbMaxTimeMs: config.dbMaxTimeMs,
@@ -97,14 +98,20 @@ export async function openServer(
   const ctx: ServerContext = {
     config,
     logger,
-    ready: () => storage.ping(),
+    ready: () => storage.ready(),
+    storageFault: (err) => storage.fault(err),
+    unavailable: () => storage.unavailable(),
     // AUDIT: AuditEvent is read from the audit log, by auditors alone, and never written through the API
     handlers: withAuditTrail(handlers, storage.audit),
     repo: storage.repo,
     search: { store: storage.search, hooks: {} },
     validator,
   };
-  await seedQuestionnaires(ctx);
+  await seedQuestionnaires(ctx).catch((err: unknown) => {
+    // On a full disk the server starts for reads; the Questionnaires stored before serve.
+    if (storage.fault(err)?.status !== 507) throw err;
+    logger.error("the disk is full: the server's own Questionnaires were not brought up to date");
+  });
   if (config.auth.issuer === undefined) {
     const own = ownSmartConfiguration(config);
     ctx.oauth = {

@@ -3,7 +3,9 @@
 // It embeds the FerretDB module instead of building its CLI: the published module lacks the generated
 // version file the CLI needs at start (FerretDB issue #2982), and the embeddable package does not read it.
 // It prints one JSON line {"uri": "..."} on stdout once it accepts connections, and exits when its
-// standard input closes, so a parent that dies, even by SIGKILL, never leaves it running.
+// standard input closes, so a parent that dies, even by SIGKILL, never leaves it running: at most a few seconds
+// after either, whatever queries are still running (FerretDB waits for every connection and query to end, and a
+// query of a client that is gone can run on for minutes; SQLite's journal makes an exit at any point safe).
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -55,10 +58,16 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	// The parent holds our stdin open; EOF means it is gone.
+	// The parent holds our stdin open; EOF means it is gone: nobody waits for an orderly end.
 	go func() {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		stop()
+		exitAfter(orphanGrace)
+	}()
+	// Asked to stop: a short orderly end, then out.
+	go func() {
+		<-ctx.Done()
+		exitAfter(stopGrace)
 	}()
 
 	done := make(chan struct{})
@@ -71,6 +80,19 @@ func main() {
 	fmt.Println(string(line))
 
 	<-done
+}
+
+const (
+	// How long an orphan lets running queries end before it exits.
+	orphanGrace = 1 * time.Second
+	// How long a stop (SIGTERM, Ctrl-C) lets running queries end before it exits.
+	stopGrace = 4 * time.Second
+)
+
+// exitAfter ends the process after d unless it has ended by then.
+func exitAfter(d time.Duration) {
+	time.Sleep(d)
+	os.Exit(1)
 }
 
 // freeAddr returns addr when it can be bound, otherwise the same host with a port the kernel picks.

@@ -50,16 +50,19 @@ export function createApp(ctx: ServerContext, security: Security): express.Expre
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    try {
-      await ctx.ready();
-      res.json({ status: 'ok', database: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable', database: 'not answering' });
-    }
+    const why = await unreadiness(ctx);
+    if (why === undefined) res.json({ status: 'ok', database: 'ok' });
+    else res.status(503).json({ status: 'unavailable', reason: why });
   });
 
   mountAuthorization(app, ctx.config, security.authorization);
 
+  // A database known to be down: 503 at once. Nothing is read or disclosed, and the audit trail could not take it.
+  app.use('/fhir', (req, res, next) => {
+    const down = req.path === '/metadata' ? undefined : ctx.unavailable();
+    if (down) auditNote(res).done = true;
+    next(down);
+  });
   app.use(
     '/fhir',
     express.text({
@@ -79,6 +82,32 @@ export function createApp(ctx: ServerContext, security: Security): express.Expre
   });
   app.use(errorHandler(ctx));
   return app;
+}
+
+/** /readyz answers within this, whatever the database does: an orchestrator's probe must not hang. */
+export const READYZ_TIMEOUT_MS = 1000;
+
+/** Why the server is not ready (the database not answering, a full disk), or undefined when it is. */
+async function unreadiness(ctx: ServerContext): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(
+      () => resolve(`the database did not answer within ${READYZ_TIMEOUT_MS} ms`),
+      READYZ_TIMEOUT_MS,
+    );
+  });
+  const answer = ctx.ready().then(
+    () => undefined,
+    (err: unknown) =>
+      ctx.storageFault(err)?.status === 503 || !(err instanceof Error)
+        ? 'the database is not answering'
+        : err.message,
+  );
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function handleFhir(

@@ -117,14 +117,15 @@ export async function recordRequest(
     });
   } catch (err) {
     req.log.error({ err }, 'the audit record could not be written');
-    throw auditFailure();
+    // A database that is down or a full disk is said as such (503, 507): the client may try again later.
+    throw ctx.storageFault(err) ?? auditFailure();
   }
 }
 
 /** Error middleware on /fhir: records the failed request, then hands the error (or the audit failure) on. */
 export function auditErrors(ctx: ServerContext, trail: AuditTrail | undefined) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
-    const status = toOutcomeError(err)?.status ?? 500;
+    const status = (toOutcomeError(err) ?? ctx.storageFault(err))?.status ?? 500;
     recordRequest(ctx, trail, req, res, { status }).then(
       () => next(err),
       (auditErr: unknown) => next(auditErr),

@@ -58,7 +58,7 @@ export function toOutcomeError(err: unknown): OperationOutcomeError | undefined 
 
 export function errorHandler(ctx: ServerContext) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const known = toOutcomeError(err);
+    const known = toOutcomeError(err) ?? ctx.storageFault(err);
     if (known) {
       noteIssueCodes(
         res,

@@ -1,5 +1,6 @@
 // The transport-free shape of a FHIR interaction: a plain request in, a plain response out.
 import type { Config } from '../config';
+import type { OperationOutcomeError } from '../fhir/outcome';
 import type { Interaction, RouteMatch } from './routes';
 import type { Logger } from 'pino';
 import type { SearchHooks, SearchStore } from '../search';
@@ -31,8 +32,12 @@ export interface FhirResponse {
 export interface ServerContext {
   config: Config;
   logger: Logger;
-  /** Resolves when the database answers; used by /readyz. */
+  /** Resolves when the database answers and has room to write; rejects saying which otherwise. Used by /readyz. */
   ready(): Promise<void>;
+  /** The answer for every request while the database is known to be down; undefined while it may answer. */
+  unavailable(): OperationOutcomeError | undefined;
+  /** The answer a storage fault calls for (503 database down, 507 disk full); undefined for any other error. */
+  storageFault(err: unknown): OperationOutcomeError | undefined;
   repo: FhirRepository;
   search: { store: SearchStore; hooks: SearchHooks };
   validator: Validator;

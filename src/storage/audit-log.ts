@@ -117,6 +117,8 @@ export class AuditLog {
   constructor(
     db: Db,
     private readonly faults: AuditFaults = {},
+    /** Throws when the database is known to be down: appends queued behind each other then fail at once. */
+    private readonly reachable: () => void = () => undefined,
   ) {
     this.c = db.collection<AuditDoc>(AUDIT_COLLECTION);
   }
@@ -135,6 +137,12 @@ export class AuditLog {
    */
   append(event: JsonObject): Promise<string> {
     return new Promise<string>((done, failed) => {
+      try {
+        this.reachable(); // the database is known to be down: fail at once, not after the driver's timeout
+      } catch (err) {
+        failed(err);
+        return;
+      }
       this.waiting.push({ event, done, failed });
       if (!this.inserting) void this.drain();
     });

@@ -10,8 +10,21 @@ export function withDbName(uri: string, dbName: string): string {
   return u.toString();
 }
 
+/**
+ * How long an operation waits for a server it can talk to, and a connection for its handshake, before it fails
+ * (and its request answers 503): a database that is down is seen in seconds, not after the driver's 30 s.
+ */
+export const SERVER_SELECTION_TIMEOUT_MS = 2500;
+
 export async function connectDatabase(uri: string, dbName: string): Promise<Database> {
-  const conn = mongoose.createConnection(uri, { dbName, serverSelectionTimeoutMS: 15_000, autoIndex: false });
+  const conn = mongoose.createConnection(uri, {
+    dbName,
+    serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+    connectTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+    // The driver's own wait above, not mongoose's buffer of operations (10 s) while it is disconnected.
+    bufferCommands: false,
+    autoIndex: false,
+  });
   await conn.asPromise();
   await ping(conn);
   return conn;

@@ -111,46 +111,130 @@ function prepareSources(dir: string): void {
 
 export interface EmbeddedDb {
   uri: string;
-  pid: number;
+  /** The running process (a new one after each restart). */
+  readonly pid: number;
+  /** False from the moment the process dies until a restart listens again on the same address. */
+  readonly up: boolean;
   stop(): Promise<void>;
 }
+
+/** What the watch over the process saw: exit codes, attempts and delays only (no data of any kind). */
+export type EmbeddedDbEvent =
+  | { event: 'exited'; code: number | null; signal: string | null; attempt: number; restartInMs: number }
+  | { event: 'restarted'; pid: number; attempt: number }
+  | { event: 'restart-failed'; reason: string; attempt: number; restartInMs: number };
 
 export interface StartOptions {
   dataDir: string;
   port: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   say?: Say;
+  /** Told of each death and restart of the process. */
+  onEvent?: (e: EmbeddedDbEvent) => void;
 }
 
-/** Starts FerretDB on `port` (or a free one when it is taken) and resolves once it listens. */
-export async function startEmbeddedDb(opts: StartOptions): Promise<EmbeddedDb> {
-  const bin = ensureFerretdbBuilt(opts.say);
-  fs.mkdirSync(opts.dataDir, { recursive: true });
-  const child = spawn(
+/** The wait before each restart in a row; the last one repeats. A process that ran HEALTHY_MS starts the row anew. */
+export const RESTART_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15_000] as const;
+const HEALTHY_MS = 60_000;
+
+function launch(bin: string, opts: StartOptions, port: number): ChildProcess {
+  return spawn(
     bin,
     [
       '-sqlite-dir',
       opts.dataDir,
       '-listen-addr',
-      `127.0.0.1:${opts.port}`,
+      `127.0.0.1:${port}`,
       '-log-level',
       opts.logLevel ?? 'error',
     ],
     // Own process group: a terminal's Ctrl-C reaches only us, and we stop the database after the server.
+    // Its stdin is a pipe we hold: when we die, even by SIGKILL, it closes and the launcher exits (main.go).
     { stdio: ['pipe', 'pipe', 'inherit'], detached: true },
   );
+}
+
+const ended = (c: ChildProcess): boolean => c.exitCode !== null || c.signalCode !== null;
+
+/**
+ * Starts FerretDB on `port` (or a free one when it is taken) and resolves once it listens. From then on it is
+ * watched: when it dies it is started again on the same address (the driver reconnects by itself), after a wait that
+ * grows with each death in a row up to the last of RESTART_DELAYS_MS.
+ */
+export async function startEmbeddedDb(opts: StartOptions): Promise<EmbeddedDb> {
+  const bin = ensureFerretdbBuilt(opts.say);
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  let child = launch(bin, opts, opts.port);
   const uri = await readUri(child);
+  const port = Number(new URL(uri).port);
+  let up = true;
+  let stopping = false;
+  let inARow = 0;
+  let attempt = 0;
+  let startedAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const tell = opts.onEvent ?? (() => undefined);
+
+  const nextDelay = (): number => RESTART_DELAYS_MS[Math.min(inARow++, RESTART_DELAYS_MS.length - 1)]!;
+  const watch = (c: ChildProcess): void => {
+    c.once('exit', (code, signal) => {
+      if (stopping || c !== child) return;
+      up = false;
+      if (Date.now() - startedAt >= HEALTHY_MS) inARow = 0;
+      const restartInMs = nextDelay();
+      tell({ event: 'exited', code, signal, attempt: attempt + 1, restartInMs });
+      timer = setTimeout(() => void restart(), restartInMs);
+    });
+  };
+  const restart = async (): Promise<void> => {
+    timer = undefined;
+    if (stopping) return;
+    attempt++;
+    const c = (child = launch(bin, opts, port));
+    try {
+      const got = await readUri(c);
+      // The driver knows one address: a launcher that had to take another port is of no use to it.
+      if (got !== uri) throw new EmbeddedDbError(`port ${port} is taken`);
+      if (stopping) return;
+      up = true;
+      startedAt = Date.now();
+      watch(c);
+      tell({ event: 'restarted', pid: c.pid ?? -1, attempt });
+    } catch (err) {
+      if (!ended(c)) c.kill('SIGKILL');
+      if (stopping) return;
+      const restartInMs = nextDelay();
+      const reason = err instanceof Error ? err.message : String(err);
+      tell({ event: 'restart-failed', reason, attempt, restartInMs });
+      timer = setTimeout(() => void restart(), restartInMs);
+    }
+  };
+  watch(child);
+
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      stopping = true;
+      up = false;
+      if (timer) clearTimeout(timer);
+      const c = child;
+      if (ended(c)) return resolve();
+      c.once('exit', () => resolve());
+      c.kill('SIGTERM');
+      setTimeout(() => c.kill('SIGKILL'), 5000).unref();
     }));
   // A normal exit of ours: kill synchronously; on any other death the launcher sees its stdin close.
   process.once('exit', () => child.kill('SIGKILL'));
-  return { uri, pid: child.pid ?? -1, stop };
+  return {
+    uri,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    get up() {
+      return up;
+    },
+    stop,
+  };
 }
 
 function readUri(child: ChildProcess): Promise<string> {

@@ -18,6 +18,8 @@ it('answers 500 with an OperationOutcome and logs the error with the request id'
       config: loadConfig({}),
       logger: pino({ level: 'info' }, sink),
       ready: () => Promise.resolve(),
+      storageFault: () => undefined,
+      unavailable: () => undefined,
       repo: undefined as never,
       search: undefined as never,
       validator: undefined as never,
