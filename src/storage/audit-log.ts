@@ -136,13 +136,12 @@ export class AuditLog {
    * `_id` decides, and the events after a lost number re-read the tail and take the next ones.
    */
   append(event: JsonObject): Promise<string> {
+    try {
+      this.reachable(); // the database is known to be down: fail at once, not after the driver's timeout
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     return new Promise<string>((done, failed) => {
-      try {
-        this.reachable(); // the database is known to be down: fail at once, not after the driver's timeout
-      } catch (err) {
-        failed(err);
-        return;
-      }
       this.waiting.push({ event, done, failed });
       if (!this.inserting) void this.drain();
     });
