@@ -139,7 +139,7 @@ export class AuditLog {
     try {
       this.reachable(); // the database is known to be down: fail at once, not after the driver's timeout
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return new Promise<string>((done, failed) => {
       this.waiting.push({ event, done, failed });
