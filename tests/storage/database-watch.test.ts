@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { startChildServer } from '../support/child-server';
+import { startChildServer, type ChildServer } from '../support/child-server';
 import { freePort, startTestServer, type TestServer } from '../support/server';
 
 const alive = (pid: number): boolean => {
@@ -145,9 +145,13 @@ describe('a server on its own embedded database', () => {
 it('leaves no database process when the server is killed by SIGKILL, with a client and its scans still on it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ephr-dbwatch-kill-'));
   const port = await freePort();
+  let child: ChildServer | undefined;
   try {
-    const child = await startChildServer({ MONGODB_URI: '', DATA_DIR: dir, EMBEDDED_DB_PORT: String(port) });
-    const pid = launcherOf(dir);
+    child = await startChildServer({ MONGODB_URI: '', DATA_DIR: dir, EMBEDDED_DB_PORT: String(port) });
+    // its launcher, by the data directory on its command line (looked for a while: /proc is read while others start)
+    let pid: number | undefined;
+    for (const end = Date.now() + 5000; pid === undefined && Date.now() < end; await sleep(100))
+      pid = launcherOf(dir);
     expect(pid).toBeDefined();
     // A scan left running on the database, as a server's abandoned search would be.
     const client = await MongoClient.connect(`mongodb://127.0.0.1:${port}/?directConnection=true`);
@@ -171,6 +175,8 @@ it('leaves no database process when the server is killed by SIGKILL, with a clie
     await Promise.all(scans);
     await client.close(true);
   } finally {
+    // a failed expectation must not leave the server running: jest would wait for it and never exit
+    if (child && child.proc.exitCode === null) child.proc.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
