@@ -112,7 +112,8 @@ export async function executeSearch(
   if (first && (backwards ? more : cursor !== undefined))
     result.prevCursor = encodeCursor({ dir: 'p', values: boundary(first) });
   result.matches = rows.map((r) => ({ type: r.type, id: r.id, json: r.json }));
-  if (req.total === 'accurate') result.total = await countAll(p);
+  // `_count=0` asks for the total alone (search.html#count), as in history.
+  if (req.total === 'accurate' || req.count === 0) result.total = await countAll(p);
   else if (req.total === 'estimate') result.total = await store.count(p.filter);
   // The first page holds every match: the total is known without counting (clients rely on it).
   else if (cursor === undefined && !more && req.count > 0) result.total = rows.length;
