@@ -22,11 +22,6 @@ export interface ConsentView {
   opened(type: string): string[];
 }
 
-interface Active {
-  patient: string;
-  consent: Consent;
-}
-
 function inPeriod(p: { start?: string; end?: string } | undefined, now: string): boolean {
   if (!p) return true;
   return (p.start === undefined || p.start <= now) && (p.end === undefined || now <= p.end);
@@ -92,7 +87,8 @@ export function consentDecision(
 
 /** The active privacy Consents of the server, read once and kept while fresh; a Consent written here renews them. */
 export class ConsentDirectory {
-  private list: Promise<Active[]> | undefined;
+  /** The active privacy Consents by patient id, grouped once per read of the list. */
+  private list: Promise<Map<string, Consent[]>> | undefined;
   private readAt = 0;
 
   constructor(private readonly store: SearchStore) {}
@@ -108,9 +104,7 @@ export class ConsentDirectory {
       this.list = this.load();
       this.list.catch(() => (this.list = undefined));
     }
-    const byPatient = new Map<string, Consent[]>();
-    for (const a of await this.list)
-      byPatient.set(a.patient, [...(byPatient.get(a.patient) ?? []), a.consent]);
+    const byPatient = await this.list;
     const now = new Date().toISOString();
     const memo = new Map<string, { denied: string[]; opened: string[] }>();
     const of = (type: string): { denied: string[]; opened: string[] } => {
@@ -129,19 +123,22 @@ export class ConsentDirectory {
     return { denied: (t) => of(t).denied, opened: (t) => of(t).opened };
   }
 
-  private async load(): Promise<Active[]> {
+  private async load(): Promise<Map<string, Consent[]>> {
     const rows = await this.store.find(
       { type: 'Consent', deleted: false, 'idx.k': { $in: ['status|active'] } },
       { limit: MAX_CONSENTS + 1, projection: { _id: 1, type: 1, id: 1, json: 1 } },
     );
     if (rows.length > MAX_CONSENTS) throw new Error(`more than ${MAX_CONSENTS} active Consents`);
-    const out: Active[] = [];
+    const byPatient = new Map<string, Consent[]>();
     for (const row of rows) {
       const consent = JSON.parse(row.json) as Consent;
       const privacy = consent.scope?.coding?.some((c) => c.code === PRIVACY);
       const m = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(consent.patient?.reference ?? '');
-      if (privacy && m) out.push({ patient: m[1]!, consent });
+      if (!privacy || !m) continue;
+      const mine = byPatient.get(m[1]!);
+      if (mine) mine.push(consent);
+      else byPatient.set(m[1]!, [consent]);
     }
-    return out;
+    return byPatient;
   }
 }
